@@ -1,0 +1,289 @@
+"""The WARC archive: a pywb collection on disk, and the one owner of its open WARC file.
+
+Layout (pywb's own)::
+
+    ARCHIVE/collections/<collection>/archive/<prefix>-<ts>-<serial>-<host>-<pid>.warc.gz
+    ARCHIVE/collections/<collection>/indexes/index.cdxj
+
+A file is written as ``….warc.gz.open`` under an exclusive ``flock``, starts with a
+``warcinfo`` record, is rotated once it reaches ``warc_max_bytes`` and renamed when
+closed. Each record is flushed as written, so a killed process leaves only complete
+records plus at most one partial one; :meth:`Archive.open` repairs such files
+(:mod:`workers.recovery`). Index lines are merged into the sorted ``index.cdxj`` when a
+file is closed: pywb resolves records by the file's final name.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.metadata
+import os
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+import structlog
+from warcio.recordloader import ArcWarcRecord
+
+from workers import cdxj, recovery
+from workers.errors import ArchiveError
+from workers.fetch import Exchange
+from workers.settings import VERSION, Settings
+from workers.warc import Clock, IdSource, RecordWriter, new_record_id, utcnow, warc_date
+
+log = structlog.get_logger(__name__)
+
+WARC_SUFFIX = ".warc.gz"
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    """Where a record lives: enough for warcio to read it back on its own."""
+
+    filename: str  # final file name inside the collection's archive/ folder
+    offset: int
+    length: int
+    record_id: str
+    record_type: str
+    warc_date: str
+    target_uri: str
+
+
+@dataclass(frozen=True)
+class StoredPayload:
+    """A payload already in the archive, for revisit records to refer to."""
+
+    target_uri: str
+    warc_date: str
+    record_id: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class CaptureWritten:
+    """The records written for one exchange."""
+
+    main: RecordLocation  # the response or revisit
+    request: RecordLocation
+    metadata: RecordLocation | None
+
+    @property
+    def is_revisit(self) -> bool:
+        return self.main.record_type == "revisit"
+
+
+class WarcFile:
+    """One open WARC file, owned by one writer. Not thread-safe: :class:`Archive` locks."""
+
+    def __init__(self, directory: Path, name: str, writer_factory: type[RecordWriter],
+                 clock: Clock, ids: IdSource, info: dict[str, str]) -> None:
+        self.name = name
+        self.final_path = directory / name
+        self.open_path = directory / (name + recovery.OPEN_SUFFIX)
+        try:
+            fd = os.open(self.open_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except OSError as exc:
+            raise ArchiveError(self.open_path, f"cannot create WARC file: {exc}") from exc
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self._fh: IO[bytes] = os.fdopen(fd, "wb")
+        self.writer = writer_factory(self._fh, clock=clock, ids=ids)
+        self.index_lines: list[str] = []
+        self.records = 0
+        self.write(self.writer.warcinfo(name, info))
+
+    @property
+    def size(self) -> int:
+        return self._fh.tell()
+
+    def write(self, record: ArcWarcRecord) -> RecordLocation:
+        """Append one record (one gzip member), flush it, and note its index line."""
+        offset = self._fh.tell()
+        try:
+            self.writer.write_record(record)
+            self._fh.flush()
+        except OSError as exc:
+            raise ArchiveError(self.open_path, f"write failed at offset {offset}: {exc}") \
+                from exc
+        length = self._fh.tell() - offset
+        self.records += 1
+        line = cdxj.cdxj_line(record, offset, length, self.name)
+        if line:
+            self.index_lines.append(line)
+        headers = record.rec_headers
+        return RecordLocation(
+            filename=self.name, offset=offset, length=length,
+            record_id=headers.get_header("WARC-Record-ID"), record_type=record.rec_type,
+            warc_date=headers.get_header("WARC-Date"),
+            target_uri=headers.get_header("WARC-Target-URI") or "",
+        )
+
+    def close(self) -> Path:
+        """fsync, unlock and rename to the final name; return the final path."""
+        try:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            os.rename(self.open_path, self.final_path)
+        except OSError as exc:
+            raise ArchiveError(self.open_path, f"cannot close WARC file: {exc}") from exc
+        finally:
+            self._fh.close()  # closing the fd releases the flock
+        log.info("warc_closed", path=str(self.final_path), records=self.records,
+                 bytes=self.final_path.stat().st_size)
+        return self.final_path
+
+
+class Archive:
+    """A collection of WARC files and its CDXJ index. Thread-safe; one per process."""
+
+    def __init__(self, settings: Settings, *, clock: Clock = utcnow,
+                 ids: IdSource = new_record_id, pid: int | None = None,
+                 robots_policy: str = "obey",
+                 writer_factory: type[RecordWriter] = RecordWriter) -> None:
+        self.settings = settings
+        self.collection_dir = settings.archive / "collections" / settings.collection
+        self.warc_dir = self.collection_dir / "archive"
+        self.index_path = self.collection_dir / "indexes" / "index.cdxj"
+        self._clock = clock
+        self._ids = ids
+        self._pid = os.getpid() if pid is None else pid
+        self._robots_policy = robots_policy
+        self._writer_factory = writer_factory
+        self._lock = threading.Lock()
+        self._current: WarcFile | None = None
+        self._serial = 0
+        self.closed_files: list[Path] = []
+
+    # -- life cycle -------------------------------------------------------------------
+    def open(self) -> list[Path]:
+        """Create the layout and repair ``.open`` files of dead writers; return repaired."""
+        try:
+            self.warc_dir.mkdir(parents=True, exist_ok=True)
+            self.index_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(self.collection_dir, f"cannot create collection: {exc}") \
+                from exc
+        repaired: list[Path] = []
+        for path in sorted(self.warc_dir.glob("*" + WARC_SUFFIX + recovery.OPEN_SUFFIX)):
+            final = recovery.recover_open_file(path)
+            if final is not None:
+                cdxj.merge_into(self.index_path, cdxj.index_warc(final))
+                repaired.append(final)
+        return repaired
+
+    def close(self) -> None:
+        """Close the open WARC file (if any) and merge its lines into the index."""
+        with self._lock:
+            self._close_current()
+
+    def __enter__(self) -> Archive:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ----------------------------------------------------------------------
+    def write_capture(self, exchange: Exchange, *, revisit_of: StoredPayload | None = None,
+                      metadata: Iterable[tuple[str, str]] | None = None,
+                      revisit_profile: str | None = None) -> CaptureWritten:
+        """Write the response (or a revisit of ``revisit_of``), request and metadata.
+
+        The three records go to the same file, in that order, linked by
+        ``WARC-Concurrent-To``. Returns their locations. Raises :class:`ArchiveError`.
+        """
+        with self._lock:
+            current = self._file()
+            w = current.writer
+            record_id = w.new_id()
+            if revisit_of is None:
+                main = current.write(w.response(exchange, record_id))
+            else:
+                kwargs = {"profile": revisit_profile} if revisit_profile else {}
+                main = current.write(w.revisit(
+                    exchange, record_id, revisit_of.target_uri, revisit_of.warc_date,
+                    revisit_of.record_id, **kwargs))
+            request = current.write(w.request(exchange, record_id))
+            meta = None
+            if metadata is not None:
+                meta = current.write(w.metadata(exchange.url, record_id, exchange.started,
+                                                list(metadata)))
+            if current.size >= self.settings.warc_max_bytes:
+                self._close_current()
+            return CaptureWritten(main=main, request=request, metadata=meta)
+
+    def write_metadata(self, target_uri: str, concurrent_to: str, when: datetime,
+                       fields: Iterable[tuple[str, str]]) -> RecordLocation:
+        """Write a standalone ``metadata`` record (events, failed fetches)."""
+        with self._lock:
+            current = self._file()
+            return current.write(current.writer.metadata(target_uri, concurrent_to, when,
+                                                         list(fields)))
+
+    def flush(self) -> None:
+        """Close the current file so that its records become replayable and indexed."""
+        self.close()
+
+    # -- policy -----------------------------------------------------------------------
+    def next_filename(self) -> str:
+        """``{prefix}-{UTC yyyymmddHHMMSSfff}-{serial:05d}-{hostname}-{pid}.warc.gz``."""
+        now = self._clock()
+        stamp = now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
+        host = re.sub(r"[^A-Za-z0-9.]+", "_", self.settings.hostname) or "localhost"
+        name = (f"{self.settings.warc_prefix}-{stamp}-{self._serial:05d}-{host}-"
+                f"{self._pid}{WARC_SUFFIX}")
+        self._serial += 1
+        return name
+
+    def warcinfo(self) -> dict[str, str]:
+        s = self.settings
+        return {
+            "software": f"storyvault/{VERSION} (warcio/{warcio_version()})",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
+                          "warc-format/warc-1.1/",
+            "hostname": s.hostname,
+            "operator": s.operator,
+            "robots": self._robots_policy,
+            "http-header-user-agent": s.full_user_agent,
+            "isPartOf": s.collection,
+        }
+
+    # -- internals --------------------------------------------------------------------
+    def _file(self) -> WarcFile:
+        if self._current is None:
+            name = self.next_filename()
+            while (self.warc_dir / name).exists():
+                name = self.next_filename()
+            self._current = WarcFile(self.warc_dir, name, self._writer_factory, self._clock,
+                                     self._ids, self.warcinfo())
+            log.info("warc_opened", path=str(self._current.open_path))
+        return self._current
+
+    def _close_current(self) -> None:
+        current, self._current = self._current, None
+        if current is None:
+            return
+        path = current.close()
+        self.closed_files.append(path)
+        cdxj.merge_into(self.index_path, current.index_lines)
+
+
+def warcio_version() -> str:
+    try:
+        return importlib.metadata.version("warcio")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def location_of(record: RecordLocation) -> StoredPayload:
+    """The :class:`StoredPayload` a later revisit of ``record`` refers to."""
+    return StoredPayload(record.target_uri, record.warc_date, record.record_id, "")
+
+
+__all__ = [
+    "Archive", "CaptureWritten", "RecordLocation", "StoredPayload", "WarcFile", "warc_date",
+]

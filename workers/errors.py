@@ -1,0 +1,81 @@
+"""The storyvault exception tree.
+
+Every error names the URL or file it is about and says what to do. Third-party errors
+(aiohttp, OS, sqlite) are translated at one boundary each, with ``raise X(...) from exc``.
+
+::
+
+    StoryvaultError
+     ├── ConfigError                  a setting or argument is invalid
+     ├── FetchError                   one URL could not be captured      (.url)
+     │    ├── TransientFetchError     worth retrying later: connect reset, timeout, 5xx, 429
+     │    └── PermanentFetchError     retrying will not help
+     │         ├── BlockedAddressError    resolves to a private/reserved address
+     │         ├── UnsupportedSchemeError not http or https
+     │         ├── RedirectLoopError      too many redirect hops
+     │         └── ProtocolError          the server's reply is not valid HTTP
+     └── ArchiveError                 a WARC file or index could not be written/read (.path)
+          └── RecoveryError           a left-over ``.open`` WARC could not be repaired
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class StoryvaultError(Exception):
+    """Base class of every error storyvault raises on purpose."""
+
+
+class ConfigError(StoryvaultError):
+    """A setting, argument or configuration file is invalid."""
+
+
+class FetchError(StoryvaultError):
+    """A URL could not be captured."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+        self.message = message
+
+
+class TransientFetchError(FetchError):
+    """A failure that may go away: retry later (connection error, timeout, 5xx, 429)."""
+
+    def __init__(self, url: str, message: str, retry_after: float | None = None) -> None:
+        super().__init__(url, message)
+        self.retry_after = retry_after
+
+
+class PermanentFetchError(FetchError):
+    """A failure that retrying will not fix."""
+
+
+class BlockedAddressError(PermanentFetchError):
+    """The host resolves to a loopback, private, link-local, reserved or metadata address."""
+
+
+class UnsupportedSchemeError(PermanentFetchError):
+    """The URL scheme is not http or https."""
+
+
+class RedirectLoopError(PermanentFetchError):
+    """A redirect chain went past the hop limit or came back to a URL already visited."""
+
+
+class ProtocolError(PermanentFetchError):
+    """The server's reply could not be parsed as HTTP (bad status line, oversized headers)."""
+
+
+class ArchiveError(StoryvaultError):
+    """A WARC file or the index could not be written or read."""
+
+    def __init__(self, path: Path | str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = Path(path)
+        self.message = message
+
+
+class RecoveryError(ArchiveError):
+    """A ``.open`` WARC left by a killed process could not be repaired."""

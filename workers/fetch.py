@@ -1,0 +1,397 @@
+"""Fetch a URL and record the HTTP exchange exactly as it crossed the wire.
+
+:class:`Fetcher` owns one aiohttp session (per job or per process, never per request).
+``Fetcher.fetch(url)`` is an async generator: it yields one :class:`Exchange` per HTTP
+response received (each redirect hop, each retried 5xx/429), so the caller can archive
+each as soon as it arrives, then raises a :class:`~workers.errors.FetchError` if the URL
+could not be captured in the end.
+
+Faithfulness rules:
+
+* ``auto_decompress=False``: a gzip or br body is stored compressed, ``Content-Encoding``
+  intact; the payload digest covers those bytes.
+* aiohttp always removes chunked framing. The stored headers then say so honestly: the
+  original ``Transfer-Encoding`` is renamed ``X-Archive-Orig-Transfer-Encoding`` and the
+  real ``Content-Length`` is given (see :func:`honest_headers`).
+* Bodies stream into a spooled temp file under a size cap and a time cap; a body cut by
+  either, or by the server closing early, is kept and marked ``truncated``
+  (``length`` / ``time`` / ``disconnect``, the WARC-Truncated reasons).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email.utils
+import hashlib
+import random
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import IO, Self
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+import structlog
+
+from workers import guard
+from workers.errors import (
+    BlockedAddressError,
+    FetchError,
+    PermanentFetchError,
+    ProtocolError,
+    RedirectLoopError,
+    TransientFetchError,
+    UnsupportedSchemeError,
+)
+from workers.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+SPOOL_MAX_MEMORY = 1024 * 1024
+CHUNK = 64 * 1024
+
+Headers = list[tuple[bytes, bytes]]
+
+
+@dataclass
+class Exchange:
+    """One HTTP request and its response, as they crossed the wire."""
+
+    url: str
+    method: str
+    request_block: bytes  # request line + headers + blank line, as sent
+    status: int
+    reason: str
+    http_version: str  # e.g. "1.1"
+    headers: Headers  # response headers to store (see honest_headers)
+    body: IO[bytes]  # entity body after de-chunking, before content decoding
+    body_length: int
+    payload_digest: str  # "sha1:<base32>" over ``body``
+    started: datetime  # UTC, when the request was sent
+    elapsed_ms: int
+    remote_ip: str | None = None
+    truncated: str | None = None  # "length" | "time" | "disconnect"
+    redirect_to: str | None = None  # absolute Location of a 3xx
+    attempt: int = 1
+    hop: int = 0  # 0 for the URL asked for, n for the n-th redirect hop
+    via: str | None = None  # the URL that redirected here
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def status_line(self) -> str:
+        return f"HTTP/{self.http_version} {self.status} {self.reason}".rstrip()
+
+    def header(self, name: str) -> str | None:
+        """The first response header called ``name`` (case-insensitive), decoded latin-1."""
+        key = name.lower().encode("latin-1")
+        for k, v in self.headers:
+            if k.lower() == key:
+                return v.decode("latin-1")
+        return None
+
+    def close(self) -> None:
+        self.body.close()
+
+
+def honest_headers(raw: Sequence[tuple[bytes, bytes]], body_length: int) -> Headers:
+    """Response headers that do not lie about the body stored after them.
+
+    aiohttp hands over the body de-chunked: ``Transfer-Encoding`` is renamed
+    ``X-Archive-Orig-Transfer-Encoding``. A ``Content-Length`` that does not match the
+    stored body (an early close, a cap) is renamed ``X-Archive-Orig-Content-Length``. In
+    both cases the true ``Content-Length`` is appended. Everything else is kept, in order.
+    """
+    out: Headers = []
+    had_te = False
+    length_ok = False
+    for name, value in raw:
+        lname = name.lower()
+        if lname == b"transfer-encoding":
+            out.append((b"X-Archive-Orig-" + name, value))
+            had_te = True
+        elif lname == b"content-length":
+            if value.strip() == str(body_length).encode() and not had_te and not length_ok:
+                out.append((name, value))
+                length_ok = True
+            else:
+                out.append((b"X-Archive-Orig-" + name, value))
+        else:
+            out.append((name, value))
+    if not length_ok:
+        out.append((b"Content-Length", str(body_length).encode()))
+    return out
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP-date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def backoff_delay(attempt: int, base: float, cap: float, rand: Callable[[], float]) -> float:
+    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**(attempt-1))]."""
+    return rand() * min(cap, base * (2 ** (attempt - 1)))
+
+
+def check_url(url: str) -> None:
+    """Raise :class:`UnsupportedSchemeError` unless ``url`` is an absolute http(s) URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise UnsupportedSchemeError(url, "only http and https URLs can be fetched")
+    if not parts.hostname:
+        raise UnsupportedSchemeError(url, "URL has no host")
+
+
+class Fetcher:
+    """An aiohttp session that records exchanges. Use as ``async with Fetcher(settings)``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sleep: Callable[[float], object] | None = None,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.settings = settings
+        self._sleep = sleep or asyncio.sleep
+        self._rand = rand
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Self:
+        s = self.settings
+        resolver = None if s.allow_private else guard.GuardedResolver()
+        connector = aiohttp.TCPConnector(
+            limit=0, limit_per_host=0, resolver=resolver, ttl_dns_cache=300
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,
+            timeout=aiohttp.ClientTimeout(
+                total=None, connect=s.connect_timeout, sock_read=s.read_timeout
+            ),
+            headers={
+                "User-Agent": s.full_user_agent,
+                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                "Accept-Encoding": "gzip, deflate, br",
+            },
+            cookie_jar=aiohttp.DummyCookieJar(),
+            max_line_size=s.max_header_bytes,
+            max_field_size=s.max_header_bytes,
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def fetch(
+        self, url: str, *, extra_headers: dict[str, str] | None = None
+    ) -> AsyncIterator[Exchange]:
+        """Fetch ``url``, following redirects; yield each exchange as it completes.
+
+        Raises :class:`FetchError` (after yielding what was received) when the URL could
+        not be captured: :class:`TransientFetchError` once retries are spent,
+        :class:`PermanentFetchError` at once.
+        """
+        visited: set[str] = set()
+        current, via = url, None
+        for hop in range(self.settings.max_redirects + 1):
+            visited.add(current)
+            last: Exchange | None = None
+            async for exchange in self._fetch_with_retries(current, hop, via, extra_headers):
+                last = exchange
+                yield exchange
+            assert last is not None  # _fetch_with_retries yields or raises
+            if last.redirect_to is None:
+                return
+            if last.redirect_to in visited:
+                raise RedirectLoopError(url, f"redirect loop back to {last.redirect_to}")
+            current, via = last.redirect_to, current
+        raise RedirectLoopError(url, f"more than {self.settings.max_redirects} redirects")
+
+    async def _fetch_with_retries(
+        self, url: str, hop: int, via: str | None, extra_headers: dict[str, str] | None
+    ) -> AsyncIterator[Exchange]:
+        s = self.settings
+        attempts = s.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            wait: float | None
+            try:
+                exchange = await self._fetch_once(url, extra_headers)
+            except TransientFetchError as exc:
+                if attempt == attempts:
+                    raise
+                wait = backoff_delay(attempt, s.backoff_base, s.backoff_max, self._rand)
+                log.info("fetch_retry", url=url, attempt=attempt, error=exc.message, wait=wait)
+                await self._sleep_for(wait)
+                continue
+            exchange.attempt, exchange.hop, exchange.via = attempt, hop, via
+            yield exchange
+            if exchange.status not in RETRY_STATUSES:
+                return
+            retry_after = parse_retry_after(exchange.header("Retry-After"))
+            if retry_after is not None and retry_after > s.retry_after_max:
+                raise TransientFetchError(
+                    url, f"HTTP {exchange.status}, Retry-After {retry_after:.0f}s", retry_after
+                )
+            if attempt == attempts:
+                raise TransientFetchError(
+                    url, f"HTTP {exchange.status} after {attempts} attempts", retry_after
+                )
+            wait = retry_after
+            if wait is None:
+                wait = backoff_delay(attempt, s.backoff_base, s.backoff_max, self._rand)
+            log.info("fetch_retry", url=url, attempt=attempt, status=exchange.status, wait=wait)
+            await self._sleep_for(wait)
+
+    async def _sleep_for(self, seconds: float) -> None:
+        result = self._sleep(seconds)
+        if asyncio.iscoroutine(result):
+            await result
+
+    async def _fetch_once(self, url: str, extra_headers: dict[str, str] | None) -> Exchange:
+        check_url(url)
+        host = urlsplit(url).hostname or ""
+        if not self.settings.allow_private:
+            ip = guard.literal_ip(host)
+            if ip is not None and (reason := guard.forbidden_reason(ip)):
+                raise BlockedAddressError(url, f"refused: {reason} (use --allow-private)")
+        assert self._session is not None, "use Fetcher as an async context manager"
+        started = datetime.now(UTC)
+        t0 = time.monotonic()
+        try:
+            resp = await self._session.get(
+                url, allow_redirects=False, headers=extra_headers or None
+            )
+        except aiohttp.ClientResponseError as exc:
+            raise ProtocolError(url, f"invalid HTTP response: {exc.message}") from exc
+        except aiohttp.InvalidURL as exc:
+            raise PermanentFetchError(url, f"invalid URL: {exc}") from exc
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            blocked = guard.describe(exc)
+            if blocked is not None:
+                raise BlockedAddressError(url, f"refused: {blocked} (use --allow-private)") from exc
+            raise TransientFetchError(url, f"{type(exc).__name__}: {exc}") from exc
+        try:
+            return await self._read(url, resp, started, t0)
+        finally:
+            resp.release()
+
+    async def _read(
+        self, url: str, resp: aiohttp.ClientResponse, started: datetime, t0: float
+    ) -> Exchange:
+        s = self.settings
+        remote_ip = None
+        if resp.connection is not None and resp.connection.transport is not None:
+            peer = resp.connection.transport.get_extra_info("peername")
+            remote_ip = peer[0] if peer else None
+        body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)
+        digest = hashlib.sha1()
+        length = 0
+        truncated: str | None = None
+        deadline = t0 + s.max_fetch_seconds
+        try:
+            async with asyncio.timeout_at(_loop_time_at(deadline)):
+                async for chunk in resp.content.iter_chunked(CHUNK):
+                    room = s.max_body_bytes - length
+                    if len(chunk) > room:
+                        chunk = chunk[:room]
+                        truncated = "length"
+                    body.write(chunk)
+                    digest.update(chunk)
+                    length += len(chunk)
+                    if truncated:
+                        break
+        except TimeoutError:
+            truncated = "time"
+        except aiohttp.ClientPayloadError as exc:
+            truncated = "disconnect"
+            log.warning("body_cut", url=url, error=str(exc), bytes=length)
+        except (aiohttp.ClientError, OSError) as exc:
+            truncated = "disconnect"
+            log.warning("body_cut", url=url, error=f"{type(exc).__name__}: {exc}", bytes=length)
+        if truncated in ("length", "time"):
+            resp.close()  # do not reuse a connection with unread body
+        body.seek(0)
+        location = resp.headers.get("Location")
+        redirect_to = None
+        if resp.status in REDIRECT_STATUSES and location:
+            redirect_to = urljoin(url, location.strip())
+        version = f"{resp.version.major}.{resp.version.minor}" if resp.version else "1.1"
+        exchange = Exchange(
+            url=url,
+            method=resp.method,
+            request_block=_request_block(resp, version),
+            status=resp.status,
+            reason=resp.reason or "",
+            http_version=version,
+            headers=honest_headers(resp.raw_headers, length),
+            body=body,
+            body_length=length,
+            payload_digest="sha1:" + base64.b32encode(digest.digest()).decode("ascii"),
+            started=started,
+            elapsed_ms=int((time.monotonic() - t0) * 1000),
+            remote_ip=remote_ip,
+            truncated=truncated,
+            redirect_to=redirect_to,
+        )
+        log.info(
+            "fetched",
+            url=url,
+            status=exchange.status,
+            bytes=length,
+            ms=exchange.elapsed_ms,
+            truncated=truncated,
+            remote_ip=remote_ip,
+        )
+        return exchange
+
+
+def _loop_time_at(monotonic_deadline: float) -> float:
+    loop = asyncio.get_running_loop()
+    return loop.time() + (monotonic_deadline - time.monotonic())
+
+
+def _request_block(resp: aiohttp.ClientResponse, version: str) -> bytes:
+    info = resp.request_info
+    target = info.url.raw_path_qs or "/"
+    lines = [f"{info.method} {target} HTTP/{version}".encode("latin-1")]
+    lines.extend(
+        k.encode("latin-1") + b": " + v.encode("latin-1", "replace")
+        for k, v in info.headers.items()
+    )
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+async def fetch_all(fetcher: Fetcher, url: str) -> tuple[list[Exchange], FetchError | None]:
+    """Collect every exchange of ``fetcher.fetch(url)``; return them and the final error."""
+    exchanges: list[Exchange] = []
+    try:
+        async for exchange in fetcher.fetch(url):
+            exchanges.append(exchange)
+    except FetchError as exc:
+        return exchanges, exc
+    return exchanges, None

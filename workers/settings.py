@@ -1,0 +1,129 @@
+"""Typed settings, built once at the edge and passed down.
+
+Precedence (highest first): command-line flags > environment (``STORYVAULT_<NAME>``) >
+TOML config file (``--config``, keys as below) > the defaults written here.
+Unknown keys in the file or the environment are an error, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from workers.errors import ConfigError
+
+VERSION = "0.1.0"
+ENV_PREFIX = "STORYVAULT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of storyvault, with its default."""
+
+    # archive
+    archive: Path = Path("archive")
+    collection: str = "storyvault"
+    warc_prefix: str = "storyvault"
+    warc_max_bytes: int = 1024**3
+    operator: str = ""
+    hostname: str = field(default_factory=socket.gethostname)
+
+    # fetch
+    user_agent: str = f"storyvault/{VERSION}"
+    contact_url: str = "https://github.com/storyvault/storyvault"
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_fetch_seconds: float = 300.0
+    max_body_bytes: int = 64 * 1024**2
+    max_header_bytes: int = 64 * 1024
+    max_redirects: int = 10
+    max_retries: int = 2
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    retry_after_max: float = 120.0
+    allow_private: bool = False
+
+    @property
+    def full_user_agent(self) -> str:
+        """The User-Agent header: the project and a contact URL, as crawlers should."""
+        return f"{self.user_agent} (+{self.contact_url})" if self.contact_url else self.user_agent
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied and type-checked."""
+        return dataclasses.replace(self, **_coerce_all(changes, source="arguments"))
+
+
+def load_settings(
+    *,
+    cli: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Merge defaults < config file < environment < CLI into one :class:`Settings`.
+
+    ``env`` defaults to ``os.environ``. Raises :class:`ConfigError` on an unknown key or a
+    value of the wrong type, naming the key and where it came from.
+    """
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        try:
+            raw = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{config_file}: cannot read config file: {exc}") from exc
+        values.update(_coerce_all(raw, source=str(config_file)))
+    environ = os.environ if env is None else env
+    from_env = {
+        key[len(ENV_PREFIX) :].lower(): value
+        for key, value in environ.items()
+        if key.startswith(ENV_PREFIX) and key not in _ENV_NOT_SETTINGS
+    }
+    values.update(_coerce_all(from_env, source="environment"))
+    values.update(_coerce_all({k: v for k, v in (cli or {}).items() if v is not None}, "CLI"))
+    return Settings(**values)
+
+
+# Environment variables with the prefix that are read elsewhere, not settings.
+_ENV_NOT_SETTINGS = frozenset({"STORYVAULT_CONFIG", "STORYVAULT_REDIS_URL"})
+
+_HINTS = typing.get_type_hints(Settings)
+_NAMES = {f.name for f in fields(Settings)}
+
+
+def _coerce_all(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in _NAMES:
+            known = ", ".join(sorted(_NAMES))
+            raise ConfigError(f"unknown setting {key!r} in {source}; known settings: {known}")
+        out[key] = _coerce(key, value, _HINTS[key], source)
+    return out
+
+
+def _coerce(key: str, value: Any, hint: Any, source: str) -> Any:
+    if isinstance(hint, types.UnionType):
+        hint = next(h for h in typing.get_args(hint) if h is not type(None))
+    try:
+        if hint is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(f"not a boolean: {value!r}")
+        if hint is Path:
+            return Path(value).expanduser()
+        if hint is int and isinstance(value, float):
+            raise ValueError(f"not an integer: {value!r}")
+        return hint(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {key!r} from {source}: {exc}") from exc
