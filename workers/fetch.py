@@ -31,7 +31,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import IO, Self
+from typing import IO, Any, Self
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -177,7 +177,7 @@ class Fetcher:
     async def __aenter__(self) -> Self:
         s = self.settings
         resolver = None if s.allow_private else guard.GuardedResolver()
-        connector = aiohttp.TCPConnector(
+        connector = _PeerRecordingConnector(
             limit=0, limit_per_host=0, resolver=resolver, ttl_dns_cache=300
         )
         self._session = aiohttp.ClientSession(
@@ -275,10 +275,9 @@ class Fetcher:
     async def _fetch_once(self, url: str, extra_headers: dict[str, str] | None) -> Exchange:
         check_url(url)
         host = urlsplit(url).hostname or ""
-        if not self.settings.allow_private:
-            ip = guard.literal_ip(host)
-            if ip is not None and (reason := guard.forbidden_reason(ip)):
-                raise BlockedAddressError(url, f"refused: {reason} (use --allow-private)")
+        reason = guard.literal_refusal(host, allow_private=self.settings.allow_private)
+        if reason:
+            raise BlockedAddressError(url, f"refused: {reason} (use --allow-private)")
         assert self._session is not None, "use Fetcher as an async context manager"
         started = datetime.now(UTC)
         t0 = time.monotonic()
@@ -304,10 +303,7 @@ class Fetcher:
         self, url: str, resp: aiohttp.ClientResponse, started: datetime, t0: float
     ) -> Exchange:
         s = self.settings
-        remote_ip = None
-        if resp.connection is not None and resp.connection.transport is not None:
-            peer = resp.connection.transport.get_extra_info("peername")
-            remote_ip = peer[0] if peer else None
+        remote_ip = _peer_ip(resp)
         body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)
         digest = hashlib.sha1()
         length = 0
@@ -368,6 +364,28 @@ class Fetcher:
             remote_ip=remote_ip,
         )
         return exchange
+
+
+class _PeerRecordingConnector(aiohttp.TCPConnector):
+    """Notes each new connection's peer address on its protocol (for WARC-IP-Address).
+
+    aiohttp drops the connection of a short or closed response before the caller can
+    ask it for its peer, so the address is taken when the connection is made.
+    """
+
+    async def _create_connection(self, req: Any, traces: Any, timeout: Any) -> Any:
+        protocol = await super()._create_connection(req, traces, timeout)
+        transport = getattr(protocol, "transport", None)
+        peer = transport.get_extra_info("peername") if transport is not None else None
+        protocol.storyvault_peer = str(peer[0]) if peer else None
+        return protocol
+
+
+def _peer_ip(resp: aiohttp.ClientResponse) -> str | None:
+    """The server's IP address as noted by :class:`_PeerRecordingConnector`."""
+    protocol = getattr(resp, "_protocol", None)
+    peer = getattr(protocol, "storyvault_peer", None)
+    return str(peer) if peer else None
 
 
 def _loop_time_at(monotonic_deadline: float) -> float:

@@ -54,6 +54,15 @@ def literal_ip(host: str) -> IPAddress | None:
         return None
 
 
+def literal_refusal(host: str, *, allow_private: bool) -> str | None:
+    """Why a URL host that is an IP literal is refused, or ``None`` (names pass here:
+    they are checked after resolution by :class:`GuardedResolver`)."""
+    if allow_private:
+        return None
+    ip = literal_ip(host)
+    return forbidden_reason(ip) if ip is not None else None
+
+
 class BlockedResolution(OSError):
     """Raised inside the connector when every resolved address of a host is forbidden."""
 
