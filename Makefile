@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 URL ?=
 ARGS ?=
+ARCHIVE ?= archive
 
 .PHONY: test crawl fetch lint bench clean
 
@@ -19,7 +20,7 @@ test: $(STAMP)
 
 crawl: $(STAMP)
 	@test -n "$(URL)" || { echo "usage: make crawl URL=https://outlet.example/ [ARGS=--allow-private]"; exit 2; }
-	$(BIN)/storyvault fetch $(ARGS) $(URL)
+	$(BIN)/storyvault fetch --archive $(ARCHIVE) $(ARGS) $(URL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check workers tasks tests

@@ -36,7 +36,12 @@ REVISIT_PROFILE = "http://netpreserve.org/warc/1.0/revisit/identical-payload-dig
 
 
 def _response(
-    writer: WARCWriter, url: str, date: str, status: str, headers: list[tuple[str, str]], body: bytes
+    writer: WARCWriter,
+    url: str,
+    date: str,
+    status: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
 ) -> str:
     http_headers = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
     record = writer.create_warc_record(

@@ -189,7 +189,10 @@ class Fetcher:
             headers={
                 "User-Agent": s.full_user_agent,
                 "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-                "Accept-Encoding": "gzip, deflate, br",
+                # No "br": warcio and pywb read brotli bodies only with brotlipy installed,
+                # so an archive meant to open anywhere asks for gzip, as Heritrix does.
+                # A server that sends br anyway is stored as sent.
+                "Accept-Encoding": "gzip, deflate",
             },
             cookie_jar=aiohttp.DummyCookieJar(),
             max_line_size=s.max_header_bytes,

@@ -38,31 +38,60 @@ not in accept encoding, force decompression")::
                                         the decoded body chunked.
 
 The test is a plain substring check (``"gzip" in accept_encoding``), so
-``Accept-Encoding: gzip;q=0`` still counts as accepting gzip.
+``Accept-Encoding: gzip;q=0`` still counts as accepting gzip and ``*`` does
+not.  Plain (unencoded) payloads are returned as stored either way.
 :meth:`Wayback.get` therefore always sends an explicit ``Accept-Encoding``
 (default ``"identity"``: decoded bodies) and never decompresses itself.
 
-Other findings (see ``tests/test_pywb_harness.py``, which asserts them):
+Other findings (``tests/test_pywb_harness.py`` asserts the first ones):
 
-* ``revisit`` records (identical-payload-digest profile) are resolved by
-  pywb: ``id_`` at the revisit's timestamp returns the *original* payload,
-  with the revisit's own HTTP headers if the revisit stores any (else the
-  original's).  The lookup goes through the CDXJ index by the original URL
-  and the ``digest`` field (pywb also accepts ``WARC-Refers-To-Target-URI`` /
-  ``-Date``); the original response must be in the index.
-* The CDXJ produced by ``cdxj-indexer`` has everything pywb needs
-  (``url``, ``mime``, ``status``, ``digest``, ``length``, ``offset``,
-  ``filename``; revisits get ``mime: "warc/revisit"``).  The index must be
-  sorted (pywb binary-searches it) and ``filename`` is resolved relative to
-  ``collections/<coll>/archive/``.
-* ``WARC-Payload-Digest`` with or without the ``sha1:`` prefix replays the
-  same: pywb compares the digest strings of the revisit and the original
-  verbatim, so they just have to be written the same way.
+* ``revisit`` records (identical-payload-digest profile) are resolved:
+  ``id_`` at the revisit's timestamp returns the *original* payload, with
+  ``Memento-Datetime`` = the revisit's date and the revisit's own HTTP headers
+  (the original's when the revisit stores no HTTP headers).  pywb looks the
+  original up in the CDX index by ``WARC-Refers-To-Target-URI`` (required; a
+  different URL than the revisit's is fine), closest to
+  ``WARC-Refers-To-Date`` (optional: falls back to the revisit's own
+  timestamp; a wrong date still resolves), filtered on ``!mime:warc/revisit``
+  and ``digest`` *contains* the revisit's digest.
+* When a revisit cannot be resolved (no Refers-To-Target-URI, digest not
+  matching, original not indexed) pywb silently serves the next-closest
+  capture of the same URL if there is one (e.g. the original, with the
+  original's ``Memento-Datetime``), else answers HTTP 503.  Tests must check
+  ``memento-datetime``, not just the body.
+* Digest prefix: cdxj-indexer copies ``WARC-Payload-Digest`` verbatim (warcio
+  writes ``sha1:<base32>``).  Because the match is a substring test, original
+  ``sha1:X`` + revisit ``sha1:X`` (or ``X``+``X``, or revisit ``X`` +
+  original ``sha1:X``) resolve; revisit ``sha1:X`` + original ``X`` does
+  not (falls back as above).  Write both the same way.
+* CDXJ fields: ``url`` is required (HTTP 500 without); ``mime: "warc/revisit"``
+  is required on revisit lines (without it the revisit replays with an EMPTY
+  body, status 200); ``filename`` + ``offset`` are required, ``filename``
+  relative to ``collections/<coll>/archive/`` (cdxj-indexer writes the
+  basename unless ``--dir-root``); ``length``, ``status``, ``digest`` are
+  optional for plain responses.  The index must be sorted (``cdxj-indexer
+  --sort``); an unsorted index makes lookups miss (404) silently.
+* ``id_`` at a timestamp without an exact capture serves the closest capture
+  (status 200, no redirect); ``/<coll>/id_/<url>`` serves the latest; an
+  unknown URL gives 404.  An archived 3xx is replayed as-is (Location
+  unrewritten under ``id_``, rewritten under ``mp_``).
+* Stored HTTP headers are replayed verbatim under ``id_``: a stored
+  ``Content-Length`` that is smaller than the payload truncates the body, a
+  larger one makes the client fail (:class:`WaybackError` here).  A stored
+  ``Transfer-Encoding: chunked`` is handled whether the payload is stored
+  chunked or de-chunked.  A payload stored *decoded* while keeping
+  ``Content-Encoding: gzip`` replays as plain bytes labelled gzip for
+  gzip-accepting clients (broken in browsers).  ``Content-Encoding: br``
+  behaves like gzip (decoded unless the client sends ``br``).
+* warcio: pass ``length=`` to ``create_warc_record``; otherwise it buffers
+  the payload in a ``SpooledTemporaryFile`` it never closes, which is a
+  ``ResourceWarning`` (an error under this project's pytest settings).
 """
 
 from __future__ import annotations
 
 import contextlib
+import email.message
 import fcntl
 import hashlib
 import http.client
@@ -109,7 +138,9 @@ def _base_python() -> str:
     """The interpreter ``sys.executable``'s venv was created from."""
     base = getattr(sys, "_base_executable", None) or sys.executable
     if not Path(base).exists():
-        candidate = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        candidate = (
+            Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        )
         base = str(candidate) if candidate.exists() else sys.executable
     return base
 
@@ -241,10 +272,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _headers_dict(msg: http.client.HTTPMessage | Mapping[str, str]) -> dict[str, str]:
+def _headers_dict(msg: email.message.Message) -> dict[str, str]:
     out: dict[str, str] = {}
-    items = msg.items()
-    for name, value in items:
+    for name, value in msg.items():
         key = name.lower()
         out[key] = f"{out[key]}, {value}" if key in out else value
     return out
@@ -332,10 +362,10 @@ class Wayback:
                 continue
             break
         rc = self._proc.poll() if self._proc else None
-        state = "did not answer HTTP" if rc is None else f"exited with {rc}"
+        state = f"did not answer HTTP within {timeout:.0f}s" if rc is None else f"exited with {rc}"
         raise WaybackError(
-            f"wayback on {self.base} {state} within {timeout:.0f}s "
-            f"(root {self.archive_root}); log tail:\n{self.log_tail()}"
+            f"wayback on {self.base} {state} (root {self.archive_root}); "
+            f"log tail:\n{self.log_tail()}"
         )
 
     def _wait_ready(self, timeout: float) -> bool:
@@ -434,9 +464,13 @@ class Wayback:
         self, coll: str, ts: str, url: str, modifier: str = "mp_", **kwargs: Any
     ) -> tuple[int, dict[str, str], bytes]:
         """``GET /<coll>/<ts><modifier>/<url>`` (``mp_``: rewritten page)."""
-        return self.get(f"/{coll}/{ts}{modifier}/{urllib.parse.quote(url, safe=_URL_SAFE)}", **kwargs)
+        return self.get(
+            f"/{coll}/{ts}{modifier}/{urllib.parse.quote(url, safe=_URL_SAFE)}", **kwargs
+        )
 
-    def replay_raw(self, coll: str, ts: str, url: str, **kwargs: Any) -> tuple[int, dict[str, str], bytes]:
+    def replay_raw(
+        self, coll: str, ts: str, url: str, **kwargs: Any
+    ) -> tuple[int, dict[str, str], bytes]:
         """The archived response for ``url`` nearest ``ts`` (14 digits), unrewritten (``id_``)."""
         return self.replay(coll, ts, url, modifier="id_", **kwargs)
 

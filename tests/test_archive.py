@@ -1,0 +1,60 @@
+"""Archive files: names, warcinfo first, rotation by size, .open while writing."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.test_warc_records import sha1_b32
+from workers.archive import Archive
+from workers.fetch import Exchange
+from workers.settings import Settings
+
+NAME = re.compile(r"^news-(\d{17})-(\d{5})-testhost-4242\.warc\.gz$")
+
+
+def exchange(n: int) -> Exchange:
+    body = f"<html>story {n}</html>".encode() * 50
+    return Exchange(url=f"http://news.test/{n}", method="GET",
+                    request_block=b"GET / HTTP/1.1\r\nHost: news.test\r\n\r\n", status=200,
+                    reason="OK", http_version="1.1",
+                    headers=[(b"Content-Length", str(len(body)).encode())],
+                    body=io.BytesIO(body), body_length=len(body),
+                    payload_digest=sha1_b32(body), started=datetime.now(UTC), elapsed_ms=3)
+
+
+def test_rotation_names_and_warcinfo(archive_dir: Path) -> None:
+    settings = Settings(archive=archive_dir, warc_prefix="news", hostname="testhost",
+                        warc_max_bytes=3000, operator="Archive Team")
+    archive = Archive(settings, pid=4242)
+    archive.open()
+    archive.write_capture(exchange(0), metadata=[])
+    open_files = list(archive.warc_dir.glob("*.warc.gz.open"))
+    assert len(open_files) == 1  # still being written
+    for n in range(1, 4):
+        archive.write_capture(exchange(n), metadata=[])
+    archive.close()
+    files = sorted(archive.warc_dir.iterdir())
+    assert not [f for f in files if f.name.endswith(".open")]
+    assert len(files) >= 2
+    serials = []
+    for f in files:
+        m = NAME.match(f.name)
+        assert m, f.name
+        serials.append(int(m.group(2)))
+        with f.open("rb") as fh:
+            records = list(ArchiveIterator(fh))
+        assert records[0].rec_type == "warcinfo"
+        assert records[0].rec_headers.get_header("WARC-Filename") == f.name
+    assert serials == list(range(len(files)))
+    with files[0].open("rb") as fh:
+        info = next(iter(ArchiveIterator(fh))).content_stream().read().decode()
+    assert "operator: Archive Team" in info and "software: storyvault/" in info
+    index = archive.index_path.read_text().splitlines()
+    assert len(index) == 4
+    assert {line.split('"filename": "')[1].split('"')[0] for line in index} <= {
+        f.name for f in files}
