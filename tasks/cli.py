@@ -29,14 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Preserve news as it changes: capture pages into WARC archives.",
     )
     parser.add_argument("--config", type=Path, help="TOML settings file")
-    parser.add_argument("--log-json", action="store_true", default=None,
-                        help="log JSON lines even on a terminal")
+    parser.add_argument(
+        "--log-json", action="store_true", default=None, help="log JSON lines even on a terminal"
+    )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    fetch = sub.add_parser("fetch", help="archive URLs with their redirect chains",
-                           description="Fetch each URL (following redirects, each hop its own "
-                                       "capture) and write the exchanges into the archive.")
+    fetch = sub.add_parser(
+        "fetch",
+        help="archive URLs with their redirect chains",
+        description="Fetch each URL (following redirects, each hop its own "
+        "capture) and write the exchanges into the archive.",
+    )
     fetch.add_argument("urls", nargs="+", metavar="URL")
     _archive_options(fetch)
     fetch.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -47,8 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _archive_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--archive", type=Path, help="archive root directory (default ./archive)")
     parser.add_argument("--collection", help="collection name (default storyvault)")
-    parser.add_argument("--allow-private", action="store_true", default=None,
-                        help="allow loopback/private addresses (local tests and demos only)")
+    parser.add_argument(
+        "--allow-private",
+        action="store_true",
+        default=None,
+        help="allow loopback/private addresses (local tests and demos only)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -71,9 +79,11 @@ def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
         for report in reports:
             for exchange, written in report.written:
                 main = written.main
-                print(f"{main.record_type:8} {exchange.status} {exchange.url} -> "
-                      f"{warc_dir / main.filename} offset={main.offset} length={main.length}"
-                      + (f" truncated={exchange.truncated}" if exchange.truncated else ""))
+                print(
+                    f"{main.record_type:8} {exchange.status} {exchange.url} -> "
+                    f"{warc_dir / main.filename} offset={main.offset} length={main.length}"
+                    + (f" truncated={exchange.truncated}" if exchange.truncated else "")
+                )
     failed = [r for r in reports if not r.ok]
     for report in failed:
         print(f"storyvault: error: {report.error}", file=sys.stderr)

@@ -79,8 +79,15 @@ class CaptureWritten:
 class WarcFile:
     """One open WARC file, owned by one writer. Not thread-safe: :class:`Archive` locks."""
 
-    def __init__(self, directory: Path, name: str, writer_factory: type[RecordWriter],
-                 clock: Clock, ids: IdSource, info: dict[str, str]) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        name: str,
+        writer_factory: type[RecordWriter],
+        clock: Clock,
+        ids: IdSource,
+        info: dict[str, str],
+    ) -> None:
         self.name = name
         self.final_path = directory / name
         self.open_path = directory / (name + recovery.OPEN_SUFFIX)
@@ -106,8 +113,7 @@ class WarcFile:
             self.writer.write_record(record)
             self._fh.flush()
         except OSError as exc:
-            raise ArchiveError(self.open_path, f"write failed at offset {offset}: {exc}") \
-                from exc
+            raise ArchiveError(self.open_path, f"write failed at offset {offset}: {exc}") from exc
         length = self._fh.tell() - offset
         self.records += 1
         line = cdxj.cdxj_line(record, offset, length, self.name)
@@ -115,8 +121,11 @@ class WarcFile:
             self.index_lines.append(line)
         headers = record.rec_headers
         return RecordLocation(
-            filename=self.name, offset=offset, length=length,
-            record_id=headers.get_header("WARC-Record-ID"), record_type=record.rec_type,
+            filename=self.name,
+            offset=offset,
+            length=length,
+            record_id=headers.get_header("WARC-Record-ID"),
+            record_type=record.rec_type,
             warc_date=headers.get_header("WARC-Date"),
             target_uri=headers.get_header("WARC-Target-URI") or "",
         )
@@ -131,18 +140,28 @@ class WarcFile:
             raise ArchiveError(self.open_path, f"cannot close WARC file: {exc}") from exc
         finally:
             self._fh.close()  # closing the fd releases the flock
-        log.info("warc_closed", path=str(self.final_path), records=self.records,
-                 bytes=self.final_path.stat().st_size)
+        log.info(
+            "warc_closed",
+            path=str(self.final_path),
+            records=self.records,
+            bytes=self.final_path.stat().st_size,
+        )
         return self.final_path
 
 
 class Archive:
     """A collection of WARC files and its CDXJ index. Thread-safe; one per process."""
 
-    def __init__(self, settings: Settings, *, clock: Clock = utcnow,
-                 ids: IdSource = new_record_id, pid: int | None = None,
-                 robots_policy: str = "obey",
-                 writer_factory: type[RecordWriter] = RecordWriter) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock = utcnow,
+        ids: IdSource = new_record_id,
+        pid: int | None = None,
+        robots_policy: str = "obey",
+        writer_factory: type[RecordWriter] = RecordWriter,
+    ) -> None:
         self.settings = settings
         self.collection_dir = settings.archive / "collections" / settings.collection
         self.warc_dir = self.collection_dir / "archive"
@@ -164,8 +183,7 @@ class Archive:
             self.warc_dir.mkdir(parents=True, exist_ok=True)
             self.index_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ArchiveError(self.collection_dir, f"cannot create collection: {exc}") \
-                from exc
+            raise ArchiveError(self.collection_dir, f"cannot create collection: {exc}") from exc
         repaired: list[Path] = []
         for path in sorted(self.warc_dir.glob("*" + WARC_SUFFIX + recovery.OPEN_SUFFIX)):
             final = recovery.recover_open_file(path)
@@ -187,9 +205,14 @@ class Archive:
         self.close()
 
     # -- writing ----------------------------------------------------------------------
-    def write_capture(self, exchange: Exchange, *, revisit_of: StoredPayload | None = None,
-                      metadata: Iterable[tuple[str, str]] | None = None,
-                      revisit_profile: str | None = None) -> CaptureWritten:
+    def write_capture(
+        self,
+        exchange: Exchange,
+        *,
+        revisit_of: StoredPayload | None = None,
+        metadata: Iterable[tuple[str, str]] | None = None,
+        revisit_profile: str | None = None,
+    ) -> CaptureWritten:
         """Write the response (or a revisit of ``revisit_of``), request and metadata.
 
         The three records go to the same file, in that order, linked by
@@ -203,25 +226,35 @@ class Archive:
                 main = current.write(w.response(exchange, record_id))
             else:
                 kwargs = {"profile": revisit_profile} if revisit_profile else {}
-                main = current.write(w.revisit(
-                    exchange, record_id, revisit_of.target_uri, revisit_of.warc_date,
-                    revisit_of.record_id, **kwargs))
+                main = current.write(
+                    w.revisit(
+                        exchange,
+                        record_id,
+                        revisit_of.target_uri,
+                        revisit_of.warc_date,
+                        revisit_of.record_id,
+                        **kwargs,
+                    )
+                )
             request = current.write(w.request(exchange, record_id))
             meta = None
             if metadata is not None:
-                meta = current.write(w.metadata(exchange.url, record_id, exchange.started,
-                                                list(metadata)))
+                meta = current.write(
+                    w.metadata(exchange.url, record_id, exchange.started, list(metadata))
+                )
             if current.size >= self.settings.warc_max_bytes:
                 self._close_current()
             return CaptureWritten(main=main, request=request, metadata=meta)
 
-    def write_metadata(self, target_uri: str, concurrent_to: str, when: datetime,
-                       fields: Iterable[tuple[str, str]]) -> RecordLocation:
+    def write_metadata(
+        self, target_uri: str, concurrent_to: str, when: datetime, fields: Iterable[tuple[str, str]]
+    ) -> RecordLocation:
         """Write a standalone ``metadata`` record (events, failed fetches)."""
         with self._lock:
             current = self._file()
-            return current.write(current.writer.metadata(target_uri, concurrent_to, when,
-                                                         list(fields)))
+            return current.write(
+                current.writer.metadata(target_uri, concurrent_to, when, list(fields))
+            )
 
     def flush(self) -> None:
         """Close the current file so that its records become replayable and indexed."""
@@ -233,8 +266,10 @@ class Archive:
         now = self._clock()
         stamp = now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}"
         host = re.sub(r"[^A-Za-z0-9.]+", "_", self.settings.hostname) or "localhost"
-        name = (f"{self.settings.warc_prefix}-{stamp}-{self._serial:05d}-{host}-"
-                f"{self._pid}{WARC_SUFFIX}")
+        name = (
+            f"{self.settings.warc_prefix}-{stamp}-{self._serial:05d}-{host}-"
+            f"{self._pid}{WARC_SUFFIX}"
+        )
         self._serial += 1
         return name
 
@@ -244,7 +279,7 @@ class Archive:
             "software": f"storyvault/{VERSION} (warcio/{warcio_version()})",
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
-                          "warc-format/warc-1.1/",
+            "warc-format/warc-1.1/",
             "hostname": s.hostname,
             "operator": s.operator,
             "robots": self._robots_policy,
@@ -258,8 +293,9 @@ class Archive:
             name = self.next_filename()
             while (self.warc_dir / name).exists():
                 name = self.next_filename()
-            self._current = WarcFile(self.warc_dir, name, self._writer_factory, self._clock,
-                                     self._ids, self.warcinfo())
+            self._current = WarcFile(
+                self.warc_dir, name, self._writer_factory, self._clock, self._ids, self.warcinfo()
+            )
             log.info("warc_opened", path=str(self._current.open_path))
         return self._current
 
@@ -285,5 +321,10 @@ def location_of(record: RecordLocation) -> StoredPayload:
 
 
 __all__ = [
-    "Archive", "CaptureWritten", "RecordLocation", "StoredPayload", "WarcFile", "warc_date",
+    "Archive",
+    "CaptureWritten",
+    "RecordLocation",
+    "StoredPayload",
+    "WarcFile",
+    "warc_date",
 ]

@@ -71,8 +71,12 @@ def capture_metadata(exchange: Exchange) -> list[tuple[str, str]]:
     return fields
 
 
-def write_exchange(archive: Archive, digests: DigestIndex, exchange: Exchange,
-                   extra_metadata: Sequence[tuple[str, str]] = ()) -> CaptureWritten:
+def write_exchange(
+    archive: Archive,
+    digests: DigestIndex,
+    exchange: Exchange,
+    extra_metadata: Sequence[tuple[str, str]] = (),
+) -> CaptureWritten:
     """Archive one exchange (blocking): a revisit if its payload is already stored."""
     key = surt_key(exchange.url)
     previous = None
@@ -81,17 +85,30 @@ def write_exchange(archive: Archive, digests: DigestIndex, exchange: Exchange,
     metadata = [*capture_metadata(exchange), *extra_metadata]
     written = archive.write_capture(exchange, revisit_of=previous, metadata=metadata)
     if previous is None and revisit_candidate(exchange):
-        digests.remember_payload(key, StoredPayload(
-            target_uri=exchange.url, warc_date=written.main.warc_date,
-            record_id=written.main.record_id, digest=exchange.payload_digest))
-    log.info("capture_written", url=exchange.url, status=exchange.status,
-             type=written.main.record_type, warc=written.main.filename,
-             offset=written.main.offset, length=written.main.length)
+        digests.remember_payload(
+            key,
+            StoredPayload(
+                target_uri=exchange.url,
+                warc_date=written.main.warc_date,
+                record_id=written.main.record_id,
+                digest=exchange.payload_digest,
+            ),
+        )
+    log.info(
+        "capture_written",
+        url=exchange.url,
+        status=exchange.status,
+        type=written.main.record_type,
+        warc=written.main.filename,
+        offset=written.main.offset,
+        length=written.main.length,
+    )
     return written
 
 
-async def capture_url(url: str, fetcher: Fetcher, archive: Archive,
-                      digests: DigestIndex) -> CaptureReport:
+async def capture_url(
+    url: str, fetcher: Fetcher, archive: Archive, digests: DigestIndex
+) -> CaptureReport:
     """Fetch ``url`` with its redirect chain and archive every exchange as it arrives."""
     report = CaptureReport(url)
     try:
@@ -103,14 +120,15 @@ async def capture_url(url: str, fetcher: Fetcher, archive: Archive,
             report.written.append((exchange, written))
     except FetchError as exc:
         report.error = exc
-        log.warning("fetch_failed", url=url, error=exc.message,
-                    error_type=type(exc).__name__)
+        log.warning("fetch_failed", url=url, error=exc.message, error_type=type(exc).__name__)
     return report
 
 
 async def capture_urls(urls: Sequence[str], settings: Settings) -> list[CaptureReport]:
     """Capture each URL in turn into the archive named by ``settings``."""
-    with SQLiteState.beside(settings.archive) as state, \
-            Archive(settings, robots_policy="ignore (explicit fetch)") as archive:
+    with (
+        SQLiteState.beside(settings.archive) as state,
+        Archive(settings, robots_policy="ignore (explicit fetch)") as archive,
+    ):
         async with Fetcher(settings) as fetcher:
             return [await capture_url(url, fetcher, archive, state) for url in urls]

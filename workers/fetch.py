@@ -147,7 +147,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 def backoff_delay(attempt: int, base: float, cap: float, rand: Callable[[], float]) -> float:
     """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**(attempt-1))]."""
-    return rand() * min(cap, base * (2 ** (attempt - 1)))
+    return float(rand() * min(cap, base * (2 ** (attempt - 1))))
 
 
 def check_url(url: str) -> None:
@@ -307,7 +307,7 @@ class Fetcher:
     ) -> Exchange:
         s = self.settings
         remote_ip = _peer_ip(resp)
-        body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)
+        body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)  # noqa: SIM115 - owned by the Exchange
         digest = hashlib.sha1()
         length = 0
         truncated: str | None = None
@@ -380,7 +380,7 @@ class _PeerRecordingConnector(aiohttp.TCPConnector):
         protocol = await super()._create_connection(req, traces, timeout)
         transport = getattr(protocol, "transport", None)
         peer = transport.get_extra_info("peername") if transport is not None else None
-        protocol.storyvault_peer = str(peer[0]) if peer else None
+        protocol.storyvault_peer = str(peer[0]) if peer else None  # type: ignore[attr-defined]
         return protocol
 
 

@@ -131,11 +131,9 @@ def recover_open_file(path: Path) -> Path | None:
             os.ftruncate(fd, good)
         os.fsync(fd)
         os.rename(path, final)
-        log.warning("warc_recovered", path=str(final), records=records,
-                    cut_bytes=size - good)
+        log.warning("warc_recovered", path=str(final), records=records, cut_bytes=size - good)
         return final
     except OSError as exc:
-        raise RecoveryError(path, f"repair failed: {exc}; copy the file aside and retry")\
-            from exc
+        raise RecoveryError(path, f"repair failed: {exc}; copy the file aside and retry") from exc
     finally:
         os.close(fd)

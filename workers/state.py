@@ -67,15 +67,16 @@ class SQLiteState:
         with self._lock:
             row = self._db.execute(
                 "SELECT target_uri, warc_date, record_id FROM payload_digests"
-                " WHERE url_key = ? AND digest = ?", (url_key, digest)).fetchone()
+                " WHERE url_key = ? AND digest = ?",
+                (url_key, digest),
+            ).fetchone()
         if row is None:
             return None
-        return StoredPayload(target_uri=row[0], warc_date=row[1], record_id=row[2],
-                             digest=digest)
+        return StoredPayload(target_uri=row[0], warc_date=row[1], record_id=row[2], digest=digest)
 
     def remember_payload(self, url_key: str, payload: StoredPayload) -> None:
         with self._lock:
             self._db.execute(
                 "INSERT OR IGNORE INTO payload_digests VALUES (?, ?, ?, ?, ?)",
-                (url_key, payload.digest, payload.target_uri, payload.warc_date,
-                 payload.record_id))
+                (url_key, payload.digest, payload.target_uri, payload.warc_date, payload.record_id),
+            )

@@ -50,8 +50,14 @@ class RawHttpHeaders(StatusAndHeaders):  # type: ignore[misc]
     bytes; an archive must keep the bytes that crossed the wire.
     """
 
-    def __init__(self, raw_block: bytes, statusline: str, headers: list[tuple[str, str]],
-                 protocol: str, is_request: bool = False) -> None:
+    def __init__(
+        self,
+        raw_block: bytes,
+        statusline: str,
+        headers: list[tuple[str, str]],
+        protocol: str,
+        is_request: bool = False,
+    ) -> None:
         super().__init__(statusline, headers, protocol=protocol, is_http_request=False)
         self._raw_block = raw_block
         self.is_request = is_request
@@ -67,7 +73,9 @@ def response_http_headers(exchange: Exchange) -> RawHttpHeaders:
     raw = b"\r\n".join(lines) + b"\r\n\r\n"
     decoded = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in exchange.headers]
     return RawHttpHeaders(
-        raw, f"{exchange.status} {exchange.reason}".rstrip(), decoded,
+        raw,
+        f"{exchange.status} {exchange.reason}".rstrip(),
+        decoded,
         protocol=f"HTTP/{exchange.http_version}",
     )
 
@@ -82,24 +90,26 @@ def request_http_headers(exchange: Exchange) -> RawHttpHeaders:
     for line in rest:
         name, _, value = line.decode("latin-1").partition(":")
         headers.append((name, value.strip()))
-    return RawHttpHeaders(exchange.request_block, f"{method} {target}", headers,
-                          protocol=protocol, is_request=True)
+    return RawHttpHeaders(
+        exchange.request_block, f"{method} {target}", headers, protocol=protocol, is_request=True
+    )
 
 
 class RecordWriter(WARCWriter):  # type: ignore[misc]
     """warcio's WARC writer with an injected clock and record-id source."""
 
-    def __init__(self, out: IO[bytes], *, clock: Clock = utcnow,
-                 ids: IdSource = new_record_id) -> None:
+    def __init__(
+        self, out: IO[bytes], *, clock: Clock = utcnow, ids: IdSource = new_record_id
+    ) -> None:
         super().__init__(out, gzip=True, warc_version=WARC_VERSION)
         self._clock = clock
         self._ids = ids
 
     # warcio calls these to fill WARC-Record-ID and WARC-Date.
-    def _make_warc_id(self) -> str:  # type: ignore[override]
+    def _make_warc_id(self) -> str:
         return self._ids()
 
-    def _make_warc_date(self, use_micros: bool = False) -> str:  # type: ignore[override]
+    def _make_warc_date(self, use_micros: bool = False) -> str:
         return warc_date(self._clock())
 
     def new_id(self) -> str:
@@ -122,8 +132,12 @@ class RecordWriter(WARCWriter):  # type: ignore[misc]
             headers["WARC-Truncated"] = exchange.truncated
         exchange.body.seek(0)
         return self.create_warc_record(
-            exchange.url, "response", payload=exchange.body, length=exchange.body_length,
-            warc_headers_dict=headers, http_headers=response_http_headers(exchange),
+            exchange.url,
+            "response",
+            payload=exchange.body,
+            length=exchange.body_length,
+            warc_headers_dict=headers,
+            http_headers=response_http_headers(exchange),
         )
 
     def request(self, exchange: Exchange, concurrent_to: str) -> ArcWarcRecord:
@@ -133,13 +147,23 @@ class RecordWriter(WARCWriter):  # type: ignore[misc]
             "WARC-Concurrent-To": concurrent_to,
         }
         return self.create_warc_record(
-            exchange.url, "request", payload=BytesIO(b""), length=0,
-            warc_headers_dict=headers, http_headers=request_http_headers(exchange),
+            exchange.url,
+            "request",
+            payload=BytesIO(b""),
+            length=0,
+            warc_headers_dict=headers,
+            http_headers=request_http_headers(exchange),
         )
 
-    def revisit(self, exchange: Exchange, record_id: str, refers_to_uri: str,
-                refers_to_date: str, refers_to_id: str | None = None,
-                profile: str = REVISIT_IDENTICAL) -> ArcWarcRecord:
+    def revisit(
+        self,
+        exchange: Exchange,
+        record_id: str,
+        refers_to_uri: str,
+        refers_to_date: str,
+        refers_to_id: str | None = None,
+        profile: str = REVISIT_IDENTICAL,
+    ) -> ArcWarcRecord:
         """A ``revisit`` record: the response headers only, pointing at the stored payload."""
         headers = {
             "WARC-Record-ID": record_id,
@@ -148,22 +172,31 @@ class RecordWriter(WARCWriter):  # type: ignore[misc]
         if exchange.remote_ip:
             headers["WARC-IP-Address"] = exchange.remote_ip
         record = self.create_revisit_record(
-            exchange.url, exchange.payload_digest, refers_to_uri, refers_to_date,
-            http_headers=response_http_headers(exchange), warc_headers_dict=headers,
+            exchange.url,
+            exchange.payload_digest,
+            refers_to_uri,
+            refers_to_date,
+            http_headers=response_http_headers(exchange),
+            warc_headers_dict=headers,
         )
         record.rec_headers.replace_header("WARC-Profile", profile)
         if refers_to_id:
             record.rec_headers.add_header("WARC-Refers-To", refers_to_id)
         return record
 
-    def metadata(self, target_uri: str, concurrent_to: str, when: datetime,
-                 fields: Iterable[tuple[str, str]]) -> ArcWarcRecord:
+    def metadata(
+        self, target_uri: str, concurrent_to: str, when: datetime, fields: Iterable[tuple[str, str]]
+    ) -> ArcWarcRecord:
         """A ``metadata`` record (``application/warc-fields``) about a capture."""
         body = "".join(f"{k}: {_one_line(v)}\r\n" for k, v in fields).encode("utf-8")
         headers = {"WARC-Date": warc_date(when), "WARC-Concurrent-To": concurrent_to}
         return self.create_warc_record(
-            target_uri, "metadata", payload=BytesIO(body), length=len(body),
-            warc_content_type="application/warc-fields", warc_headers_dict=headers,
+            target_uri,
+            "metadata",
+            payload=BytesIO(body),
+            length=len(body),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict=headers,
         )
 
 
