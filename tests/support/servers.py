@@ -33,6 +33,7 @@ import struct
 import threading
 import time
 import traceback
+import weakref
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -166,6 +167,9 @@ class LiveServer:
         self._requests: list[RequestLogEntry] = []
         self._errors: list[str] = []
         self._in_flight = 0
+        # Touched in the loop thread only:
+        self._handler_tasks: set[asyncio.Task[Any]] = set()
+        self._transports: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
@@ -306,12 +310,19 @@ class LiveServer:
             monotonic_time=time.monotonic(),
             remote=request.remote or "",
         )
+        task = asyncio.current_task()
         with self._lock:
             self._requests.append(entry)
             self._in_flight += 1
+        if task is not None:
+            self._handler_tasks.add(task)
+        if request.transport is not None:
+            self._transports.add(request.transport)
         try:
             response: web.StreamResponse = await handler(request)
         finally:
+            if task is not None:
+                self._handler_tasks.discard(task)
             with self._lock:
                 self._in_flight -= 1
         return response
@@ -357,6 +368,7 @@ class LiveServer:
             handle_signals=False,
             access_log=None,
             shutdown_timeout=self._shutdown_timeout,
+            handler_cancellation=True,
             logger=_ErrorSink(self._errors, self._lock),
         )
         self._runner = runner
@@ -366,8 +378,29 @@ class LiveServer:
         self._port = int(runner.addresses[0][1])
 
     async def _cleanup(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        runner = self._runner
+        if runner is None:
+            return
+        transports = set(self._transports)
+        if runner.server is not None:
+            transports.update(h.transport for h in runner.server.connections if h.transport)
+        # Cancel still-running handlers (trickles, endless streams) before the
+        # runner's graceful shutdown: aiohttp's own shutdown can race a handler
+        # that finishes just as its grace period expires (InvalidStateError).
+        tasks = [t for t in self._handler_tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await runner.cleanup()
+        # transport.close() waits for the write buffer to drain, which never
+        # happens with a client that stopped reading: abort whatever is left.
+        for transport in transports:
+            if isinstance(transport, asyncio.WriteTransport):
+                transport.abort()
+            else:
+                transport.close()
+        await asyncio.sleep(0)  # let connection_lost() callbacks run
 
 
 def sent_body(server: LiveServer | web.Application, path: str) -> bytes:
@@ -535,7 +568,7 @@ def outlet_app(
         title, paragraphs = _ARTICLES[slug]
         parts = [f"<h1>{escape(title)}</h1>", '<img src="/image.png" alt="">']
         parts += [f"<p>{escape(p)}</p>" for p in paragraphs]
-        cited = list(request.app[CITED_URLS])
+        cited = request.app[CITED_URLS].copy()
         if cited:
             items = "\n".join(f'<li><a href="{escape(u)}">{escape(u)}</a></li>' for u in cited)
             parts.append(f'<h2>Sources</h2>\n<ul class="sources">\n{items}\n</ul>')
@@ -608,7 +641,7 @@ def big_body() -> bytes:
     return random.Random(20240101).randbytes(BIG_BODY_SIZE)
 
 
-EARLY_CLOSE_BODY = b"<html><body>" + b"x" * 75 + b"</body></html>"
+EARLY_CLOSE_BODY = b"<html><body>" + b"x" * 74 + b"</body></html>"
 """The 100 bytes ``/early-close`` sends (of a declared 1000)."""
 
 FALSE_GZIP_BODY = b"<html><body><p>This is not gzip at all.</p></body></html>\n"
