@@ -45,6 +45,50 @@ def build_parser() -> argparse.ArgumentParser:
     _archive_options(fetch)
     fetch.add_argument("--json", action="store_true", help="print the result as JSON")
     fetch.set_defaults(handler=cmd_fetch)
+
+    crawl = sub.add_parser(
+        "crawl",
+        help="crawl an outlet and the sources its articles cite",
+        description="Crawl news outlets (homepage, sections, feeds, sitemaps), their "
+        "articles, page requisites and cited sources into the archive. "
+        "Interrupt with Ctrl-C: the same command resumes.",
+    )
+    crawl.add_argument("urls", nargs="+", metavar="URL", help="outlet homepage, feed or sitemap")
+    _archive_options(crawl)
+    crawl.add_argument("--cite-depth", type=int, help="citation steps to follow (default 1)")
+    crawl.add_argument(
+        "--delay",
+        type=float,
+        dest="host_delay",
+        help="seconds between requests to one host (default 1)",
+    )
+    crawl.add_argument("--host-concurrency", type=int, help="requests in flight per host (1)")
+    crawl.add_argument("--concurrency", type=int, help="requests in flight in all (16)")
+    crawl.add_argument(
+        "--no-requisites",
+        action="store_false",
+        dest="requisites",
+        default=None,
+        help="skip stylesheets, scripts and images",
+    )
+    crawl.add_argument(
+        "--host-budget", type=int, dest="host_page_budget", help="most pages per outlet host (5000)"
+    )
+    crawl.add_argument(
+        "--scope-prefix",
+        action="append",
+        dest="scope_prefixes",
+        help="only crawl outlet paths starting with this (repeatable)",
+    )
+    crawl.add_argument(
+        "--exclude",
+        action="append",
+        dest="scope_exclude",
+        help="skip outlet URLs matching this regex (repeatable)",
+    )
+    crawl.add_argument("--contact", dest="contact_url", help="contact URL put in the User-Agent")
+    crawl.add_argument("--json", action="store_true", help="print the summary as JSON")
+    crawl.set_defaults(handler=cmd_crawl)
     return parser
 
 
@@ -59,12 +103,24 @@ def _archive_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+CLI_SETTINGS = (
+    "archive",
+    "collection",
+    "allow_private",
+    "cite_depth",
+    "host_delay",
+    "host_concurrency",
+    "concurrency",
+    "requisites",
+    "host_page_budget",
+    "scope_prefixes",
+    "scope_exclude",
+    "contact_url",
+)
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
-    cli = {
-        "archive": getattr(args, "archive", None),
-        "collection": getattr(args, "collection", None),
-        "allow_private": getattr(args, "allow_private", None),
-    }
+    cli = {name: getattr(args, name, None) for name in CLI_SETTINGS}
     return load_settings(cli=cli, config_file=args.config)
 
 
@@ -88,6 +144,29 @@ def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
     for report in failed:
         print(f"storyvault: error: {report.error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
+    from tasks.progress import CrawlProgress
+    from workers.crawl import crawl
+
+    for url in args.urls:
+        from workers.fetch import check_url
+
+        check_url(url)
+    with CrawlProgress(enabled=sys.stderr.isatty() and not args.json) as progress:
+        summary = asyncio.run(
+            crawl(settings, args.urls, on_progress=progress.update, install_signals=True)
+        )
+    result = summary.as_dict()
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(CrawlProgress.summary_text(result, settings))
+    if summary.interrupted:
+        print("storyvault: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

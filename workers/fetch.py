@@ -28,10 +28,11 @@ import random
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import IO, Any, Self
+from typing import IO, Any, Protocol, Self
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -159,6 +160,12 @@ def check_url(url: str) -> None:
         raise UnsupportedSchemeError(url, "URL has no host")
 
 
+class RequestGate(Protocol):
+    """Politeness: every request to a host waits for ``slot(url)`` (see politeness.py)."""
+
+    def slot(self, url: str) -> AbstractAsyncContextManager[None]: ...
+
+
 class Fetcher:
     """An aiohttp session that records exchanges. Use as ``async with Fetcher(settings)``."""
 
@@ -168,8 +175,10 @@ class Fetcher:
         *,
         sleep: Callable[[float], object] | None = None,
         rand: Callable[[], float] = random.random,
+        gate: RequestGate | None = None,
     ) -> None:
         self.settings = settings
+        self._gate = gate
         self._sleep = sleep or asyncio.sleep
         self._rand = rand
         self._session: aiohttp.ClientSession | None = None
@@ -211,9 +220,16 @@ class Fetcher:
             self._session = None
 
     async def fetch(
-        self, url: str, *, extra_headers: dict[str, str] | None = None
+        self,
+        url: str,
+        *,
+        extra_headers: dict[str, str] | None = None,
+        follow: Callable[[str], bool] | None = None,
     ) -> AsyncIterator[Exchange]:
         """Fetch ``url``, following redirects; yield each exchange as it completes.
+
+        ``follow(target)`` decides whether a redirect is followed here; when it says no,
+        the chain ends with the 3xx exchange (its ``redirect_to`` tells the caller where).
 
         Raises :class:`FetchError` (after yielding what was received) when the URL could
         not be captured: :class:`TransientFetchError` once retries are spent,
@@ -229,6 +245,8 @@ class Fetcher:
                 yield exchange
             assert last is not None  # _fetch_with_retries yields or raises
             if last.redirect_to is None:
+                return
+            if follow is not None and not follow(last.redirect_to):
                 return
             if last.redirect_to in visited:
                 raise RedirectLoopError(url, f"redirect loop back to {last.redirect_to}")
@@ -281,6 +299,12 @@ class Fetcher:
         reason = guard.literal_refusal(host, allow_private=self.settings.allow_private)
         if reason:
             raise BlockedAddressError(url, f"refused: {reason} (use --allow-private)")
+        if self._gate is None:
+            return await self._request(url, extra_headers)
+        async with self._gate.slot(url):
+            return await self._request(url, extra_headers)
+
+    async def _request(self, url: str, extra_headers: dict[str, str] | None) -> Exchange:
         assert self._session is not None, "use Fetcher as an async context manager"
         started = datetime.now(UTC)
         t0 = time.monotonic()

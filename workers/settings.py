@@ -51,6 +51,23 @@ class Settings:
     retry_after_max: float = 120.0
     allow_private: bool = False
 
+    # crawl
+    cite_depth: int = 1
+    requisites: bool = True
+    concurrency: int = 16
+    host_concurrency: int = 1
+    host_delay: float = 1.0
+    max_crawl_delay: float = 30.0
+    host_page_budget: int = 5000
+    pattern_budget: int = 100
+    max_hops: int = 25
+    max_path_depth: int = 12
+    news_window_days: float = 30.0
+    robots_max_age: float = 86400.0
+    scope_hosts: tuple[str, ...] = ()
+    scope_prefixes: tuple[str, ...] = ()
+    scope_exclude: tuple[str, ...] = ()
+
     @property
     def full_user_agent(self) -> str:
         """The User-Agent header: the project and a contact URL, as crawlers should."""
@@ -120,6 +137,10 @@ def _coerce(key: str, value: Any, hint: Any, source: str) -> Any:
             if text in {"0", "false", "no", "off", ""}:
                 return False
             raise ValueError(f"not a boolean: {value!r}")
+        if typing.get_origin(hint) is tuple:
+            if isinstance(value, str):
+                return tuple(v.strip() for v in value.split(",") if v.strip())
+            return tuple(str(v) for v in value)
         if hint is Path:
             return Path(value).expanduser()
         if hint is int and isinstance(value, float):

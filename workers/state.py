@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -15,6 +18,42 @@ from workers.archive import StoredPayload
 from workers.errors import ArchiveError
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS crawls (
+    id          INTEGER PRIMARY KEY,
+    seeds       TEXT NOT NULL,
+    started     REAL NOT NULL,
+    finished    REAL
+);
+CREATE TABLE IF NOT EXISTS urls (
+    crawl_id    INTEGER NOT NULL,
+    url_key     TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    host        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    hops        INTEGER NOT NULL,
+    cite_depth  INTEGER NOT NULL,
+    via         TEXT,
+    found_by    TEXT NOT NULL,
+    priority    INTEGER NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'queued',
+    note        TEXT,
+    seq         INTEGER NOT NULL,
+    PRIMARY KEY (crawl_id, url_key)
+);
+CREATE INDEX IF NOT EXISTS urls_status ON urls (crawl_id, status);
+CREATE TABLE IF NOT EXISTS robots (
+    host        TEXT PRIMARY KEY,
+    fetched_at  REAL NOT NULL,
+    status      INTEGER,
+    body        BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS citations (
+    article_url TEXT NOT NULL,
+    cited_url   TEXT NOT NULL,
+    anchor      TEXT NOT NULL,
+    first_seen  REAL NOT NULL,
+    PRIMARY KEY (article_url, cited_url)
+);
 CREATE TABLE IF NOT EXISTS payload_digests (
     url_key     TEXT NOT NULL,
     digest      TEXT NOT NULL,
@@ -24,6 +63,22 @@ CREATE TABLE IF NOT EXISTS payload_digests (
     PRIMARY KEY (url_key, digest)
 );
 """
+
+
+@dataclass(frozen=True)
+class FrontierItem:
+    """A URL waiting in (or taken from) the crawl frontier."""
+
+    url: str
+    key: str  # canonical URL: the seen-set key
+    host: str
+    kind: str  # "robots", "sitemap", "feed", "page", "cited", "requisite"
+    hops: int  # links followed from a seed
+    cite_depth: int  # 0 on the outlet, n for the n-th citation step
+    via: str | None
+    found_by: str  # "seed", "robots", "sitemap", "feed", "link", "citation", "redirect", ...
+    priority: int = 5  # lower first
+    seq: int = 0
 
 
 class DigestIndex(Protocol):
@@ -80,3 +135,131 @@ class SQLiteState:
                 "INSERT OR IGNORE INTO payload_digests VALUES (?, ?, ?, ?, ?)",
                 (url_key, payload.digest, payload.target_uri, payload.warc_date, payload.record_id),
             )
+
+    # -- crawls and frontier -------------------------------------------------------------
+    def begin_crawl(self, seeds: Iterable[str]) -> tuple[int, bool]:
+        """The crawl for these seeds: the unfinished one (resumed=True) or a new one."""
+        key = "\n".join(sorted(set(seeds)))
+        with self._lock:
+            row = self._db.execute(
+                "SELECT id FROM crawls WHERE seeds = ? AND finished IS NULL"
+                " ORDER BY id DESC LIMIT 1",
+                (key,),
+            ).fetchone()
+            if row is not None:
+                return int(row[0]), True
+            cur = self._db.execute(
+                "INSERT INTO crawls (seeds, started) VALUES (?, ?)", (key, time.time())
+            )
+            return int(cur.lastrowid or 0), False
+
+    def finish_crawl(self, crawl_id: int) -> None:
+        with self._lock:
+            self._db.execute("UPDATE crawls SET finished = ? WHERE id = ?", (time.time(), crawl_id))
+
+    def add_url(self, crawl_id: int, item: FrontierItem) -> bool:
+        """Queue ``item`` unless its key was already seen in this crawl; True if queued."""
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO urls (crawl_id, url_key, url, host, kind, hops,"
+                " cite_depth, via, found_by, priority, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    crawl_id,
+                    item.key,
+                    item.url,
+                    item.host,
+                    item.kind,
+                    item.hops,
+                    item.cite_depth,
+                    item.via,
+                    item.found_by,
+                    item.priority,
+                    item.seq,
+                ),
+            )
+            return cur.rowcount == 1
+
+    def seen(self, crawl_id: int, key: str) -> bool:
+        with self._lock:
+            return (
+                self._db.execute(
+                    "SELECT 1 FROM urls WHERE crawl_id = ? AND url_key = ?", (crawl_id, key)
+                ).fetchone()
+                is not None
+            )
+
+    def queued(self, crawl_id: int) -> list[FrontierItem]:
+        """Every URL still to fetch in this crawl, in queue order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT url, url_key, host, kind, hops, cite_depth, via, found_by, priority,"
+                " seq FROM urls WHERE crawl_id = ? AND status = 'queued' ORDER BY seq",
+                (crawl_id,),
+            ).fetchall()
+        return [FrontierItem(*row) for row in rows]
+
+    def mark(self, crawl_id: int, key: str, status: str, note: str | None = None) -> None:
+        """Set a URL's outcome: "done", "failed", "blocked", "skipped"."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE urls SET status = ?, note = ? WHERE crawl_id = ? AND url_key = ?",
+                (status, note, crawl_id, key),
+            )
+
+    def url_counts(self, crawl_id: int) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT status, COUNT(*) FROM urls WHERE crawl_id = ? GROUP BY status", (crawl_id,)
+            ).fetchall()
+        return {str(status): int(n) for status, n in rows}
+
+    def host_page_counts(self, crawl_id: int) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT host, COUNT(*) FROM urls WHERE crawl_id = ?"
+                " AND kind = 'page' GROUP BY host",
+                (crawl_id,),
+            ).fetchall()
+        return {str(host): int(n) for host, n in rows}
+
+    def max_seq(self, crawl_id: int) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MAX(seq) FROM urls WHERE crawl_id = ?", (crawl_id,)
+            ).fetchone()
+        return int(row[0] or 0)
+
+    # -- robots cache --------------------------------------------------------------------
+    def robots_get(self, host: str, max_age: float) -> tuple[int | None, bytes] | None:
+        """A cached robots.txt fetch (status, body) younger than ``max_age`` seconds."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT fetched_at, status, body FROM robots WHERE host = ?", (host,)
+            ).fetchone()
+        if row is None or time.time() - float(row[0]) > max_age:
+            return None
+        return (None if row[1] is None else int(row[1])), bytes(row[2])
+
+    def robots_put(self, host: str, status: int | None, body: bytes) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO robots VALUES (?, ?, ?, ?)",
+                (host, time.time(), status, body),
+            )
+
+    # -- citation graph ------------------------------------------------------------------
+    def add_citations(self, article_url: str, cited: Iterable[tuple[str, str]]) -> None:
+        now = time.time()
+        with self._lock:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO citations VALUES (?, ?, ?, ?)",
+                [(article_url, url, anchor, now) for url, anchor in cited],
+            )
+
+    def citations(self, article_url: str) -> list[tuple[str, str]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT cited_url, anchor FROM citations WHERE article_url = ? ORDER BY cited_url",
+                (article_url,),
+            ).fetchall()
+        return [(str(u), str(a)) for u, a in rows]

@@ -1,0 +1,71 @@
+"""Live crawl progress on a terminal (rich), and the end-of-crawl summary."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from workers.settings import Settings
+
+
+class CrawlProgress:
+    """A live table of crawl numbers on stderr; does nothing when disabled (not a TTY)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._live: Live | None = None
+
+    def __enter__(self) -> CrawlProgress:
+        if self.enabled:
+            self._live = Live(
+                self._render({}), console=Console(stderr=True), refresh_per_second=4, transient=True
+            )
+            self._live.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._live is not None:
+            self._live.__exit__(exc_type, exc, tb)
+
+    def update(self, stats: dict[str, object]) -> None:
+        if self._live is not None:
+            self._live.update(self._render(stats))
+
+    @staticmethod
+    def _render(stats: dict[str, object]) -> Table:
+        table = Table(title="storyvault crawl", show_header=False, box=None)
+        for key in (
+            "pages",
+            "pages_per_s",
+            "bytes",
+            "articles",
+            "cited_sources",
+            "hosts",
+            "queued",
+            "in_flight",
+            "errors",
+            "robots_blocked",
+        ):
+            table.add_row(key.replace("_", " "), str(stats.get(key, "-")))
+        return table
+
+    @staticmethod
+    def summary_text(result: dict[str, object], settings: Settings) -> str:
+        coll = settings.archive / "collections" / settings.collection
+        return (
+            f"crawl {result['crawl_id']}{' (resumed)' if result['resumed'] else ''}: "
+            f"{result['pages']} URLs, {result['articles']} articles, "
+            f"{result['cited_sources']} cited sources, {result['bytes']} bytes from "
+            f"{result['hosts']} hosts in {result['elapsed_s']} s "
+            f"({result['pages_per_s']} pages/s); {result['errors']} errors, "
+            f"{result['robots_blocked']} blocked by robots.txt\n"
+            f"archive: {coll}"
+        )

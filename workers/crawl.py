@@ -1,0 +1,677 @@
+"""The embedded crawler: an outlet, its feeds and sitemaps, and the sources it cites.
+
+One process, no Redis: the frontier and seen set live in the SQLite state beside the
+archive, so an interrupted crawl resumes where it stopped. The flow for each URL:
+
+1. The host's robots.txt is fetched (and archived) before any other path on that host;
+   disallowed URLs are never requested. ``Crawl-delay`` raises the host's delay.
+2. Every request passes the :class:`~workers.politeness.HostGate` (per-host delay and
+   concurrency); the global concurrency is the number of worker tasks.
+3. The exchange is archived; HTML, sitemaps and feeds are parsed off the event loop, and
+   what they point to is queued *after* the record is written:
+
+   * on the outlet (the seeds' hosts, in scope): every link, feeds, sitemaps;
+   * from an article: its page requisites and its **cited sources** (links in the
+     article body) on any host, up to ``cite_depth`` steps away.
+
+Run :meth:`Crawler.run`; :meth:`Crawler.request_stop` (SIGINT/SIGTERM) lets in-flight
+fetches finish, closes the WARC cleanly and leaves the rest queued for the next run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import structlog
+
+from workers.archive import Archive
+from workers.capture import write_exchange
+from workers.content import mime_of, to_text
+from workers.discover import (
+    FeedEntry,
+    PageInfo,
+    Sitemap,
+    analyse_html,
+    is_feed_like,
+    parse_feed,
+    parse_sitemap,
+)
+from workers.errors import FetchError
+from workers.fetch import RETRY_STATUSES, Exchange, Fetcher, parse_retry_after
+from workers.politeness import HostGate, RobotsRules, robots_url
+from workers.settings import Settings
+from workers.state import FrontierItem, SQLiteState
+from workers.urls import Scope, canonical, host_of
+
+log = structlog.get_logger(__name__)
+
+PRIORITY = {"robots": 0, "sitemap": 1, "feed": 1, "page": 3, "cited": 4, "requisite": 6}
+MAX_PARSE_BYTES = 16 * 1024 * 1024
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass
+class CrawlStats:
+    """Live numbers of a crawl (what the progress display and the summary show)."""
+
+    started: float = field(default_factory=time.monotonic)
+    fetched: int = 0  # HTTP exchanges archived
+    pages: int = 0  # URLs completed
+    bytes: int = 0
+    articles: int = 0
+    cited: int = 0
+    errors: int = 0
+    blocked: int = 0
+    revisits: int = 0
+    hosts: set[str] = field(default_factory=set)
+    queued: int = 0
+    in_flight: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        elapsed = max(1e-9, time.monotonic() - self.started)
+        return {
+            "pages": self.pages,
+            "exchanges": self.fetched,
+            "bytes": self.bytes,
+            "articles": self.articles,
+            "cited_sources": self.cited,
+            "errors": self.errors,
+            "robots_blocked": self.blocked,
+            "revisits": self.revisits,
+            "hosts": len(self.hosts),
+            "queued": self.queued,
+            "in_flight": self.in_flight,
+            "elapsed_s": round(elapsed, 3),
+            "pages_per_s": round(self.pages / elapsed, 2),
+        }
+
+
+@dataclass
+class CrawlSummary:
+    crawl_id: int
+    resumed: bool
+    interrupted: bool
+    stats: dict[str, object]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "crawl_id": self.crawl_id,
+            "resumed": self.resumed,
+            "interrupted": self.interrupted,
+            **self.stats,
+        }
+
+
+@dataclass
+class Found:
+    """What parsing one response yielded."""
+
+    page: PageInfo | None = None
+    sitemap: Sitemap | None = None
+    feed: list[FeedEntry] | None = None
+
+
+class Crawler:
+    """Crawl ``seeds`` into ``archive``; state (frontier, robots, digests) in ``state``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        seeds: Sequence[str],
+        *,
+        state: SQLiteState,
+        archive: Archive,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_progress: Callable[[dict[str, object]], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.seeds = list(dict.fromkeys(seeds))
+        self.state = state
+        self.archive = archive
+        self._now = now
+        self._on_progress = on_progress
+        self.scope = Scope(
+            hosts=frozenset({host_of(s) for s in self.seeds} | set(settings.scope_hosts)),
+            prefixes=settings.scope_prefixes,
+            exclude=settings.scope_exclude,
+            max_path_depth=settings.max_path_depth,
+        )
+        self.gate = HostGate(
+            settings.host_delay, settings.host_concurrency, max_delay=settings.max_crawl_delay
+        )
+        self.stats = CrawlStats()
+        self.ua_token = settings.user_agent.split("/", 1)[0]
+        self._robots: dict[str, RobotsRules] = {}
+        self._queues: dict[str, list[tuple[int, int, FrontierItem]]] = {}
+        self._dispatched: dict[str, int] = {}
+        self._page_counts: dict[str, int] = {}
+        self._pattern_counts: dict[tuple[str, str], int] = {}
+        self._budget_logged: set[str] = set()
+        self._seq = 0
+        self._in_flight = 0
+        self._stopping = False
+        self._changed: asyncio.Condition | None = None
+        self.crawl_id = 0
+        self.resumed = False
+        self._fetcher: Fetcher | None = None
+
+    # -- public -------------------------------------------------------------------------
+    def request_stop(self) -> None:
+        """Stop taking new URLs; in-flight fetches finish and are archived."""
+        if not self._stopping:
+            log.info("crawl_stopping", in_flight=self._in_flight)
+        self._stopping = True
+        if self._changed is not None:
+            asyncio.get_running_loop().create_task(self._notify())
+
+    async def run(self) -> CrawlSummary:
+        """Crawl until the frontier is empty or a stop is requested; return the summary."""
+        self._changed = asyncio.Condition()
+        self.crawl_id, self.resumed = self.state.begin_crawl(self.seeds)
+        self._seq = self.state.max_seq(self.crawl_id)
+        self._page_counts = self.state.host_page_counts(self.crawl_id)
+        log.info("crawl_started", crawl_id=self.crawl_id, resumed=self.resumed, seeds=self.seeds)
+        for item in self.state.queued(self.crawl_id):
+            self._push(item)
+            self._ensure_robots(item.host, item.url)
+        for seed in self.seeds:
+            self.enqueue(
+                seed, kind=_seed_kind(seed), hops=0, cite_depth=0, via=None, found_by="seed"
+            )
+        ticker = asyncio.create_task(self._tick()) if self._on_progress else None
+        async with Fetcher(self.settings, gate=self.gate) as fetcher:
+            self._fetcher = fetcher
+            workers = [
+                asyncio.create_task(self._worker())
+                for _ in range(max(1, self.settings.concurrency))
+            ]
+            try:
+                await asyncio.gather(*workers)
+            finally:
+                for task in workers:
+                    task.cancel()
+                await asyncio.gather(*workers, return_exceptions=True)
+        if ticker is not None:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
+        interrupted = self._stopping and self._queued_count() > 0
+        if not interrupted:
+            self.state.finish_crawl(self.crawl_id)
+        self.stats.queued = self._queued_count()
+        summary = CrawlSummary(self.crawl_id, self.resumed, interrupted, self.stats.as_dict())
+        log.info("crawl_finished", **summary.as_dict())
+        return summary
+
+    # -- frontier ---------------------------------------------------------------------------
+    def enqueue(
+        self, url: str, *, kind: str, hops: int, cite_depth: int, via: str | None, found_by: str
+    ) -> bool:
+        """Queue ``url`` if it is new to this crawl and passes scope and budgets."""
+        host = host_of(url)
+        key = canonical(url)
+        if kind == "page":
+            reason = self.scope.reason_out(url)
+            if reason is None and hops > self.settings.max_hops:
+                reason = f"more than {self.settings.max_hops} hops from a seed"
+            if reason is None:
+                reason = self._over_budget(host, key)
+            if reason is not None:
+                log.debug("url_skipped", url=url, reason=reason)
+                return False
+        self._seq += 1
+        item = FrontierItem(
+            url=url,
+            key=key,
+            host=host,
+            kind=kind,
+            hops=hops,
+            cite_depth=cite_depth,
+            via=via,
+            found_by=found_by,
+            priority=PRIORITY.get(kind, 5) - (1 if hops == 0 else 0),
+            seq=self._seq,
+        )
+        if not self.state.add_url(self.crawl_id, item):
+            return False
+        if kind == "page":
+            self._page_counts[host] = self._page_counts.get(host, 0) + 1
+            pattern = (host, _DIGITS.sub("N", urlsplit(key).path))
+            self._pattern_counts[pattern] = self._pattern_counts.get(pattern, 0) + 1
+        self._push(item)
+        self._ensure_robots(host, url)
+        return True
+
+    def _over_budget(self, host: str, key: str) -> str | None:
+        if self._page_counts.get(host, 0) >= self.settings.host_page_budget:
+            if host not in self._budget_logged:
+                self._budget_logged.add(host)
+                log.warning("host_budget_reached", host=host, budget=self.settings.host_page_budget)
+            return "host page budget reached"
+        pattern = (host, _DIGITS.sub("N", urlsplit(key).path))
+        if self._pattern_counts.get(pattern, 0) >= self.settings.pattern_budget:
+            return f"more than {self.settings.pattern_budget} pages shaped {pattern[1]}"
+        return None
+
+    def _push(self, item: FrontierItem) -> None:
+        heapq.heappush(self._queues.setdefault(item.host, []), (item.priority, item.seq, item))
+        self.stats.hosts.add(item.host)
+
+    def _ensure_robots(self, host: str, url: str) -> None:
+        if host in self._robots:
+            return
+        cached = self.state.robots_get(host, self.settings.robots_max_age)
+        if cached is not None:
+            self._set_robots(host, url, RobotsRules.from_response(*cached))
+            return
+        queue = self._queues.get(host, [])
+        if any(entry[2].kind == "robots" for entry in queue):
+            return
+        r_url = robots_url(url)
+        self._seq += 1
+        item = FrontierItem(
+            url=r_url,
+            key=canonical(r_url),
+            host=host,
+            kind="robots",
+            hops=0,
+            cite_depth=0,
+            via=None,
+            found_by="robots",
+            priority=0,
+            seq=self._seq,
+        )
+        self.state.add_url(self.crawl_id, item)  # may already be there from an earlier run
+        self._push(item)
+
+    def _set_robots(self, host: str, url: str, rules: RobotsRules) -> None:
+        self._robots[host] = rules
+        self.gate.set_crawl_delay(host, rules.crawl_delay(self.ua_token))
+        if host in self.scope.hosts:
+            parts = urlsplit(url)
+            sitemaps = rules.sitemaps() or [f"{parts.scheme}://{parts.netloc}/sitemap.xml"]
+            for sitemap in sitemaps:
+                self.enqueue(
+                    sitemap, kind="sitemap", hops=0, cite_depth=0, via=None, found_by="robots"
+                )
+
+    def _queued_count(self) -> int:
+        return sum(len(q) for q in self._queues.values())
+
+    async def _notify(self) -> None:
+        assert self._changed is not None
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _next(self) -> FrontierItem | None:
+        assert self._changed is not None
+        async with self._changed:
+            while True:
+                if self._stopping:
+                    return None
+                soonest = float("inf")
+                for host in list(self._queues):
+                    queue = self._queues[host]
+                    if not queue:
+                        continue
+                    if self._dispatched.get(host, 0) >= self.gate.concurrency:
+                        continue
+                    top = queue[0][2]
+                    if host not in self._robots and top.kind != "robots":
+                        continue  # robots.txt first, always
+                    wait = self.gate.ready_in(host)
+                    if wait > 0:
+                        soonest = min(soonest, wait)
+                        continue
+                    heapq.heappop(queue)
+                    # round robin: this host goes to the back of the line
+                    self._queues[host] = self._queues.pop(host)
+                    self._dispatched[host] = self._dispatched.get(host, 0) + 1
+                    self._in_flight += 1
+                    return top
+                if self._in_flight == 0 and self._queued_count() == 0:
+                    self._changed.notify_all()
+                    return None
+                try:
+                    timeout = None if soonest == float("inf") else soonest
+                    await asyncio.wait_for(self._changed.wait(), timeout)
+                except TimeoutError:
+                    pass
+
+    async def _worker(self) -> None:
+        while True:
+            item = await self._next()
+            if item is None:
+                return
+            try:
+                await self._process(item)
+            except Exception:
+                self.stats.errors += 1
+                log.exception("crawl_item_failed", url=item.url, kind=item.kind)
+                self.state.mark(self.crawl_id, item.key, "failed", "internal error")
+            finally:
+                assert self._changed is not None
+                async with self._changed:
+                    self._in_flight -= 1
+                    self._dispatched[item.host] -= 1
+                    self._changed.notify_all()
+
+    async def _tick(self) -> None:
+        assert self._on_progress is not None
+        while True:
+            self.stats.queued = self._queued_count()
+            self.stats.in_flight = self._in_flight
+            self._on_progress(self.stats.as_dict())
+            await asyncio.sleep(0.5)
+
+    # -- one URL ----------------------------------------------------------------------------
+    async def _process(self, item: FrontierItem) -> None:
+        if item.kind == "robots":
+            await self._fetch_robots(item)
+            return
+        rules = self._robots.get(item.host)
+        if rules is None or not rules.allowed(item.url, self.ua_token):
+            self.stats.blocked += 1
+            self.state.mark(self.crawl_id, item.key, "blocked", "robots.txt")
+            log.info("robots_blocked", url=item.url)
+            return
+        await self._fetch_and_follow(item)
+
+    async def _fetch_robots(self, item: FrontierItem) -> None:
+        status: int | None = None
+        body = b""
+        ok = True
+        try:
+            async for exchange in self._fetch(item):
+                try:
+                    if exchange.redirect_to is None:
+                        status = exchange.status
+                        exchange.body.seek(0)
+                        body = exchange.body.read(512 * 1024)
+                    await self._write(item, exchange, [("foundBy", "robots")])
+                finally:
+                    exchange.close()
+        except FetchError as exc:
+            ok = False
+            self.stats.errors += 1
+            log.warning("robots_failed", url=item.url, error=exc.message)
+        rules = RobotsRules.from_response(status, body)
+        self.state.robots_put(item.host, status, body)
+        self.state.mark(self.crawl_id, item.key, "done" if ok else "failed")
+        self.stats.pages += 1
+        log.info("robots_loaded", host=item.host, status=status, mode=rules.mode)
+        self._set_robots(item.host, item.url, rules)
+
+    def _fetch(self, item: FrontierItem) -> AsyncIterator[Exchange]:
+        assert self._fetcher is not None
+        if item.kind == "robots":
+            return self._fetcher.fetch(item.url)
+
+        def follow(target: str) -> bool:
+            """Follow a same-host redirect inline when robots allow and it is new."""
+            host = host_of(target)
+            rules = self._robots.get(host)
+            if host != item.host or rules is None or not rules.allowed(target, self.ua_token):
+                return False
+            self._seq += 1
+            hop = FrontierItem(
+                url=target,
+                key=canonical(target),
+                host=host,
+                kind=item.kind,
+                hops=item.hops,
+                cite_depth=item.cite_depth,
+                via=item.url,
+                found_by="redirect",
+                seq=self._seq,
+            )
+            if not self.state.add_url(self.crawl_id, hop):
+                return False  # already seen in this crawl: fetched on its own
+            self.state.mark(self.crawl_id, hop.key, "done", "followed as a redirect")
+            return True
+
+        return self._fetcher.fetch(item.url, follow=follow)
+
+    async def _fetch_and_follow(self, item: FrontierItem) -> None:
+        found: Found | None = None
+        last: Exchange | None = None
+        error: FetchError | None = None
+        try:
+            async for exchange in self._fetch(item):
+                try:
+                    meta = self._base_metadata(item)
+                    if exchange.redirect_to is None and 200 <= exchange.status < 300:
+                        found = await asyncio.to_thread(self._parse, item, exchange)
+                        meta.extend(self._discovery_metadata(found))
+                    await self._write(item, exchange, meta)
+                    self._note_retry_after(exchange)
+                finally:
+                    exchange.close()
+                last = exchange
+        except FetchError as exc:
+            error = exc
+            self.stats.errors += 1
+            log.warning(
+                "fetch_failed", url=item.url, error=exc.message, error_type=type(exc).__name__
+            )
+        # the records are written: now what they point to may be queued
+        if found is not None and last is not None:
+            self._follow(item, last.url, found)
+        if last is not None and last.redirect_to is not None and error is None:
+            self.enqueue(
+                last.redirect_to,
+                kind=item.kind,
+                hops=item.hops,
+                cite_depth=item.cite_depth,
+                via=last.url,
+                found_by="redirect",
+            )
+        self.stats.pages += 1
+        self.state.mark(
+            self.crawl_id, item.key, "failed" if error else "done", error.message if error else None
+        )
+
+    async def _write(
+        self, item: FrontierItem, exchange: Exchange, meta: list[tuple[str, str]]
+    ) -> None:
+        written = await asyncio.to_thread(write_exchange, self.archive, self.state, exchange, meta)
+        self.stats.fetched += 1
+        self.stats.bytes += exchange.body_length
+        if written.is_revisit:
+            self.stats.revisits += 1
+        if item.kind == "cited" and exchange.redirect_to is None:
+            self.stats.cited += 1
+
+    def _note_retry_after(self, exchange: Exchange) -> None:
+        if exchange.status in RETRY_STATUSES:
+            wait = parse_retry_after(exchange.header("Retry-After"))
+            if wait is not None:
+                self.gate.push_back(host_of(exchange.url), min(wait, self.settings.retry_after_max))
+
+    def _base_metadata(self, item: FrontierItem) -> list[tuple[str, str]]:
+        fields = [("foundBy", item.found_by), ("hopsFromSeed", str(item.hops))]
+        if item.via:
+            fields.append(("sourceUrl", item.via))
+        if item.cite_depth:
+            fields.append(("citeDepth", str(item.cite_depth)))
+        return fields
+
+    @staticmethod
+    def _discovery_metadata(found: Found) -> list[tuple[str, str]]:
+        page = found.page
+        if page is None:
+            return []
+        fields = [("title", page.title)] if page.title else []
+        if page.canonical:
+            fields.append(("canonical", page.canonical))
+        if page.is_article:
+            fields.append(("article", ",".join(page.article_signals)))
+        fields.extend(("outlink", f"{link.url} {link.region}") for link in page.links)
+        fields.extend(("cited", f"{link.url} {link.text}".strip()) for link in page.cited)
+        return fields
+
+    def _parse(self, item: FrontierItem, exchange: Exchange) -> Found:
+        """Parse a 2xx body (runs in a worker thread)."""
+        mime = mime_of(exchange.header("Content-Type"))
+        if item.kind == "requisite":
+            return Found()
+        exchange.body.seek(0)
+        raw = exchange.body.read(MAX_PARSE_BYTES)
+        exchange.body.seek(0)
+        encoding = exchange.header("Content-Encoding")
+        if item.kind == "sitemap" or (
+            mime in ("application/xml", "text/xml") and "sitemap" in exchange.url.lower()
+        ):
+            from workers.content import decode_content
+
+            return Found(sitemap=parse_sitemap(decode_content(raw, encoding), exchange.url))
+        if item.kind == "feed" or is_feed_like(exchange.url, mime):
+            from workers.content import decode_content
+
+            entries = parse_feed(decode_content(raw, encoding), exchange.url)
+            if entries is not None:
+                return Found(feed=entries)
+        if mime in HTML_TYPES or (not mime and raw.lstrip()[:1] == b"<"):
+            text = to_text(raw, exchange.header("Content-Type"), encoding)
+            origin = item.found_by if item.found_by in ("feed", "sitemap") else None
+            return Found(page=analyse_html(exchange.url, text, origin=origin))
+        return Found()
+
+    def _follow(self, item: FrontierItem, page_url: str, found: Found) -> None:
+        s = self.settings
+        if found.sitemap is not None:
+            for child in found.sitemap.sitemaps:
+                self.enqueue(
+                    child,
+                    kind="sitemap",
+                    hops=item.hops,
+                    cite_depth=0,
+                    via=page_url,
+                    found_by="sitemap",
+                )
+            horizon = self._now() - timedelta(days=s.news_window_days)
+            for entry in found.sitemap.entries:
+                when = entry.news_published or entry.lastmod
+                if when is not None and when < horizon:
+                    continue
+                self.enqueue(
+                    entry.url,
+                    kind="page",
+                    hops=item.hops + 1,
+                    cite_depth=0,
+                    via=page_url,
+                    found_by="sitemap",
+                )
+        if found.feed is not None:
+            for feed_entry in found.feed:
+                self.enqueue(
+                    feed_entry.url,
+                    kind="page",
+                    hops=item.hops + 1,
+                    cite_depth=0,
+                    via=page_url,
+                    found_by="feed",
+                )
+        page = found.page
+        if page is None:
+            return
+        if page.is_article:
+            self.stats.articles += 1
+        if item.kind == "page":
+            for link in page.links:
+                if host_of(link.url) in self.scope.hosts:
+                    self.enqueue(
+                        link.url,
+                        kind="page",
+                        hops=item.hops + 1,
+                        cite_depth=0,
+                        via=page_url,
+                        found_by="link",
+                    )
+            for feed in page.feeds:
+                self.enqueue(
+                    feed,
+                    kind="feed",
+                    hops=item.hops,
+                    cite_depth=0,
+                    via=page_url,
+                    found_by="feed-link",
+                )
+            if page.is_article:
+                if s.requisites:
+                    for req in page.requisites:
+                        self.enqueue(
+                            req,
+                            kind="requisite",
+                            hops=item.hops + 1,
+                            cite_depth=item.cite_depth,
+                            via=page_url,
+                            found_by="requisite",
+                        )
+                self.state.add_citations(page_url, [(c.url, c.text) for c in page.cited])
+                if s.cite_depth >= 1:
+                    for link in page.cited:
+                        if host_of(link.url) not in self.scope.hosts:
+                            self.enqueue(
+                                link.url,
+                                kind="cited",
+                                hops=item.hops + 1,
+                                cite_depth=1,
+                                via=page_url,
+                                found_by="citation",
+                            )
+        elif item.kind == "cited" and item.cite_depth < s.cite_depth:
+            links = (
+                page.cited
+                if page.is_article
+                else [link for link in page.links if link.region in ("body", "page")]
+            )
+            for link in links:
+                self.enqueue(
+                    link.url,
+                    kind="cited",
+                    hops=item.hops + 1,
+                    cite_depth=item.cite_depth + 1,
+                    via=page_url,
+                    found_by="citation",
+                )
+
+
+def _seed_kind(url: str) -> str:
+    path = urlsplit(url).path.lower()
+    if "sitemap" in path and path.endswith((".xml", ".xml.gz")):
+        return "sitemap"
+    if path.endswith((".rss", ".atom", "/feed", "/rss", "/feed/", "/rss/", "rss.xml", "atom.xml")):
+        return "feed"
+    return "page"
+
+
+async def crawl(
+    settings: Settings,
+    seeds: Sequence[str],
+    *,
+    on_progress: Callable[[dict[str, object]], None] | None = None,
+    install_signals: bool = False,
+) -> CrawlSummary:
+    """Run one embedded crawl of ``seeds`` into the archive named by ``settings``."""
+    import signal
+
+    with SQLiteState.beside(settings.archive) as state, Archive(settings) as archive:
+        crawler = Crawler(settings, seeds, state=state, archive=archive, on_progress=on_progress)
+        loop = asyncio.get_running_loop()
+        if install_signals:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, crawler.request_stop)
+        try:
+            return await crawler.run()
+        finally:
+            if install_signals:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(sig)

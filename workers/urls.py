@@ -1,0 +1,141 @@
+"""URLs: canonical form for the seen set, link filtering, and crawl scope. Pure functions.
+
+The canonical form is what decides "already seen": scheme and host lower-cased, default
+port dropped, fragment dropped, tracking parameters (``utm_*``, ``fbclid``, ``gclid`` …)
+removed, an empty path made ``/``. The URL actually fetched and archived is the one
+found (minus its fragment): the archive keeps what the server was asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+IGNORED_SCHEMES = frozenset({"javascript", "mailto", "tel", "data", "sms", "about", "blob"})
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "_ga",
+        "_gl",
+        "ocid",
+        "cmpid",
+        "__twitter_impression",
+    }
+)
+TRACKING_PREFIXES = ("utm_",)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_SAFE_PATH = "/:@!$&'()*+,;=-._~%"
+
+
+def absolute_link(base: str, href: str) -> str | None:
+    """Resolve ``href`` against ``base``; ``None`` for non-http links or garbage.
+
+    The fragment is dropped: it never reaches the server.
+    """
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    scheme = href.split(":", 1)[0].lower() if ":" in href[:12] else ""
+    if scheme in IGNORED_SCHEMES:
+        return None
+    try:
+        url = urljoin(base, href)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return urlunsplit(parts._replace(fragment=""))
+
+
+def canonical(url: str) -> str:
+    """The canonical form used as the seen-set key (see module docstring)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    path = quote(unquote(parts.path), safe=_SAFE_PATH) or "/"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
+    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+
+
+def host_of(url: str) -> str:
+    """``host[:port]`` of ``url`` lower-cased, default port dropped: the politeness key."""
+    return urlsplit(canonical(url)).netloc
+
+
+def same_site(a: str, b: str) -> bool:
+    return host_of(a) == host_of(b)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which URLs of an outlet to crawl.
+
+    ``hosts``: the outlet's hosts (``host[:port]``); ``prefixes``: path prefixes to keep
+    (empty: all); ``exclude``: regular expressions matched against the canonical URL.
+    ``max_path_depth`` and ``max_repeats`` stop traps such as ``/a/b/a/b/a/b/`` or
+    endless calendars.
+    """
+
+    hosts: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_path_depth: int = 12
+    max_repeats: int = 2
+    _patterns: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_patterns", tuple(re.compile(p) for p in self.exclude))
+
+    @classmethod
+    def for_seeds(cls, seeds: list[str], **kwargs: object) -> Scope:
+        hosts = frozenset(host_of(s) for s in seeds)
+        return cls(hosts=hosts, **kwargs)  # type: ignore[arg-type]
+
+    def reason_out(self, url: str) -> str | None:
+        """Why ``url`` is out of scope, or ``None`` if the outlet crawl covers it."""
+        canon = canonical(url)
+        parts = urlsplit(canon)
+        if parts.netloc not in self.hosts:
+            return "other host"
+        if self.prefixes and not parts.path.startswith(self.prefixes):
+            return "outside path prefixes"
+        for pattern in self._patterns:
+            if pattern.search(canon):
+                return f"excluded by {pattern.pattern!r}"
+        return trap_reason(parts.path, self.max_path_depth, self.max_repeats)
+
+
+def trap_reason(path: str, max_depth: int, max_repeats: int) -> str | None:
+    """A crawler-trap verdict for ``path``: too deep, or a segment repeated too often."""
+    segments = [s for s in path.split("/") if s]
+    if len(segments) > max_depth:
+        return f"path deeper than {max_depth} segments"
+    counts: dict[str, int] = {}
+    for segment in segments:
+        counts[segment] = counts.get(segment, 0) + 1
+        if counts[segment] > max_repeats:
+            return f"path segment {segment!r} repeated more than {max_repeats} times"
+    return None
