@@ -401,7 +401,10 @@ def parse_feed(body: bytes, base: str) -> list[FeedEntry] | None:
         url = absolute_link(base, link) if link else None
         if url is None:
             continue
-        stamp = entry.get("updated_parsed") or entry.get("published_parsed")
+        # "updated" only when the feed has it: feedparser warns on its fallback mapping
+        stamp = (entry["updated_parsed"] if "updated" in entry else None) or entry.get(
+            "published_parsed"
+        )
         updated = datetime(*stamp[:6]).replace(tzinfo=UTC) if stamp else None
         entries.append(FeedEntry(url, updated, entry.get("title", "")))
     return entries

@@ -1,0 +1,47 @@
+"""Canonical URLs, link filtering and scope: pure functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from workers.urls import Scope, absolute_link, canonical, host_of, trap_reason
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("http://News.Example:80/a?utm_source=x&id=1#top", "http://news.example/a?id=1"),
+        ("https://news.example:443", "https://news.example/"),
+        ("http://news.example/a?fbclid=1&gclid=2&utm_medium=m", "http://news.example/a"),
+        ("http://news.example/%7Euser/", "http://news.example/~user/"),
+    ],
+)
+def test_canonical_equivalents(a: str, b: str) -> None:
+    assert canonical(a) == canonical(b) == b
+
+
+def test_canonical_keeps_meaningful_query_and_port() -> None:
+    assert canonical("http://n.example:8080/a?page=2&q=x") == "http://n.example:8080/a?page=2&q=x"
+    assert host_of("http://N.example:8080/x") == "n.example:8080"
+
+
+@pytest.mark.parametrize("href", ["javascript:void(0)", "mailto:a@b.c", "tel:+380", "data:,x",
+                                  "#top", "", "ftp://x/y", "http://[bad"])
+def test_links_that_are_not_fetched(href: str) -> None:
+    assert absolute_link("http://news.example/a/b", href) is None
+
+
+def test_relative_links_resolve_without_fragment() -> None:
+    assert absolute_link("http://news.example/a/b", "../c?x=1#f") == "http://news.example/c?x=1"
+
+
+def test_scope_hosts_prefixes_exclusions_and_traps() -> None:
+    scope = Scope(hosts=frozenset({"news.example"}), prefixes=("/news/", "/section/"),
+                  exclude=(r"/print/",), max_path_depth=5, max_repeats=2)
+    assert scope.reason_out("http://news.example/news/a-1") is None
+    assert scope.reason_out("http://other.example/news/a") == "other host"
+    assert scope.reason_out("http://news.example/about") == "outside path prefixes"
+    assert "excluded" in (scope.reason_out("http://news.example/news/print/a") or "")
+    assert trap_reason("/a/b/a/b/a/b", 12, 2) is not None
+    assert trap_reason("/1/2/3/4/5/6", 5, 2) is not None
+    assert trap_reason("/news/politics/story-1", 12, 2) is None
