@@ -20,7 +20,7 @@ import importlib.metadata
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -175,6 +175,8 @@ class Archive:
         self._current: WarcFile | None = None
         self._serial = 0
         self.closed_files: list[Path] = []
+        # called with each file's final path once it is closed and indexed
+        self.on_closed: list[Callable[[Path], object]] = []
 
     # -- life cycle -------------------------------------------------------------------
     def open(self) -> list[Path]:
@@ -306,6 +308,8 @@ class Archive:
         path = current.close()
         self.closed_files.append(path)
         cdxj.merge_into(self.index_path, current.index_lines)
+        for callback in self.on_closed:
+            callback(path)
 
 
 def warcio_version() -> str:

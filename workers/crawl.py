@@ -31,8 +31,9 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from workers.archive import Archive
+from workers.archive import Archive, CaptureWritten, StoredPayload
 from workers.capture import write_exchange
+from workers.catalogue import Capture, Catalogue, StoryRow
 from workers.content import mime_of, to_text
 from workers.discover import (
     FeedEntry,
@@ -45,13 +46,19 @@ from workers.discover import (
 )
 from workers.errors import FetchError
 from workers.fetch import RETRY_STATUSES, Exchange, Fetcher, parse_retry_after
+from workers.outbox import Outbox
 from workers.politeness import HostGate, RobotsRules, robots_url
+from workers.reindex import reconcile
 from workers.settings import Settings
 from workers.state import FrontierItem, SQLiteState
+from workers.story import Story, extract_story
 from workers.urls import Scope, canonical, host_of
+from workers.warc import REVISIT_NOT_MODIFIED
 
 log = structlog.get_logger(__name__)
 
+MODES = ("crawl", "recrawl", "discover")
+PERMANENT_REDIRECTS = frozenset({301, 308})
 PRIORITY = {"robots": 0, "sitemap": 1, "feed": 1, "page": 3, "cited": 4, "requisite": 6}
 MAX_PARSE_BYTES = 16 * 1024 * 1024
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -71,6 +78,7 @@ class CrawlStats:
     errors: int = 0
     blocked: int = 0
     revisits: int = 0
+    versions: int = 0
     hosts: set[str] = field(default_factory=set)
     queued: int = 0
     in_flight: int = 0
@@ -86,6 +94,7 @@ class CrawlStats:
             "errors": self.errors,
             "robots_blocked": self.blocked,
             "revisits": self.revisits,
+            "new_versions": self.versions,
             "hosts": len(self.hosts),
             "queued": self.queued,
             "in_flight": self.in_flight,
@@ -117,6 +126,7 @@ class Found:
     page: PageInfo | None = None
     sitemap: Sitemap | None = None
     feed: list[FeedEntry] | None = None
+    story: Story | None = None
 
 
 class Crawler:
@@ -131,8 +141,16 @@ class Crawler:
         archive: Archive,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_progress: Callable[[dict[str, object]], None] | None = None,
+        catalogue: Catalogue | None = None,
+        outbox: Outbox | None = None,
+        mode: str = "crawl",
     ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
         self.settings = settings
+        self.catalogue = catalogue
+        self.outbox = outbox
+        self.mode = mode
         self.seeds = list(dict.fromkeys(seeds))
         self.state = state
         self.archive = archive
@@ -175,7 +193,9 @@ class Crawler:
     async def run(self) -> CrawlSummary:
         """Crawl until the frontier is empty or a stop is requested; return the summary."""
         self._changed = asyncio.Condition()
-        self.crawl_id, self.resumed = self.state.begin_crawl(self.seeds)
+        self.crawl_id, self.resumed = self.state.begin_crawl(
+            self.seeds if self.mode == "crawl" else [f"{self.mode}:{s}" for s in self.seeds]
+        )
         self._seq = self.state.max_seq(self.crawl_id)
         self._page_counts = self.state.host_page_counts(self.crawl_id)
         log.info("crawl_started", crawl_id=self.crawl_id, resumed=self.resumed, seeds=self.seeds)
@@ -184,7 +204,12 @@ class Crawler:
             self._ensure_robots(item.host, item.url)
         for seed in self.seeds:
             self.enqueue(
-                seed, kind=_seed_kind(seed), hops=0, cite_depth=0, via=None, found_by="seed"
+                seed,
+                kind=_seed_kind(seed),
+                hops=0,
+                cite_depth=0,
+                via=None,
+                found_by="recrawl" if self.mode == "recrawl" else "seed",
             )
         ticker = asyncio.create_task(self._tick()) if self._on_progress else None
         async with Fetcher(self.settings, gate=self.gate) as fetcher:
@@ -223,6 +248,8 @@ class Crawler:
                 reason = f"more than {self.settings.max_hops} hops from a seed"
             if reason is None:
                 reason = self._over_budget(host, key)
+            if reason is None and self._known_story_skipped(url, found_by):
+                reason = "known story: re-crawled on its schedule"
             if reason is not None:
                 log.debug("url_skipped", url=url, reason=reason)
                 return False
@@ -248,6 +275,15 @@ class Crawler:
         self._push(item)
         self._ensure_robots(host, url)
         return True
+
+    def _known_story_skipped(self, url: str, found_by: str) -> bool:
+        """In discovery passes, stories already known wait for their schedule."""
+        return (
+            self.mode == "discover"
+            and found_by != "seed"
+            and self.catalogue is not None
+            and self.catalogue.story_for(url) is not None
+        )
 
     def _over_budget(self, host: str, key: str) -> str | None:
         if self._page_counts.get(host, 0) >= self.settings.host_page_budget:
@@ -437,20 +473,32 @@ class Crawler:
             self.state.mark(self.crawl_id, hop.key, "done", "followed as a redirect")
             return True
 
-        return self._fetcher.fetch(item.url, follow=follow)
+        return self._fetcher.fetch(item.url, follow=follow, extra_headers=self._validators(item))
+
+    def _validators(self, item: FrontierItem) -> dict[str, str] | None:
+        """Conditional-request headers from the story's last capture, if it had any."""
+        if self.catalogue is None or item.kind != "page":
+            return None
+        story = self.catalogue.story_for(item.url)
+        if story is None or story.status != "live" or not story.versions:
+            return None
+        headers = {}
+        if story.etag:
+            headers["If-None-Match"] = story.etag
+        if story.last_modified:
+            headers["If-Modified-Since"] = story.last_modified
+        return headers or None
 
     async def _fetch_and_follow(self, item: FrontierItem) -> None:
         found: Found | None = None
         last: Exchange | None = None
         error: FetchError | None = None
+        new_version = False
         try:
             async for exchange in self._fetch(item):
                 try:
-                    meta = self._base_metadata(item)
-                    if exchange.redirect_to is None and 200 <= exchange.status < 300:
-                        found = await asyncio.to_thread(self._parse, item, exchange)
-                        meta.extend(self._discovery_metadata(found))
-                    await self._write(item, exchange, meta)
+                    new_version |= await self._handle(item, exchange, found_box := [found])
+                    found = found_box[0]
                     self._note_retry_after(exchange)
                 finally:
                     exchange.close()
@@ -463,7 +511,7 @@ class Crawler:
             )
         # the records are written: now what they point to may be queued
         if found is not None and last is not None:
-            self._follow(item, last.url, found)
+            self._follow(item, last.url, found, new_version)
         if last is not None and last.redirect_to is not None and error is None:
             self.enqueue(
                 last.redirect_to,
@@ -478,16 +526,138 @@ class Crawler:
             self.crawl_id, item.key, "failed" if error else "done", error.message if error else None
         )
 
+    async def _handle(
+        self, item: FrontierItem, exchange: Exchange, found_box: list[Found | None]
+    ) -> bool:
+        """Parse, archive and catalogue one exchange; True if it made a new version."""
+        meta = self._base_metadata(item)
+        final_ok = exchange.redirect_to is None and 200 <= exchange.status < 300
+        found = None
+        if final_ok:
+            found = await asyncio.to_thread(self._parse, item, exchange)
+            meta.extend(self._discovery_metadata(found))
+            found_box[0] = found
+        prev = self.catalogue.story_for(exchange.url) if self.catalogue else None
+        story_fields = self._story_fields(exchange, found, prev)
+        meta.extend(story_fields)
+        not_modified = None
+        if exchange.status == 304 and prev is not None and prev.payload:
+            ref = prev.payload_ref() or {}
+            not_modified = StoredPayload(ref["uri"], ref["date"], ref["record_id"], ref["digest"])
+        written = await self._write(item, exchange, meta, not_modified)
+        return bool(story_fields) and self._catalogue(exchange, written, meta)
+
+    def _story_fields(
+        self, exchange: Exchange, found: Found | None, prev: StoryRow | None
+    ) -> list[tuple[str, str]]:
+        """The story's fate in this capture: new version, unchanged, gone, moved, ..."""
+        if self.catalogue is None:
+            return []
+        status = exchange.status
+        if exchange.redirect_to is not None:
+            if prev is not None and status in PERMANENT_REDIRECTS:
+                return [
+                    ("storyStatus", "moved"),
+                    ("movedTo", exchange.redirect_to),
+                    ("httpStatus", str(status)),
+                ]
+            return []
+        if status in (404, 410):
+            return [("storyStatus", "gone"), ("httpStatus", str(status))] if prev else []
+        if status == 304:
+            if prev is None or not prev.versions:
+                return []
+            return [
+                ("storyStatus", "not-modified"),
+                ("storyVersion", str(prev.versions)),
+                ("storyFingerprint", prev.fingerprint or ""),
+            ]
+        if found is None or found.story is None:
+            return []
+        story = found.story
+        fields: list[tuple[str, str]]
+        if not story.usable:
+            fields = [("storyStatus", "empty-extraction"), ("httpStatus", str(status))]
+        elif prev is None or prev.fingerprint != story.fingerprint:
+            number = (prev.versions if prev else 0) + 1
+            fields = [
+                ("storyStatus", "new-version"),
+                ("storyVersion", str(number)),
+                ("storyFingerprint", story.fingerprint),
+            ]
+            if prev is not None and prev.fingerprint:
+                fields.append(("previousFingerprint", prev.fingerprint))
+        else:
+            fields = [
+                ("storyStatus", "unchanged"),
+                ("storyVersion", str(prev.versions)),
+                ("storyFingerprint", story.fingerprint),
+            ]
+        fields.extend([("storyTitle", story.title), ("payloadDigest", exchange.payload_digest)])
+        if story.language:
+            fields.append(("storyLanguage", story.language))
+        page = found.page
+        if page is not None and page.published:
+            fields.append(("published", page.published))
+        for name, header in (("etag", "ETag"), ("lastModified", "Last-Modified")):
+            value = exchange.header(header)
+            if value:
+                fields.append((name, value))
+        return fields
+
+    def _catalogue(
+        self, exchange: Exchange, written: CaptureWritten, meta: list[tuple[str, str]]
+    ) -> bool:
+        """Fold the capture into the catalogue; queue a new version's message."""
+        assert self.catalogue is not None
+        fields: dict[str, list[str]] = {}
+        for name, value in meta:
+            fields.setdefault(name, []).append(" ".join(str(value).split()))
+        capture = Capture(
+            url=exchange.url, time=exchange.started, location=written.main, fields=fields
+        )
+        message = self.catalogue.apply(capture)
+        if message is None:
+            return False
+        self.stats.versions += 1
+        log.info(
+            "new_version",
+            url=exchange.url,
+            version=message["version"],
+            fingerprint=message["fingerprint"],
+        )
+        closed = {p.name for p in self.archive.closed_files}
+        if self.outbox is not None and written.main.filename in closed:
+            self.outbox.deliver(closed)
+        return True
+
     async def _write(
-        self, item: FrontierItem, exchange: Exchange, meta: list[tuple[str, str]]
-    ) -> None:
-        written = await asyncio.to_thread(write_exchange, self.archive, self.state, exchange, meta)
+        self,
+        item: FrontierItem,
+        exchange: Exchange,
+        meta: list[tuple[str, str]],
+        not_modified: StoredPayload | None = None,
+    ) -> CaptureWritten:
+        if not_modified is not None:
+            exchange.payload_digest = not_modified.digest  # what pywb matches revisits by
+            written = await asyncio.to_thread(
+                self.archive.write_capture,
+                exchange,
+                revisit_of=not_modified,
+                metadata=meta,
+                revisit_profile=REVISIT_NOT_MODIFIED,
+            )
+        else:
+            written = await asyncio.to_thread(
+                write_exchange, self.archive, self.state, exchange, meta
+            )
         self.stats.fetched += 1
         self.stats.bytes += exchange.body_length
         if written.is_revisit:
             self.stats.revisits += 1
         if item.kind == "cited" and exchange.redirect_to is None:
             self.stats.cited += 1
+        return written
 
     def _note_retry_after(self, exchange: Exchange) -> None:
         if exchange.status in RETRY_STATUSES:
@@ -541,10 +711,20 @@ class Crawler:
         if mime in HTML_TYPES or (not mime and raw.lstrip()[:1] == b"<"):
             text = to_text(raw, exchange.header("Content-Type"), encoding)
             origin = item.found_by if item.found_by in ("feed", "sitemap") else None
-            return Found(page=analyse_html(exchange.url, text, origin=origin))
+            page = analyse_html(exchange.url, text, origin=origin)
+            story = None
+            if (
+                self.catalogue is not None
+                and item.kind == "page"
+                and (page.is_article or self.catalogue.story_for(exchange.url) is not None)
+            ):
+                story = extract_story(text)
+            return Found(page=page, story=story)
         return Found()
 
-    def _follow(self, item: FrontierItem, page_url: str, found: Found) -> None:
+    def _follow(
+        self, item: FrontierItem, page_url: str, found: Found, new_version: bool = False
+    ) -> None:
         s = self.settings
         if found.sitemap is not None:
             for child in found.sitemap.sitemaps:
@@ -561,6 +741,8 @@ class Crawler:
                 when = entry.news_published or entry.lastmod
                 if when is not None and when < horizon:
                     continue
+                if entry.lastmod is not None:
+                    self._announce(entry.url, entry.lastmod)
                 self.enqueue(
                     entry.url,
                     kind="page",
@@ -571,6 +753,8 @@ class Crawler:
                 )
         if found.feed is not None:
             for feed_entry in found.feed:
+                if feed_entry.updated is not None:
+                    self._announce(feed_entry.url, feed_entry.updated)
                 self.enqueue(
                     feed_entry.url,
                     kind="page",
@@ -584,7 +768,11 @@ class Crawler:
             return
         if page.is_article:
             self.stats.articles += 1
-        if item.kind == "page":
+        if item.kind == "page" and item.found_by == "recrawl":
+            if new_version:  # a new version may cite new sources and show new images
+                known = {url for url, _ in self.state.citations(page_url)}
+                self._follow_article(item, page_url, page, skip=known)
+        elif item.kind == "page":
             for link in page.links:
                 if host_of(link.url) in self.scope.hosts:
                     self.enqueue(
@@ -605,28 +793,7 @@ class Crawler:
                     found_by="feed-link",
                 )
             if page.is_article:
-                if s.requisites:
-                    for req in page.requisites:
-                        self.enqueue(
-                            req,
-                            kind="requisite",
-                            hops=item.hops + 1,
-                            cite_depth=item.cite_depth,
-                            via=page_url,
-                            found_by="requisite",
-                        )
-                self.state.add_citations(page_url, [(c.url, c.text) for c in page.cited])
-                if s.cite_depth >= 1:
-                    for link in page.cited:
-                        if host_of(link.url) not in self.scope.hosts:
-                            self.enqueue(
-                                link.url,
-                                kind="cited",
-                                hops=item.hops + 1,
-                                cite_depth=1,
-                                via=page_url,
-                                found_by="citation",
-                            )
+                self._follow_article(item, page_url, page, skip=set())
         elif item.kind == "cited" and item.cite_depth < s.cite_depth:
             links = (
                 page.cited
@@ -642,6 +809,39 @@ class Crawler:
                     via=page_url,
                     found_by="citation",
                 )
+
+    def _follow_article(
+        self, item: FrontierItem, page_url: str, page: PageInfo, skip: set[str]
+    ) -> None:
+        """Queue an article's requisites and cited sources; record the citations."""
+        s = self.settings
+        if s.requisites:
+            for req in page.requisites:
+                self.enqueue(
+                    req,
+                    kind="requisite",
+                    hops=item.hops + 1,
+                    cite_depth=item.cite_depth,
+                    via=page_url,
+                    found_by="requisite",
+                )
+        self.state.add_citations(page_url, [(c.url, c.text) for c in page.cited])
+        if s.cite_depth >= 1:
+            for link in page.cited:
+                if host_of(link.url) not in self.scope.hosts and link.url not in skip:
+                    self.enqueue(
+                        link.url,
+                        kind="cited",
+                        hops=item.hops + 1,
+                        cite_depth=1,
+                        via=page_url,
+                        found_by="citation",
+                    )
+
+    def _announce(self, url: str, when: datetime) -> None:
+        """A feed or sitemap dates ``url``: pull its re-crawl forward if that is news."""
+        if self.catalogue is not None and self.catalogue.announce(url, when, self._now()):
+            log.info("recrawl_pulled_forward", url=url, announced=when.isoformat())
 
 
 def _seed_kind(url: str) -> str:
@@ -659,12 +859,31 @@ async def crawl(
     *,
     on_progress: Callable[[dict[str, object]], None] | None = None,
     install_signals: bool = False,
+    mode: str = "crawl",
 ) -> CrawlSummary:
-    """Run one embedded crawl of ``seeds`` into the archive named by ``settings``."""
+    """Run one embedded crawl pass of ``seeds`` into the archive named by ``settings``.
+
+    ``mode``: "crawl" (the outlet and what it cites), "recrawl" (the seeds are stories
+    to fetch again), "discover" (like crawl, but known stories wait for their schedule).
+    """
     import signal
 
-    with SQLiteState.beside(settings.archive) as state, Archive(settings) as archive:
-        crawler = Crawler(settings, seeds, state=state, archive=archive, on_progress=on_progress)
+    with SQLiteState.beside(settings.archive) as state:
+        catalogue = Catalogue(state, collection=settings.collection)
+        outbox = Outbox(settings.archive, catalogue)
+        archive = Archive(settings)
+        archive.on_closed.append(lambda _: outbox.deliver([p.name for p in archive.closed_files]))
+        reconcile(archive.open(), catalogue, outbox)
+        crawler = Crawler(
+            settings,
+            seeds,
+            state=state,
+            archive=archive,
+            on_progress=on_progress,
+            catalogue=catalogue,
+            outbox=outbox,
+            mode=mode,
+        )
         loop = asyncio.get_running_loop()
         if install_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -675,3 +894,5 @@ async def crawl(
             if install_signals:
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(sig)
+            await asyncio.to_thread(archive.close)
+            outbox.deliver([p.name for p in archive.closed_files])

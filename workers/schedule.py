@@ -9,6 +9,7 @@ than the last capture pulls the next re-crawl forward to "now".
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,7 +50,7 @@ def parse_curve(text: str) -> tuple[Step, ...]:
     for part in text.split(","):
         until, _, every = part.partition(":")
         steps.append(Step(parse_duration(until), parse_duration(every)))
-    if not steps or any(a.until >= b.until for a, b in zip(steps, steps[1:], strict=False)):
+    if not steps or any(a.until >= b.until for a, b in itertools.pairwise(steps)):
         raise ConfigError(f"recrawl curve {text!r}: give age:interval pairs, ages increasing")
     return tuple(steps)
 
@@ -62,8 +63,13 @@ def interval_for(age: timedelta, curve: Sequence[Step] = DEFAULT_CURVE) -> timed
     return None
 
 
-def next_due(*, born: datetime, last_change: datetime | None, last_capture: datetime,
-             curve: Sequence[Step] = DEFAULT_CURVE) -> datetime | None:
+def next_due(
+    *,
+    born: datetime,
+    last_change: datetime | None,
+    last_capture: datetime,
+    curve: Sequence[Step] = DEFAULT_CURVE,
+) -> datetime | None:
     """When to re-crawl next, or ``None`` once the story is past the horizon.
 
     ``born``: first capture (or published time); ``last_change``: the latest new version.
@@ -75,8 +81,9 @@ def next_due(*, born: datetime, last_change: datetime | None, last_capture: date
     return last_capture + interval
 
 
-def pulled_forward(due: datetime | None, announced: datetime | None,
-                   last_capture: datetime, now: datetime) -> datetime | None:
+def pulled_forward(
+    due: datetime | None, announced: datetime | None, last_capture: datetime, now: datetime
+) -> datetime | None:
     """A feed/sitemap saying the story changed after ``last_capture`` makes it due now."""
     if announced is not None and announced > last_capture:
         return now if due is None else min(due, now)

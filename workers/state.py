@@ -102,7 +102,16 @@ class SQLiteState:
             self._db.executescript(SCHEMA)
         except sqlite3.Error as exc:
             raise ArchiveError(path, f"cannot open state database: {exc}") from exc
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection (for modules that keep their own tables, under :attr:`lock`)."""
+        return self._db
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
 
     @classmethod
     def beside(cls, archive_root: Path) -> SQLiteState:

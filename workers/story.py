@@ -24,13 +24,45 @@ from lxml.html import HtmlElement
 from workers.discover import _region_of, article_body
 
 MIN_STORY_CHARS = 200
-BLOCK_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "figcaption",
-              "td", "th", "dd", "dt")
-SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "button",
-                       "form", "select", "input", "textarea", "time"})
+BLOCK_TAGS = (
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "li",
+    "blockquote",
+    "pre",
+    "figcaption",
+    "td",
+    "th",
+    "dd",
+    "dt",
+)
+SKIP_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "iframe",
+        "button",
+        "form",
+        "select",
+        "input",
+        "textarea",
+        "time",
+    }
+)
 # classes/ids of inline noise inside an article body: counters, ads, timestamps of "now"
-_NOISE = re.compile(r"views?|counter|hits|\bad[-_s]|^ad\b|advert|sponsor|banner|promo|"
-                    r"csrf|token|timestamp|clock|live-?time|share|social", re.I)
+_NOISE = re.compile(
+    r"views?|counter|hits|\bad[-_s]|^ad\b|advert|sponsor|banner|promo|"
+    r"csrf|token|timestamp|clock|live-?time|share|social",
+    re.I,
+)
 _SPACE = re.compile(r"\s+")
 
 
@@ -59,8 +91,9 @@ class Story:
 def normalise(text: str) -> str:
     """NFC, no control or zero-width characters, single spaces, trimmed."""
     text = unicodedata.normalize("NFC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf")
-                   or ch in "\n\t")
+    text = "".join(
+        ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf") or ch in "\n\t"
+    )
     return _SPACE.sub(" ", text).strip()
 
 
