@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--contact", dest="contact_url", help="contact URL put in the User-Agent")
     crawl.add_argument("--json", action="store_true", help="print the summary as JSON")
     crawl.set_defaults(handler=cmd_crawl)
+
+    from tasks.story_commands import add_parsers
+
+    add_parsers(sub, _archive_options)
     return parser
 
 

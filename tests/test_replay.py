@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,52 @@ def test_pywb_replays_plain_gzip_redirects_and_revisits(
         status, _, body = wb.replay_raw(COLL, ts, hostile.url("/chain-end"))
         assert (status, body) == (200, sent_body(hostile, "/chain-end"))
         assert chain == hostile.url("/redirect-chain")
+
+
+@pytest.mark.replay
+@pytest.mark.timeout(900)
+def test_pywb_replays_every_version_at_its_own_time(archive_dir: Path) -> None:
+    import asyncio
+
+    from tests.support.newsoutlet import OutletSpec, start_outlet
+    from workers.crawl import crawl
+    from workers.settings import Settings
+    from workers.story import extract_story
+
+    ensure_pywb_venv()
+    settings = Settings(archive=archive_dir, allow_private=True, host_delay=0.0)
+    spec = OutletSpec(sections=1, articles_per_section=2, calendar_trap=False, noise=False,
+                      validators=False)
+    with start_outlet(spec) as fx:
+        asyncio.run(crawl(settings, [fx.url("/")]))
+        path = fx.site.article_urls()[0]
+        url = fx.url(path)
+        # replay addresses captures by the second: keep the three captures apart
+        time.sleep(1.1)
+        fx.site.edit_headline(path, "Second version headline")
+        asyncio.run(crawl(settings, [url], mode="recrawl"))
+        time.sleep(1.1)
+        asyncio.run(crawl(settings, [url], mode="recrawl"))  # unchanged: a revisit
+    messages = [json.loads(line) for line in
+                (archive_dir / "queue" / "clean.jsonl").read_text().splitlines()]
+    mine = [m for m in messages if m["url"] == url]
+    assert [m["version"] for m in mine] == [1, 2]
+    entries = [(ts, data) for ts, data in index_entries(archive_dir) if data["url"] == url]
+    revisit_ts = [ts for ts, data in entries if data["mime"] == "warc/revisit"]
+    assert len(revisit_ts) == 1
+    with Wayback(archive_dir) as wb:
+        for message in mine:
+            ts = message["captured_at"].replace("-", "").replace(":", "").replace("T", "")[:14]
+            from workers.reader import read_record
+
+            stored = read_record(archive_dir / message["warc"]["path"],
+                                 message["warc"]["offset"])
+            status, _, body = wb.replay_raw(COLL, ts, url)
+            assert (status, body) == (200, stored.payload)
+            status, _, page = wb.replay(COLL, ts, url, modifier="mp_")
+            assert status == 200
+            title = extract_story(stored.text()).title
+            assert title in page.decode("utf-8")
+        status, headers, body = wb.replay_raw(COLL, revisit_ts[0], url)
+        latest = read_record(archive_dir / mine[-1]["warc"]["path"], mine[-1]["warc"]["offset"])
+        assert (status, body) == (200, latest.payload)

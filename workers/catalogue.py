@@ -76,6 +76,9 @@ CREATE TABLE IF NOT EXISTS events (
     record_id    TEXT NOT NULL,
     PRIMARY KEY (story_id, record_id)
 );
+CREATE TABLE IF NOT EXISTS applied (
+    record_id    TEXT PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS outbox (
     message_id   TEXT PRIMARY KEY,
     story_id     TEXT NOT NULL,
@@ -260,6 +263,9 @@ class Catalogue:
         return message
 
     def _apply(self, c: Capture, status: str) -> dict[str, Any] | None:
+        cur = self._db.execute("INSERT OR IGNORE INTO applied VALUES (?)", (c.location.record_id,))
+        if cur.rowcount == 0:
+            return None  # this capture is already in the catalogue
         when = iso(c.time)
         key = canonical(c.url)
         row = self._db.execute(
@@ -444,7 +450,7 @@ class Catalogue:
     def clear(self) -> None:
         """Forget everything (before a reindex)."""
         with self._lock:
-            for table in ("stories", "story_urls", "versions", "events", "outbox"):
+            for table in ("stories", "story_urls", "versions", "events", "outbox", "applied"):
                 self._db.execute(f"DELETE FROM {table}")
 
 

@@ -330,7 +330,7 @@ class Crawler:
     def _set_robots(self, host: str, url: str, rules: RobotsRules) -> None:
         self._robots[host] = rules
         self.gate.set_crawl_delay(host, rules.crawl_delay(self.ua_token))
-        if host in self.scope.hosts:
+        if host in self.scope.hosts and self.mode != "recrawl":
             parts = urlsplit(url)
             sitemaps = rules.sitemaps() or [f"{parts.scheme}://{parts.netloc}/sitemap.xml"]
             for sitemap in sitemaps:
@@ -884,6 +884,7 @@ async def crawl(
             outbox=outbox,
             mode=mode,
         )
+        _RUNNING.add(crawler)
         loop = asyncio.get_running_loop()
         if install_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -894,5 +895,14 @@ async def crawl(
             if install_signals:
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(sig)
+            _RUNNING.discard(crawler)
             await asyncio.to_thread(archive.close)
             outbox.deliver([p.name for p in archive.closed_files])
+
+
+_RUNNING: set[Crawler] = set()
+
+
+def running_crawlers() -> list[Crawler]:
+    """Crawlers running in this process (the watch loop stops them on SIGTERM)."""
+    return list(_RUNNING)

@@ -199,6 +199,9 @@ class OutletSpec:
     cites_per_article: int | None = None
     """In-body citations per article; None: one per cited base."""
     paragraphs: int = 4
+    page_state_kb: int = 0
+    """Extra kilobytes of Angular TransferState JSON inlined in each article page, as
+    real Angular outlets ship (24tv.ua articles weigh ~300 KB of HTML); 0: none."""
     old_article_age: timedelta | None = timedelta(days=60)
     spread: timedelta = timedelta(days=7)
     epoch: datetime | None = None
@@ -217,6 +220,25 @@ class OutletSpec:
             parts = urlsplit(base)
             if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
                 raise ValueError(f"cited base must be scheme://host:port, not {base!r}")
+
+
+def _transfer_state(seed: int, kilobytes: int) -> list[dict[str, object]]:
+    """Deterministic filler shaped like an Angular TransferState cache of teasers."""
+    rng = random.Random(seed)
+    words = ["новини", "україна", "київ", "уряд", "економіка", "спорт", "світ", "війна",
+             "культура", "технології", "погода", "здоров'я", "освіта", "політика"]
+    items: list[dict[str, object]] = []
+    size = 0
+    while size < kilobytes * 1024:
+        item: dict[str, object] = {
+            "id": rng.randrange(10**6, 10**7),
+            "title": " ".join(rng.choice(words) for _ in range(8)),
+            "image": f"/images/{rng.randrange(10**6, 10**7)}/{rng.getrandbits(64):016x}.webp",
+            "views": rng.randrange(100000),
+        }
+        items.append(item)
+        size += len(json.dumps(item, ensure_ascii=False).encode())
+    return items
 
 
 def bench_spec(n_pages: int, cited_bases: Sequence[str] = ()) -> OutletSpec:
@@ -894,7 +916,10 @@ class NewsOutlet:
             head=head,
             main=main,
             og_type="article",
-            state={"article": {"id": art.id, "api": f"/api/v1/articles/{art.id}"}},
+            state={
+                "article": {"id": art.id, "api": f"/api/v1/articles/{art.id}"},
+                "feed": _transfer_state(art.id, spec.page_state_kb),
+            },
         )
 
     # -- rendering: xml ----------------------------------------------------------

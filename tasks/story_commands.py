@@ -1,0 +1,246 @@
+"""Command handlers for stories: versions, diff, recrawl, watch, reindex, clean."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from workers.archive import Archive
+from workers.catalogue import Catalogue, StoryRow, VersionRow, iso
+from workers.errors import ConfigError, StoryvaultError
+from workers.outbox import Outbox
+from workers.reader import read_record
+from workers.schedule import parse_duration
+from workers.settings import Settings
+from workers.state import SQLiteState
+from workers.story import extract_story
+from workers.textdiff import unified, words
+
+
+def add_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], archive_options: object
+) -> None:
+    add = archive_options  # a callable adding --archive/--collection/--allow-private
+    assert callable(add)
+
+    p = sub.add_parser(
+        "versions",
+        help="list a story's versions",
+        description="List the versions of the story at URL: number, first "
+        "and last seen, fingerprint, title, WARC location.",
+    )
+    p.add_argument("url", metavar="URL")
+    add(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_versions)
+
+    p = sub.add_parser(
+        "diff",
+        help="diff two versions of a story",
+        description="Diff the story text of two versions (default: the last two).",
+    )
+    p.add_argument("url", metavar="URL")
+    p.add_argument("a", nargs="?", type=int, metavar="A", help="older version number")
+    p.add_argument("b", nargs="?", type=int, metavar="B", help="newer version number")
+    p.add_argument("--words", action="store_true", help="word-level diff")
+    add(p)
+    p.set_defaults(handler=cmd_diff)
+
+    p = sub.add_parser(
+        "recrawl",
+        help="re-crawl stories now",
+        description="Fetch stories again now: the URLs given, every story of "
+        "an outlet, or every story not seen for a while.",
+    )
+    p.add_argument("urls", nargs="*", metavar="URL")
+    p.add_argument("--outlet", metavar="HOST", help="every live story of this outlet host")
+    p.add_argument(
+        "--stale", metavar="DURATION", help="live stories not seen for this long (e.g. 6h, 2d)"
+    )
+    add(p)
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(handler=cmd_recrawl)
+
+    p = sub.add_parser(
+        "watch",
+        help="discover and re-crawl on schedule until stopped",
+        description="The embedded background service: discovery passes over "
+        "the outlets and re-crawls of due stories, until "
+        "SIGTERM/SIGINT; files are closed cleanly.",
+    )
+    p.add_argument("urls", nargs="+", metavar="URL")
+    p.add_argument(
+        "--discover-every",
+        default="5m",
+        metavar="DURATION",
+        help="time between discovery passes (default 5m)",
+    )
+    add(p)
+    p.set_defaults(handler=cmd_watch)
+
+    p = sub.add_parser(
+        "reindex",
+        help="rebuild the index and catalogue from the WARCs",
+        description="Rebuild index.cdxj and the version catalogue from the "
+        "WARC files, the archive's truth.",
+    )
+    add(p)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=cmd_reindex)
+
+    p = sub.add_parser(
+        "clean",
+        help="run the reference cleaner over the outbox",
+        description="Consume ARCHIVE/queue/clean.jsonl and write clean JSON per "
+        "version under ARCHIVE/clean/.",
+    )
+    add(p)
+    p.set_defaults(handler=cmd_clean)
+
+
+def _story(catalogue: Catalogue, url: str) -> StoryRow:
+    story = catalogue.story_for(url)
+    if story is None:
+        raise ConfigError(
+            f"{url}: no story archived at this URL (crawl it first, or check "
+            "--archive/--collection)"
+        )
+    return story
+
+
+def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
+    with SQLiteState.beside(settings.archive) as state:
+        catalogue = Catalogue(state, collection=settings.collection)
+        story = _story(catalogue, args.url)
+        versions = catalogue.versions(story.story_id)
+        events = catalogue.events(story.story_id)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "story_id": story.story_id,
+                    "url": story.url,
+                    "status": story.status,
+                    "next_due": story.next_due,
+                    "versions": [asdict(v) for v in versions],
+                    "events": events,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    print(
+        f"{story.url}  ({story.status}, {len(versions)} versions, next re-crawl "
+        f"{story.next_due or 'none'})"
+    )
+    for v in versions:
+        print(
+            f"  v{v.number}  {v.first_seen} .. {v.last_seen}  {v.fingerprint[:19]}  {v.title or ''}"
+        )
+    for e in events:
+        print(f"  {e['time']}  {e['kind']}  {e['detail']}")
+    return 0
+
+
+def version_text(settings: Settings, version: VersionRow) -> str:
+    coll = settings.archive / "collections" / settings.collection / "archive"
+    record = read_record(coll / version.warc["filename"], int(version.warc["offset"]))
+    return extract_story(record.text()).text
+
+
+def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
+    with SQLiteState.beside(settings.archive) as state:
+        catalogue = Catalogue(state, collection=settings.collection)
+        story = _story(catalogue, args.url)
+        versions = {v.number: v for v in catalogue.versions(story.story_id)}
+    if len(versions) < 2 and args.a is None:
+        print(f"{story.url} has {len(versions)} version(s): nothing to diff")
+        return 0
+    b = args.b if args.b is not None else max(versions)
+    a = args.a if args.a is not None else b - 1
+    for n in (a, b):
+        if n not in versions:
+            raise ConfigError(f"{story.url} has no version {n} (it has 1..{max(versions)})")
+    old, new = version_text(settings, versions[a]), version_text(settings, versions[b])
+    if args.words:
+        print(words(old, new))
+    else:
+        print(unified(old, new, f"v{a}", f"v{b}"))
+    return 0
+
+
+def cmd_recrawl(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.crawl import crawl
+
+    urls = list(args.urls)
+    with SQLiteState.beside(settings.archive) as state:
+        catalogue = Catalogue(state)
+        if args.outlet:
+            urls += [s.url for s in catalogue.stories(args.outlet) if s.status == "live"]
+        if args.stale:
+            cutoff = iso(datetime.now(UTC) - parse_duration(args.stale))
+            urls += [
+                s.url for s in catalogue.stories() if s.status == "live" and s.last_seen <= cutoff
+            ]
+    if not urls:
+        if args.outlet or args.stale:
+            print("no stories to re-crawl")
+            return 0
+        raise ConfigError("give URLs, --outlet HOST or --stale DURATION")
+    summary = asyncio.run(crawl(settings, urls, mode="recrawl", install_signals=True))
+    result = summary.as_dict()
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(
+            f"re-crawled {len(set(urls))} stories: {result['new_versions']} new versions, "
+            f"{result['revisits']} unchanged payloads, {result['errors']} errors"
+        )
+    return 130 if summary.interrupted else 0
+
+
+def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.watch import watch
+
+    passes = asyncio.run(
+        watch(settings, args.urls, discover_every=parse_duration(args.discover_every))
+    )
+    print(f"stopped after {passes} passes", file=sys.stderr)
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.reindex import reindex
+
+    with SQLiteState.beside(settings.archive) as state:
+        catalogue = Catalogue(state, collection=settings.collection)
+        archive = Archive(settings)
+        archive.open()
+        try:
+            report = reindex(archive, catalogue, Outbox(settings.archive, catalogue))
+        finally:
+            archive.close()
+    if args.json:
+        print(json.dumps(report.__dict__, indent=2))
+    else:
+        print(
+            f"reindexed {report.files} WARC files: {report.index_lines} index lines, "
+            f"{report.captures} article captures, {report.versions} versions"
+        )
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.cleaner import consume_outbox
+
+    written, skipped = consume_outbox(settings.archive)
+    print(f"cleaned {written} versions ({skipped} already clean) into {settings.archive / 'clean'}")
+    return 0
+
+
+__all__ = ["StoryvaultError", "add_parsers"]

@@ -1,0 +1,49 @@
+"""Reading records back from the archive by location, as any warcio user would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from workers.content import to_text
+from workers.errors import ArchiveError
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    uri: str
+    date: str
+    record_type: str
+    status: str | None
+    headers: list[tuple[str, str]]
+    payload: bytes  # entity body as stored (content-encoding intact)
+
+    def header(self, name: str) -> str | None:
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def text(self) -> str:
+        return to_text(self.payload, self.header("Content-Type"), self.header("Content-Encoding"))
+
+
+def read_record(path: Path, offset: int) -> StoredResponse:
+    """The record at ``offset`` of the WARC at ``path`` (raises ArchiveError)."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            record = next(iter(ArchiveIterator(fh)))
+            http = record.http_headers
+            return StoredResponse(
+                uri=record.rec_headers.get_header("WARC-Target-URI"),
+                date=record.rec_headers.get_header("WARC-Date"),
+                record_type=record.rec_type,
+                status=http.get_statuscode() if http else None,
+                headers=list(http.headers) if http else [],
+                payload=record.raw_stream.read(),
+            )
+    except (OSError, StopIteration, ValueError) as exc:
+        raise ArchiveError(path, f"no readable WARC record at offset {offset}: {exc}") from exc
