@@ -20,7 +20,13 @@ test: $(STAMP)
 
 crawl: $(STAMP)
 	@test -n "$(URL)" || { echo "usage: make crawl URL=https://outlet.example/ [ARGS=--allow-private]"; exit 2; }
-	$(BIN)/storyvault fetch --archive $(ARCHIVE) $(ARGS) $(URL)
+	$(BIN)/storyvault crawl --archive $(ARCHIVE) $(ARGS) $(URL)
+
+# Throughput of `storyvault crawl` against a bare aiohttp loop and wget on a synthetic
+# outlet on loopback (a few minutes at most; every process has a timeout). Options:
+# BENCH_ARGS="--pages 3000 --concurrency 16 --json-out FILE --profile py-spy|cprofile".
+bench: $(STAMP)
+	$(BIN)/python bench/crawl_bench.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check workers tasks tests
