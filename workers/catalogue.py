@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
 from workers.archive import RecordLocation
 from workers.discover import parse_date
@@ -155,49 +154,276 @@ def from_iso(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
-class Catalogue:
-    """Version catalogue and outbox over an :class:`SQLiteState` connection."""
+@dataclass
+class Change:
+    """What folding one capture into a story changes (pure data, see :func:`fold`)."""
 
-    def __init__(
-        self,
-        state: SQLiteState,
-        curve: Sequence[Step] = DEFAULT_CURVE,
-        collection: str = "storyvault",
-    ) -> None:
-        self.collection = collection
+    story: StoryRow
+    version: VersionRow | None = None  # a new version to insert
+    touch_version: int | None = None  # a version whose last_seen becomes story.last_seen
+    event: dict[str, str] | None = None  # time, kind, url, detail, record_id
+    aliases: list[str] = field(default_factory=list)  # URL keys that now name this story
+    message: dict[str, Any] | None = None  # outbox message of a new version
+
+
+def fold(
+    story: StoryRow | None, c: Capture, *, curve: Sequence[Step], collection: str
+) -> Change | None:
+    """The change one capture makes to a story (``None``: nothing to record). Pure."""
+    status = c.one("storyStatus")
+    if status is None:
+        return None
+    when = iso(c.time)
+    aliases: list[str] = []
+    if story is None:
+        if status in ("gone", "moved", "not-modified"):
+            return None  # nothing known to be gone
+        published = parse_date(c.one("published"))
+        story = StoryRow(
+            story_id=story_id_for(c.url),
+            url=c.url,
+            outlet=host_of(c.url),
+            first_seen=when,
+            last_seen=when,
+            born=iso(min(published, c.time)) if published else when,
+            last_change=None,
+            versions=0,
+            fingerprint=None,
+            title=None,
+            language=None,
+            status="live",
+            next_due=None,
+            etag=None,
+            last_modified=None,
+            payload=None,
+        )
+        aliases.append(canonical(c.url))
+    elif when < story.last_seen:
+        return None  # an older capture applied late: the story has moved on
+    new = replace(story, last_seen=when)
+    change = Change(story=new, aliases=aliases)
+    etag, modified = c.one("etag"), c.one("lastModified")
+    if etag or modified:
+        new.etag, new.last_modified = etag, modified
+    if status == "new-version":
+        number = int(c.one("storyVersion") or story.versions + 1)
+        fingerprint = c.one("storyFingerprint") or ""
+        warc = {
+            "filename": c.location.filename,
+            "offset": c.location.offset,
+            "length": c.location.length,
+            "record_id": c.location.record_id,
+        }
+        change.version = VersionRow(
+            number=number,
+            fingerprint=fingerprint,
+            previous=story.fingerprint,
+            first_seen=when,
+            last_seen=when,
+            title=c.one("storyTitle"),
+            language=c.one("storyLanguage"),
+            url=c.url,
+            warc=warc,
+        )
+        new.versions, new.fingerprint = number, fingerprint
+        new.title, new.language, new.status = c.one("storyTitle"), c.one("storyLanguage"), "live"
+        new.last_change = when if story.versions else story.last_change
+        change.message = _message(story, c, number, fingerprint, warc, collection)
+    elif status in ("unchanged", "not-modified") and story.versions:
+        change.touch_version = story.versions
+        new.status = "live"
+    if status in ("new-version", "unchanged") and c.location.record_type == "response":
+        new.payload = json.dumps(
+            {
+                "uri": c.url,
+                "date": c.location.warc_date,
+                "record_id": c.location.record_id,
+                "digest": c.one("payloadDigest") or "",
+            }
+        )
+    if status in ("gone", "moved", "empty-extraction"):
+        change.event = {
+            "time": when,
+            "kind": status,
+            "url": c.url,
+            "detail": c.one("movedTo") or c.one("httpStatus") or "",
+            "record_id": c.location.record_id,
+        }
+        if status == "gone":
+            new.status = "gone"
+        elif status == "moved" and c.one("movedTo"):
+            new.status = "live"
+            change.aliases.append(canonical(c.one("movedTo") or ""))
+    due = next_due(
+        born=from_iso(new.born),
+        last_change=from_iso(new.last_change) if new.last_change else None,
+        last_capture=c.time,
+        curve=curve,
+    )
+    new.next_due = iso(due) if due and new.status == "live" else None
+    return change
+
+
+def _message(
+    story: StoryRow,
+    c: Capture,
+    number: int,
+    fingerprint: str,
+    warc: dict[str, Any],
+    collection: str,
+) -> dict[str, Any]:
+    cited = []
+    for line in c.fields.get("cited", []):
+        url, _, anchor = line.partition(" ")
+        cited.append({"url": url, "anchor": anchor})
+    return {
+        "schema": MESSAGE_SCHEMA,
+        "message_id": warc["record_id"].strip("<>").removeprefix("urn:uuid:"),
+        "story_id": story.story_id,
+        "url": c.url,
+        "canonical_url": c.one("canonical") or canonical(c.url),
+        "outlet": story.outlet,
+        "captured_at": iso(c.time),
+        "version": number,
+        "fingerprint": fingerprint,
+        "previous_fingerprint": story.fingerprint,
+        "warc": {
+            **warc,
+            "collection": collection,
+            "path": f"collections/{collection}/archive/{warc['filename']}",
+        },
+        "title": c.one("storyTitle"),
+        "language": c.one("storyLanguage"),
+        "cited_sources": cited,
+    }
+
+
+class CatalogueStore(Protocol):
+    """Where the catalogue lives: SQLite (embedded) or Redis (service). One contract."""
+
+    def update(
+        self, url_key: str, record_id: str, change_for: Callable[[StoryRow | None], Change | None]
+    ) -> Change | None:
+        """Atomically: unless ``record_id`` was applied before, load the story named by
+        ``url_key``, compute ``change_for(story)`` and persist it (with its message)."""
+        ...
+
+    def story_by_key(self, url_key: str) -> StoryRow | None: ...
+
+    def stories(self, outlet: str | None = None) -> list[StoryRow]: ...
+
+    def versions(self, story_id: str) -> list[VersionRow]: ...
+
+    def events(self, story_id: str) -> list[dict[str, str]]: ...
+
+    def set_next_due(self, story_id: str, when: str) -> None: ...
+
+    def pending_messages(self) -> list[tuple[str, str, str]]:
+        """(message_id, JSON body, WARC file name) not yet delivered, oldest first."""
+        ...
+
+    def mark_delivered(self, message_ids: Iterable[str], when: str) -> None: ...
+
+    def clear(self) -> None: ...
+
+
+class SQLiteCatalogueStore:
+    """The catalogue in the embedded SQLite state."""
+
+    def __init__(self, state: SQLiteState) -> None:
         self._db = state.db
         self._lock = state.lock
-        self.curve = tuple(curve)
         with self._lock:
             self._db.executescript(SCHEMA)
 
-    # -- reading ------------------------------------------------------------------------
-    def story_for(self, url: str) -> StoryRow | None:
+    def update(
+        self, url_key: str, record_id: str, change_for: Callable[[StoryRow | None], Change | None]
+    ) -> Change | None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                change = self._update(url_key, record_id, change_for)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return change
+
+    def _update(
+        self, url_key: str, record_id: str, change_for: Callable[[StoryRow | None], Change | None]
+    ) -> Change | None:
+        cur = self._db.execute("INSERT OR IGNORE INTO applied VALUES (?)", (record_id,))
+        if cur.rowcount == 0:
+            return None  # this capture is already in the catalogue
+        change = change_for(self.story_by_key(url_key))
+        if change is None:
+            return None
+        st = change.story
+        self._db.execute(
+            "INSERT OR REPLACE INTO stories VALUES"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            tuple(asdict(st).values()),
+        )
+        for alias in change.aliases:
+            self._db.execute("INSERT OR IGNORE INTO story_urls VALUES (?, ?)", (alias, st.story_id))
+        if change.version is not None:
+            v = change.version
+            self._db.execute(
+                "INSERT OR IGNORE INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    st.story_id,
+                    v.number,
+                    v.fingerprint,
+                    v.previous,
+                    v.first_seen,
+                    v.last_seen,
+                    v.title,
+                    v.language,
+                    v.url,
+                    json.dumps(v.warc),
+                ),
+            )
+        if change.touch_version is not None:
+            self._db.execute(
+                "UPDATE versions SET last_seen = ? WHERE story_id = ? AND number = ?",
+                (st.last_seen, st.story_id, change.touch_version),
+            )
+        if change.event is not None:
+            e = change.event
+            self._db.execute(
+                "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?)",
+                (st.story_id, e["time"], e["kind"], e["url"], e["detail"], e["record_id"]),
+            )
+        if change.message is not None:
+            m = change.message
+            self._db.execute(
+                "INSERT OR IGNORE INTO outbox VALUES (?, ?, ?, ?, ?, NULL)",
+                (
+                    m["message_id"],
+                    st.story_id,
+                    m["version"],
+                    m["warc"]["filename"],
+                    json.dumps(m, ensure_ascii=False, sort_keys=True),
+                ),
+            )
+        return change
+
+    def story_by_key(self, url_key: str) -> StoryRow | None:
         with self._lock:
             row = self._db.execute(
                 "SELECT s.* FROM stories s JOIN story_urls u ON u.story_id = s.story_id"
                 " WHERE u.url_key = ?",
-                (canonical(url),),
+                (url_key,),
             ).fetchone()
         return StoryRow(*row) if row else None
 
     def stories(self, outlet: str | None = None) -> list[StoryRow]:
-        query = "SELECT * FROM stories"
-        args: tuple[str, ...] = ()
+        query, args = "SELECT * FROM stories", cast(tuple[str, ...], ())
         if outlet:
-            query += " WHERE outlet = ?"
-            args = (outlet,)
+            query, args = query + " WHERE outlet = ?", (outlet,)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY first_seen, story_id", args).fetchall()
         return [StoryRow(*r) for r in rows]
-
-    def due(self, now: datetime, outlet: str | None = None) -> list[StoryRow]:
-        """Live stories whose next re-crawl is due at ``now``."""
-        return [
-            s
-            for s in self.stories(outlet)
-            if s.status == "live" and s.next_due is not None and s.next_due <= iso(now)
-        ]
 
     def versions(self, story_id: str) -> list[VersionRow]:
         with self._lock:
@@ -230,229 +456,108 @@ class Catalogue:
             ).fetchall()
         return [{"time": t, "kind": k, "url": u, "detail": d or ""} for t, k, u, d in rows]
 
-    def snapshot(self) -> list[dict[str, Any]]:
-        """Every story with its versions and events (what reindex must reproduce)."""
-        out = []
-        for story in self.stories():
-            out.append(
-                {
-                    "story": {k: v for k, v in asdict(story).items() if k != "next_due"},
-                    "versions": [asdict(v) for v in self.versions(story.story_id)],
-                    "events": self.events(story.story_id),
-                }
-            )
-        return out
+    def set_next_due(self, story_id: str, when: str) -> None:
+        with self._lock:
+            self._db.execute("UPDATE stories SET next_due = ? WHERE story_id = ?", (when, story_id))
 
-    # -- writing ------------------------------------------------------------------------
+    def pending_messages(self) -> list[tuple[str, str, str]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT message_id, body, warc_file FROM outbox WHERE"
+                " delivered IS NULL ORDER BY rowid"
+            ).fetchall()
+        return [(str(m), str(b), str(f)) for m, b, f in rows]
+
+    def mark_delivered(self, message_ids: Iterable[str], when: str) -> None:
+        with self._lock:
+            self._db.executemany(
+                "UPDATE outbox SET delivered = ? WHERE message_id = ?",
+                [(when, m) for m in message_ids],
+            )
+
+    def clear(self) -> None:
+        with self._lock:
+            for table in ("stories", "story_urls", "versions", "events", "outbox", "applied"):
+                self._db.execute(f"DELETE FROM {table}")
+
+
+class Catalogue:
+    """The version catalogue: :func:`fold` over a :class:`CatalogueStore`."""
+
+    def __init__(
+        self,
+        store: CatalogueStore | SQLiteState,
+        curve: Sequence[Step] = DEFAULT_CURVE,
+        collection: str = "storyvault",
+    ) -> None:
+        self.store: CatalogueStore = (
+            SQLiteCatalogueStore(store) if isinstance(store, SQLiteState) else store
+        )
+        self.curve = tuple(curve)
+        self.collection = collection
+
     def apply(self, capture: Capture) -> dict[str, Any] | None:
-        """Fold one capture into the catalogue; return the outbox message of a new version.
+        """Fold one capture in; return the outbox message of a new version, if any.
 
         Idempotent: applying the same capture twice changes nothing the second time.
         """
-        status = capture.one("storyStatus")
-        if status is None:
+        if capture.one("storyStatus") is None:
             return None
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                message = self._apply(capture, status)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-        return message
-
-    def _apply(self, c: Capture, status: str) -> dict[str, Any] | None:
-        cur = self._db.execute("INSERT OR IGNORE INTO applied VALUES (?)", (c.location.record_id,))
-        if cur.rowcount == 0:
-            return None  # this capture is already in the catalogue
-        when = iso(c.time)
-        key = canonical(c.url)
-        row = self._db.execute(
-            "SELECT story_id FROM story_urls WHERE url_key = ?", (key,)
-        ).fetchone()
-        if row is None:
-            if status in ("gone", "moved", "not-modified"):
-                return None  # nothing known to be gone
-            story_id = story_id_for(c.url)
-            published = parse_date(c.one("published"))
-            born_at = iso(min(published, c.time)) if published else when
-            self._db.execute(
-                "INSERT OR IGNORE INTO stories (story_id, url, outlet, first_seen, last_seen,"
-                " born) VALUES (?, ?, ?, ?, ?, ?)",
-                (story_id, c.url, host_of(c.url), when, when, born_at),
-            )
-            self._db.execute("INSERT OR IGNORE INTO story_urls VALUES (?, ?)", (key, story_id))
-        else:
-            story_id = row[0]
-        story = StoryRow(
-            *self._db.execute("SELECT * FROM stories WHERE story_id = ?", (story_id,)).fetchone()
+        change = self.store.update(
+            canonical(capture.url),
+            capture.location.record_id,
+            lambda story: fold(story, capture, curve=self.curve, collection=self.collection),
         )
-        if when < story.last_seen:
-            return None  # an older capture applied again (idempotence)
-        if self._db.execute(
-            "SELECT 1 FROM events WHERE story_id = ? AND record_id = ?",
-            (story_id, c.location.record_id),
-        ).fetchone():
-            return None
-        message = None
-        updates: dict[str, Any] = {"last_seen": when}
-        etag, modified = c.one("etag"), c.one("lastModified")
-        if etag or modified:
-            updates.update(etag=etag, last_modified=modified)
-        if status == "new-version":
-            number = int(c.one("storyVersion") or story.versions + 1)
-            fingerprint = c.one("storyFingerprint") or ""
-            warc = {
-                "filename": c.location.filename,
-                "offset": c.location.offset,
-                "length": c.location.length,
-                "record_id": c.location.record_id,
+        return change.message if change is not None else None
+
+    def story_for(self, url: str) -> StoryRow | None:
+        return self.store.story_by_key(canonical(url))
+
+    def stories(self, outlet: str | None = None) -> list[StoryRow]:
+        return self.store.stories(outlet)
+
+    def due(self, now: datetime, outlet: str | None = None) -> list[StoryRow]:
+        """Live stories whose next re-crawl is due at ``now``."""
+        cutoff = iso(now)
+        return [
+            s
+            for s in self.stories(outlet)
+            if s.status == "live" and s.next_due is not None and s.next_due <= cutoff
+        ]
+
+    def versions(self, story_id: str) -> list[VersionRow]:
+        return self.store.versions(story_id)
+
+    def events(self, story_id: str) -> list[dict[str, str]]:
+        return self.store.events(story_id)
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """Every story with its versions and events (what reindex must reproduce)."""
+        return [
+            {
+                "story": {k: v for k, v in asdict(s).items() if k != "next_due"},
+                "versions": [asdict(v) for v in self.versions(s.story_id)],
+                "events": self.events(s.story_id),
             }
-            self._db.execute(
-                "INSERT OR IGNORE INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    story_id,
-                    number,
-                    fingerprint,
-                    story.fingerprint,
-                    when,
-                    when,
-                    c.one("storyTitle"),
-                    c.one("storyLanguage"),
-                    c.url,
-                    json.dumps(warc),
-                ),
-            )
-            updates.update(
-                versions=number,
-                fingerprint=fingerprint,
-                title=c.one("storyTitle"),
-                language=c.one("storyLanguage"),
-                status="live",
-                last_change=when if story.versions else story.last_change,
-            )
-            message = self._message(story, c, number, fingerprint, warc)
-            self._db.execute(
-                "INSERT OR IGNORE INTO outbox VALUES (?, ?, ?, ?, ?, NULL)",
-                (
-                    message["message_id"],
-                    story_id,
-                    number,
-                    c.location.filename,
-                    json.dumps(message, ensure_ascii=False, sort_keys=True),
-                ),
-            )
-        elif status in ("unchanged", "not-modified") and story.versions:
-            self._db.execute(
-                "UPDATE versions SET last_seen = ? WHERE story_id = ? AND number = ?",
-                (when, story_id, story.versions),
-            )
-            updates["status"] = "live"
-        if status in ("new-version", "unchanged") and c.location.record_type == "response":
-            digest = c.one("payloadDigest") or ""
-            updates["payload"] = json.dumps(
-                {
-                    "uri": c.url,
-                    "date": c.location.warc_date,
-                    "record_id": c.location.record_id,
-                    "digest": digest,
-                }
-            )
-        if status in ("gone", "moved", "empty-extraction"):
-            detail = c.one("movedTo") or c.one("httpStatus") or ""
-            self._db.execute(
-                "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?)",
-                (story_id, when, status, c.url, detail, c.location.record_id),
-            )
-            if status == "gone":
-                updates["status"] = "gone"
-            elif status == "moved" and c.one("movedTo"):
-                updates["status"] = "live"
-                self._db.execute(
-                    "INSERT OR IGNORE INTO story_urls VALUES (?, ?)",
-                    (canonical(c.one("movedTo") or ""), story_id),
-                )
-        born = from_iso(story.born)
-        last_change = updates.get("last_change", story.last_change)
-        due = next_due(
-            born=born,
-            last_change=from_iso(last_change) if last_change else None,
-            last_capture=c.time,
-            curve=self.curve,
-        )
-        updates["next_due"] = (
-            iso(due) if due and updates.get("status", story.status) == "live" else None
-        )
-        assignments = ", ".join(f"{k} = ?" for k in updates)
-        self._db.execute(
-            f"UPDATE stories SET {assignments} WHERE story_id = ?", (*updates.values(), story_id)
-        )
-        return message
-
-    def _message(
-        self, story: StoryRow, c: Capture, number: int, fingerprint: str, warc: dict[str, Any]
-    ) -> dict[str, Any]:
-        cited = []
-        for line in c.fields.get("cited", []):
-            url, _, anchor = line.partition(" ")
-            cited.append({"url": url, "anchor": anchor})
-        return {
-            "schema": MESSAGE_SCHEMA,
-            "message_id": warc["record_id"].strip("<>").removeprefix("urn:uuid:"),
-            "story_id": story.story_id,
-            "url": c.url,
-            "canonical_url": c.one("canonical") or canonical(c.url),
-            "outlet": story.outlet,
-            "captured_at": iso(c.time),
-            "version": number,
-            "fingerprint": fingerprint,
-            "previous_fingerprint": story.fingerprint,
-            "warc": {
-                **warc,
-                "collection": self.collection,
-                "path": f"collections/{self.collection}/archive/{warc['filename']}",
-            },
-            "title": c.one("storyTitle"),
-            "language": c.one("storyLanguage"),
-            "cited_sources": cited,
-        }
+            for s in self.stories()
+        ]
 
     def announce(self, url: str, when: datetime, now: datetime) -> bool:
         """A feed or sitemap says ``url`` changed at ``when``: due now if after last seen."""
         story = self.story_for(url)
         if story is None or story.status != "live" or iso(when) <= story.last_seen:
             return False
-        with self._lock:
-            self._db.execute(
-                "UPDATE stories SET next_due = ? WHERE story_id = ?", (iso(now), story.story_id)
-            )
+        self.store.set_next_due(story.story_id, iso(now))
         return True
 
-    # -- outbox -------------------------------------------------------------------------
     def pending_messages(self, closed_files: Iterable[str] | None = None) -> list[tuple[str, str]]:
         """(message_id, body) not yet delivered, for records in ``closed_files`` (or all)."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT message_id, body, warc_file FROM outbox WHERE"
-                " delivered IS NULL ORDER BY rowid"
-            ).fetchall()
         files = set(closed_files) if closed_files is not None else None
-        return [(m, b) for m, b, f in rows if files is None or f in files]
+        return [(m, b) for m, b, f in self.store.pending_messages() if files is None or f in files]
 
     def mark_delivered(self, message_ids: Iterable[str], when: datetime) -> None:
-        with self._lock:
-            self._db.executemany(
-                "UPDATE outbox SET delivered = ? WHERE message_id = ?",
-                [(iso(when), m) for m in message_ids],
-            )
+        self.store.mark_delivered(message_ids, iso(when))
 
     def clear(self) -> None:
         """Forget everything (before a reindex)."""
-        with self._lock:
-            for table in ("stories", "story_urls", "versions", "events", "outbox", "applied"):
-                self._db.execute(f"DELETE FROM {table}")
-
-
-def is_db_error(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.Error)
+        self.store.clear()
