@@ -175,8 +175,8 @@ class Archive:
         self._current: WarcFile | None = None
         self._serial = 0
         self.closed_files: list[Path] = []
-        # called with each file's final path once it is closed and indexed
-        self.on_closed: list[Callable[[Path], object]] = []
+        # called with each file's final path and its CDXJ lines once closed and indexed
+        self.on_closed: list[Callable[[Path, list[str]], object]] = []
 
     # -- life cycle -------------------------------------------------------------------
     def open(self) -> list[Path]:
@@ -309,7 +309,7 @@ class Archive:
         self.closed_files.append(path)
         cdxj.merge_into(self.index_path, current.index_lines)
         for callback in self.on_closed:
-            callback(path)
+            callback(path, current.index_lines)
 
 
 def warcio_version() -> str:

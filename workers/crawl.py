@@ -872,7 +872,7 @@ async def crawl(
         catalogue = Catalogue(state, collection=settings.collection)
         outbox = Outbox(settings.archive, catalogue)
         archive = Archive(settings)
-        archive.on_closed.append(lambda _: outbox.deliver([p.name for p in archive.closed_files]))
+        archive.on_closed.append(lambda *_: outbox.deliver([p.name for p in archive.closed_files]))
         reconcile(archive.open(), catalogue, outbox)
         crawler = Crawler(
             settings,
