@@ -106,12 +106,13 @@ class WarcFile:
     def size(self) -> int:
         return self._fh.tell()
 
-    def write(self, record: ArcWarcRecord) -> RecordLocation:
+    def write(self, record: ArcWarcRecord, *, flush: bool = True) -> RecordLocation:
         """Append one record (one gzip member), flush it, and note its index line."""
         offset = self._fh.tell()
         try:
             self.writer.write_record(record)
-            self._fh.flush()
+            if flush:
+                self._fh.flush()
         except OSError as exc:
             raise ArchiveError(self.open_path, f"write failed at offset {offset}: {exc}") from exc
         length = self._fh.tell() - offset
@@ -225,7 +226,7 @@ class Archive:
             w = current.writer
             record_id = w.new_id()
             if revisit_of is None:
-                main = current.write(w.response(exchange, record_id))
+                main = current.write(w.response(exchange, record_id), flush=False)
             else:
                 kwargs = {"profile": revisit_profile} if revisit_profile else {}
                 main = current.write(
@@ -236,9 +237,10 @@ class Archive:
                         revisit_of.warc_date,
                         revisit_of.record_id,
                         **kwargs,
-                    )
+                    ),
+                    flush=False,
                 )
-            request = current.write(w.request(exchange, record_id))
+            request = current.write(w.request(exchange, record_id), flush=metadata is None)
             meta = None
             if metadata is not None:
                 meta = current.write(

@@ -94,10 +94,14 @@ def write_exchange(
                 digest=exchange.payload_digest,
             ),
         )
-    log.info(
-        "capture_written",
+    log.info(  # the one canonical line per fetch
+        "fetched",
         url=exchange.url,
         status=exchange.status,
+        bytes=exchange.body_length,
+        ms=exchange.elapsed_ms,
+        truncated=exchange.truncated,
+        remote_ip=exchange.remote_ip,
         type=written.main.record_type,
         warc=written.main.filename,
         offset=written.main.offset,

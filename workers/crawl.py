@@ -42,6 +42,7 @@ from workers.discover import (
     analyse_html,
     is_feed_like,
     parse_feed,
+    parse_html,
     parse_sitemap,
 )
 from workers.errors import FetchError
@@ -50,7 +51,7 @@ from workers.outbox import Outbox
 from workers.politeness import HostGate, RobotsRules, robots_url
 from workers.reindex import reconcile
 from workers.settings import Settings
-from workers.state import FrontierItem, SQLiteState
+from workers.state import CrawlStore, FrontierItem, SQLiteState
 from workers.story import Story, extract_story
 from workers.urls import Scope, canonical, host_of
 from workers.warc import REVISIT_NOT_MODIFIED
@@ -137,7 +138,7 @@ class Crawler:
         settings: Settings,
         seeds: Sequence[str],
         *,
-        state: SQLiteState,
+        state: CrawlStore,
         archive: Archive,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_progress: Callable[[dict[str, object]], None] | None = None,
@@ -173,6 +174,7 @@ class Crawler:
         self._page_counts: dict[str, int] = {}
         self._pattern_counts: dict[tuple[str, str], int] = {}
         self._budget_logged: set[str] = set()
+        self._seen_keys: set[str] = set()  # keys this process has queued in this crawl
         self._seq = 0
         self._in_flight = 0
         self._stopping = False
@@ -240,8 +242,10 @@ class Crawler:
         self, url: str, *, kind: str, hops: int, cite_depth: int, via: str | None, found_by: str
     ) -> bool:
         """Queue ``url`` if it is new to this crawl and passes scope and budgets."""
-        host = host_of(url)
         key = canonical(url)
+        if key in self._seen_keys:
+            return False  # seen in this crawl: the common case for nav links
+        host = host_of(url)
         if kind == "page":
             reason = self.scope.reason_out(url)
             if reason is None and hops > self.settings.max_hops:
@@ -266,6 +270,7 @@ class Crawler:
             priority=PRIORITY.get(kind, 5) - (1 if hops == 0 else 0),
             seq=self._seq,
         )
+        self._seen_keys.add(key)
         if not self.state.add_url(self.crawl_id, item):
             return False
         if kind == "page":
@@ -280,7 +285,7 @@ class Crawler:
         """In discovery passes, stories already known wait for their schedule."""
         return (
             self.mode == "discover"
-            and found_by != "seed"
+            and found_by in ("link", "feed", "sitemap", "redirect")
             and self.catalogue is not None
             and self.catalogue.story_for(url) is not None
         )
@@ -533,11 +538,13 @@ class Crawler:
         meta = self._base_metadata(item)
         final_ok = exchange.redirect_to is None and 200 <= exchange.status < 300
         found = None
-        if final_ok:
+        if final_ok and item.kind != "requisite":
             found = await asyncio.to_thread(self._parse, item, exchange)
             meta.extend(self._discovery_metadata(found))
             found_box[0] = found
-        prev = self.catalogue.story_for(exchange.url) if self.catalogue else None
+        prev = None
+        if self.catalogue is not None and item.kind == "page":
+            prev = self.catalogue.story_for(exchange.url)
         story_fields = self._story_fields(exchange, found, prev)
         meta.extend(story_fields)
         not_modified = None
@@ -711,14 +718,15 @@ class Crawler:
         if mime in HTML_TYPES or (not mime and raw.lstrip()[:1] == b"<"):
             text = to_text(raw, exchange.header("Content-Type"), encoding)
             origin = item.found_by if item.found_by in ("feed", "sitemap") else None
-            page = analyse_html(exchange.url, text, origin=origin)
+            doc = parse_html(text)
+            page = analyse_html(exchange.url, text, origin=origin, doc=doc)
             story = None
             if (
                 self.catalogue is not None
                 and item.kind == "page"
                 and (page.is_article or self.catalogue.story_for(exchange.url) is not None)
             ):
-                story = extract_story(text)
+                story = extract_story(text, doc=doc)
             return Found(page=page, story=story)
         return Found()
 

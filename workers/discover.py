@@ -116,10 +116,15 @@ class PageInfo:
         return bool(strong & set(self.article_signals)) or len(self.article_signals) >= 2
 
 
-def analyse_html(url: str, text: str, *, origin: str | None = None) -> PageInfo:
-    """Analyse the HTML ``text`` of ``url``; ``origin`` ("feed", "sitemap") adds a signal."""
+def analyse_html(
+    url: str, text: str, *, origin: str | None = None, doc: HtmlElement | None = None
+) -> PageInfo:
+    """Analyse the HTML ``text`` of ``url``; ``origin`` ("feed", "sitemap") adds a signal.
+
+    ``doc``: the already parsed tree of ``text`` (see :func:`parse_html`), read only.
+    """
     info = PageInfo(url=url)
-    doc = _parse(text)
+    doc = doc if doc is not None else parse_html(text)
     if doc is None:
         return info
     base = url
@@ -177,7 +182,8 @@ def analyse_html(url: str, text: str, *, origin: str | None = None) -> PageInfo:
     return info
 
 
-def _parse(text: str) -> HtmlElement | None:
+def parse_html(text: str) -> HtmlElement | None:
+    """The lxml tree of an HTML document, or ``None`` for an empty or unparsable one."""
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     if not text.strip():
         return None

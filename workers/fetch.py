@@ -381,8 +381,8 @@ class Fetcher:
             truncated=truncated,
             redirect_to=redirect_to,
         )
-        log.info(
-            "fetched",
+        log.debug(
+            "response_read",
             url=url,
             status=exchange.status,
             bytes=length,

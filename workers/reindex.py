@@ -10,10 +10,11 @@ catalogued, and its message queued, exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import structlog
 from warcio.archiveiterator import ArchiveIterator
@@ -113,7 +114,11 @@ def reindex(archive: Archive, catalogue: Catalogue, outbox: Outbox) -> ReindexRe
     return report
 
 
-def reconcile(paths: list[Path], catalogue: Catalogue, outbox: Outbox) -> int:
+class Deliverer(Protocol):
+    def deliver(self, closed_files: Iterable[str] | None = None) -> int: ...
+
+
+def reconcile(paths: list[Path], catalogue: Catalogue, outbox: Deliverer) -> int:
     """Catalogue the captures of files repaired after a crash; queue their messages."""
     applied = 0
     for path in paths:

@@ -68,6 +68,14 @@ class Settings:
     scope_prefixes: tuple[str, ...] = ()
     scope_exclude: tuple[str, ...] = ()
 
+    # service (Celery workers and beat on Redis)
+    redis_url: str = ""
+    redis_prefix: str = "sv"
+    discover_every: float = 300.0
+    dispatch_every: float = 1.0
+    lease_ttl: float = 60.0
+    batch_seconds: float = 20.0
+
     @property
     def full_user_agent(self) -> str:
         """The User-Agent header: the project and a contact URL, as crawlers should."""
@@ -108,7 +116,7 @@ def load_settings(
 
 
 # Environment variables with the prefix that are read elsewhere, not settings.
-_ENV_NOT_SETTINGS = frozenset({"STORYVAULT_CONFIG", "STORYVAULT_REDIS_URL"})
+_ENV_NOT_SETTINGS = frozenset({"STORYVAULT_CONFIG"})
 
 _HINTS = typing.get_type_hints(Settings)
 _NAMES = {f.name for f in fields(Settings)}

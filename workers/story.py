@@ -18,10 +18,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import lxml.html
 from lxml.html import HtmlElement
 
-from workers.discover import _region_of, article_body
+from workers.discover import _region_of, article_body, parse_html
 
 MIN_STORY_CHARS = 200
 BLOCK_TAGS = (
@@ -97,11 +96,14 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def extract_story(html: str) -> Story:
-    """The :class:`Story` of an article page's HTML (empty when there is none)."""
-    try:
-        doc = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", html))
-    except (lxml.etree.ParserError, ValueError):
+def extract_story(html: str, *, doc: HtmlElement | None = None) -> Story:
+    """The :class:`Story` of an article page's HTML (empty when there is none).
+
+    ``doc``: the already parsed tree of ``html`` (read only), to parse a page once.
+    """
+    if doc is None:
+        doc = parse_html(html)
+    if doc is None:
         return Story("", "")
     language = doc.get("lang") or None
     body = article_body(doc)

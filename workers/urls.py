@@ -8,6 +8,7 @@ found (minus its fragment): the archive keeps what the server was asked for.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
@@ -59,6 +60,7 @@ def absolute_link(base: str, href: str) -> str | None:
     return urlunsplit(parts._replace(fragment=""))
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical(url: str) -> str:
     """The canonical form used as the seen-set key (see module docstring)."""
     parts = urlsplit(url.strip())
