@@ -90,9 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--json", action="store_true", help="print the summary as JSON")
     crawl.set_defaults(handler=cmd_crawl)
 
-    from tasks.story_commands import add_parsers
+    from tasks import replay_commands, service_commands, story_commands
 
-    add_parsers(sub, _archive_options)
+    story_commands.add_parsers(sub, _archive_options)
+    replay_commands.add_parsers(sub, _archive_options)
+    service_commands.add_parsers(sub, _archive_options)
     return parser
 
 
@@ -120,6 +122,7 @@ CLI_SETTINGS = (
     "scope_prefixes",
     "scope_exclude",
     "contact_url",
+    "redis_url",
 )
 
 

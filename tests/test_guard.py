@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from tests.support.servers import LiveServer
 from workers.errors import BlockedAddressError, UnsupportedSchemeError
 from workers.fetch import Fetcher, fetch_all

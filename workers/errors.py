@@ -14,6 +14,7 @@ Every error names the URL or file it is about and says what to do. Third-party e
      │         ├── UnsupportedSchemeError not http or https
      │         ├── RedirectLoopError      too many redirect hops
      │         └── ProtocolError          the server's reply is not valid HTTP
+     ├── StateError                   the shared state (Redis) cannot be reached or used (.url)
      └── ArchiveError                 a WARC file or index could not be written/read (.path)
           └── RecoveryError           a left-over ``.open`` WARC could not be repaired
 """
@@ -66,6 +67,15 @@ class RedirectLoopError(PermanentFetchError):
 
 class ProtocolError(PermanentFetchError):
     """The server's reply could not be parsed as HTTP (bad status line, oversized headers)."""
+
+
+class StateError(StoryvaultError):
+    """The shared crawl state (Redis) could not be reached, or refused a command."""
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(f"{url}: {message}")
+        self.url = url
+        self.message = message
 
 
 class ArchiveError(StoryvaultError):

@@ -1,0 +1,85 @@
+"""The Celery application: the distributed engine of the background service.
+
+Built once, here, from the typed settings (environment ``STORYVAULT_*`` and the file
+named by ``STORYVAULT_CONFIG``); ``celery -A tasks.celery_app worker`` and
+``storyvault worker`` both load it. JSON only. Three queues: ``discover`` (beat's outlet
+discovery and dispatch), ``fetch`` (host turns), ``clean`` (the cleaning stage).
+
+Delivery is at least once: ``acks_late`` with ``task_reject_on_worker_lost``, prefetch 1,
+and a Redis ``visibility_timeout`` above every task time limit and countdown. Every task
+is idempotent: the frontier forgets a URL only once its records are written, and the
+catalogue ignores a capture it has applied before.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from celery import Celery, signals
+from kombu import Queue  # type: ignore[attr-defined]
+
+from workers.logs import configure_logging
+from workers.settings import Settings, load_settings
+
+TASK_TIME_LIMIT = 900
+VISIBILITY_TIMEOUT = 4 * TASK_TIME_LIMIT
+
+
+def service_settings() -> Settings:
+    """Settings for the service, from the environment and ``STORYVAULT_CONFIG``."""
+    config = os.environ.get("STORYVAULT_CONFIG")
+    settings = load_settings(config_file=Path(config) if config else None)
+    if not settings.redis_url:
+        settings = settings.replace(redis_url="redis://127.0.0.1:6379/0")
+    return settings
+
+
+def create_app(settings: Settings) -> Celery:
+    app = Celery("storyvault", broker=settings.redis_url, include=["tasks.tasks"])
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=TASK_TIME_LIMIT,
+        task_soft_time_limit=TASK_TIME_LIMIT - 60,
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        worker_redirect_stdouts=False,
+        task_default_queue="fetch",
+        task_queues=[Queue("discover"), Queue("fetch"), Queue("clean")],
+        task_routes={
+            "storyvault.discover_outlets": {"queue": "discover"},
+            "storyvault.dispatch": {"queue": "discover"},
+            "storyvault.crawl_host": {"queue": "fetch"},
+            "storyvault.clean_version": {"queue": "clean"},
+        },
+        beat_schedule={
+            "discover-outlets": {
+                "task": "storyvault.discover_outlets",
+                "schedule": timedelta(seconds=settings.discover_every),
+            },
+            "dispatch": {
+                "task": "storyvault.dispatch",
+                "schedule": timedelta(seconds=settings.dispatch_every),
+            },
+        },
+    )
+    app.storyvault_settings = settings  # type: ignore[attr-defined]
+    return app
+
+
+@signals.setup_logging.connect
+def _logging(**_: Any) -> None:
+    """Celery hands logging to ours: JSON lines, stdlib loggers routed through structlog."""
+    configure_logging(json=True, level=os.environ.get("STORYVAULT_LOG_LEVEL", "INFO"))
+
+
+app = create_app(service_settings())

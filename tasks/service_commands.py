@@ -1,0 +1,244 @@
+"""Command handlers for the background service: worker, beat, outlets, status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
+
+from workers.errors import ConfigError
+from workers.settings import Settings
+
+
+def add_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    archive_options: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    p = sub.add_parser(
+        "worker",
+        help="run a Celery worker of the service",
+        description="A Celery worker (tasks.celery_app) with the right queues "
+        "and settings; `celery -A tasks.celery_app worker` works "
+        "too. Needs STORYVAULT_REDIS_URL or --redis.",
+    )
+    p.add_argument(
+        "--queues",
+        default="discover,fetch,clean",
+        help="comma-separated queues (default discover,fetch,clean)",
+    )
+    p.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
+    _service_options(p, archive_options)
+    p.set_defaults(handler=cmd_worker)
+
+    p = sub.add_parser(
+        "beat",
+        help="run Celery beat (discovery and dispatch schedule)",
+        description="Celery beat: outlet discovery every 5 min, dispatch of "
+        "due re-crawls and host turns every second.",
+    )
+    _service_options(p, archive_options)
+    p.set_defaults(handler=cmd_beat)
+
+    p = sub.add_parser(
+        "outlets",
+        help="register, list or remove outlets",
+        description="Outlets the service discovers and re-crawls.",
+    )
+    osub = p.add_subparsers(dest="outlets_command", required=True, metavar="ACTION")
+    a = osub.add_parser("add", help="register an outlet")
+    a.add_argument("url", metavar="URL")
+    a.add_argument("--cite-depth", type=int, default=1)
+    a.add_argument("--delay", type=float, help="seconds between requests to its host")
+    a.add_argument("--scope", action="append", default=[], help="path prefix (repeatable)")
+    _service_options(a, archive_options)
+    a.set_defaults(handler=cmd_outlets_add)
+    ls = osub.add_parser("list", help="list outlets")
+    ls.add_argument("--json", action="store_true")
+    _service_options(ls, archive_options)
+    ls.set_defaults(handler=cmd_outlets_list)
+    rm = osub.add_parser("remove", help="remove an outlet")
+    rm.add_argument("url", metavar="URL")
+    _service_options(rm, archive_options)
+    rm.set_defaults(handler=cmd_outlets_remove)
+
+    p = sub.add_parser(
+        "discover",
+        help="start a discovery pass over the outlets now",
+        description="Queue outlet discovery now instead of waiting for beat.",
+    )
+    _service_options(p, archive_options)
+    p.set_defaults(handler=cmd_discover)
+
+    p = sub.add_parser(
+        "status",
+        help="queues, hosts, captures and workers of the service",
+        description="Queue depths, hosts ready/leased/backing off, captures in "
+        "the last hour, last capture per outlet, workers online.",
+    )
+    p.add_argument("--json", action="store_true")
+    _service_options(p, archive_options)
+    p.set_defaults(handler=cmd_status)
+
+
+def _service_options(
+    p: argparse.ArgumentParser, archive_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    archive_options(p)
+    p.add_argument("--redis", dest="redis_url", help="Redis URL (else STORYVAULT_REDIS_URL)")
+
+
+def export_env(settings: Settings) -> None:
+    """Hand the resolved settings to the Celery app module (it reads the environment)."""
+    defaults = Settings(hostname=settings.hostname)
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if value != getattr(defaults, f.name):
+            if isinstance(value, tuple):
+                value = ",".join(value)
+            os.environ[f"STORYVAULT_{f.name.upper()}"] = str(value)
+
+
+def _require_redis(settings: Settings) -> None:
+    if not settings.redis_url:
+        raise ConfigError(
+            "the service needs Redis: set STORYVAULT_REDIS_URL or pass --redis redis://host:6379/0"
+        )
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    _require_redis(settings)
+    export_env(settings)
+    from tasks.celery_app import app
+
+    app.worker_main(
+        [
+            "worker",
+            "-Q",
+            args.queues,
+            "--concurrency",
+            str(args.concurrency),
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            args.log_level.upper(),
+            "-n",
+            f"storyvault-{os.getpid()}@{socket.gethostname()}",
+        ]
+    )
+    return 0
+
+
+def cmd_beat(args: argparse.Namespace, settings: Settings) -> int:
+    _require_redis(settings)
+    export_env(settings)
+    from tasks.celery_app import app
+
+    schedule = settings.archive / "state" / "celerybeat-schedule"
+    schedule.parent.mkdir(parents=True, exist_ok=True)
+    app.start(["beat", "--schedule", str(schedule), "--loglevel", args.log_level.upper()])
+    return 0
+
+
+def _client(settings: Settings) -> Any:
+    from workers.redisstate import connect
+
+    _require_redis(settings)
+    return connect(settings.redis_url)
+
+
+def cmd_outlets_add(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.fetch import check_url
+    from workers.rediskeys import Keys
+
+    check_url(args.url)
+    options = {"cite_depth": args.cite_depth, "delay": args.delay, "scope": args.scope}
+    _client(settings).hset(Keys(settings.redis_prefix).outlets(), args.url, json.dumps(options))
+    print(f"outlet added: {args.url}")
+    return 0
+
+
+def cmd_outlets_list(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.rediskeys import Keys
+
+    raw = _client(settings).hgetall(Keys(settings.redis_prefix).outlets())
+    found = {k.decode(): json.loads(v) for k, v in sorted(raw.items())}
+    if args.json:
+        print(json.dumps(found, indent=2))
+    else:
+        for url, options in found.items():
+            print(f"{url}  {options}")
+    return 0
+
+
+def cmd_outlets_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.rediskeys import Keys
+
+    removed = _client(settings).hdel(Keys(settings.redis_prefix).outlets(), args.url)
+    if not removed:
+        raise ConfigError(f"{args.url}: not a registered outlet (see `storyvault outlets list`)")
+    print(f"outlet removed: {args.url}")
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace, settings: Settings) -> int:
+    _require_redis(settings)
+    export_env(settings)
+    from tasks.celery_app import app
+
+    app.send_task("storyvault.discover_outlets", queue="discover")
+    print("discovery queued")
+    return 0
+
+
+def service_status(settings: Settings, *, ping_workers: bool = True) -> dict[str, Any]:
+    """The numbers `storyvault status` shows."""
+    from workers.rediskeys import Keys
+    from workers.redisstate import RedisState
+
+    client = _client(settings)
+    keys = Keys(settings.redis_prefix)
+    state = RedisState(client, settings.redis_prefix)
+    frontier = state.frontier_stats()
+    minute = int(time.time() // 60)
+    captures = sum(
+        int(client.get(keys.captures_minute(m)) or 0) for m in range(minute - 59, minute + 1)
+    )
+    workers: list[str] = []
+    if ping_workers:
+        export_env(settings)
+        from tasks.celery_app import app
+
+        replies = app.control.ping(timeout=1.0) or []
+        workers = sorted(name for reply in replies for name in reply)
+    return {
+        "queues": {q: int(client.llen(q)) for q in ("discover", "fetch", "clean")},
+        "frontier": {**frontier, "queued_total": sum(frontier["queued"].values())},
+        "captures_last_hour": captures,
+        "last_capture": {
+            k.decode(): v.decode() for k, v in client.hgetall(keys.last_capture()).items()
+        },
+        "outlets": sorted(k.decode() for k in client.hkeys(keys.outlets())),
+        "workers": workers,
+    }
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    status = service_status(settings)
+    if args.json:
+        print(json.dumps(status, indent=2))
+        return 0
+    print("queues:   " + ", ".join(f"{q} {n}" for q, n in status["queues"].items()))
+    print(
+        "frontier: "
+        + ", ".join(f"{k} {v}" for k, v in status["frontier"].items() if not isinstance(v, dict))
+    )
+    print(f"captured in the last hour: {status['captures_last_hour']}")
+    for outlet, when in status["last_capture"].items():
+        print(f"  last capture {outlet}: {when}")
+    print(f"workers online: {len(status['workers'])} {' '.join(status['workers'])}")
+    return 0

@@ -1,0 +1,220 @@
+"""Celery tasks: thin shells over engine functions (see tasks.celery_app).
+
+Each decodes JSON-able arguments, calls the engine once and returns a small dict.
+Per-process resources (Redis state, catalogue, this process's WARC writer) are opened
+in the worker process on first use and closed at process shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import structlog
+from celery import signals
+
+from tasks.celery_app import app
+from workers import cdxj
+from workers.archive import Archive
+from workers.catalogue import Catalogue, iso
+from workers.cleaner import write_clean
+from workers.hostcrawl import HostCrawler
+from workers.rediscatalogue import RedisCatalogueStore
+from workers.rediskeys import Keys, pywb_index
+from workers.redisstate import RedisState, connect, text
+from workers.reindex import reconcile
+from workers.settings import Settings
+from workers.state import FrontierItem
+from workers.urls import canonical, host_of
+
+log = structlog.get_logger(__name__)
+
+
+class CeleryOutbox:
+    """Sends pending version messages as ``clean`` tasks once their WARC file is closed."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    def deliver(self, closed_files: Iterable[str] | None = None) -> int:
+        pending = self.catalogue.pending_messages(closed_files)
+        for message_id, body in pending:
+            clean_version.apply_async(args=[json.loads(body)], queue="clean")
+            self.catalogue.mark_delivered([message_id], datetime.now(UTC))
+            log.info("version_queued", message_id=message_id, queue="clean")
+        return len(pending)
+
+
+@dataclass
+class Resources:
+    pid: int
+    settings: Settings
+    state: RedisState
+    catalogue: Catalogue
+    archive: Archive
+    outbox: CeleryOutbox
+    keys: Keys
+    index_in_redis: Callable[[Path, list[str]], None]
+
+
+_resources: Resources | None = None
+
+
+def resources() -> Resources:
+    """This process's resources (opened on first use; a forked child opens its own)."""
+    global _resources
+    if _resources is not None and _resources.pid == os.getpid():
+        return _resources
+    settings: Settings = app.storyvault_settings  # type: ignore[attr-defined]
+    client = connect(settings.redis_url)
+    keys = Keys(settings.redis_prefix)
+    state = RedisState(client, settings.redis_prefix)
+    catalogue = Catalogue(
+        RedisCatalogueStore(client, settings.redis_prefix), collection=settings.collection
+    )
+    outbox = CeleryOutbox(catalogue)
+    archive = Archive(settings)
+
+    def index_in_redis(_: Path, lines: list[str]) -> None:
+        if lines:
+            client.zadd(pywb_index(settings.collection), dict.fromkeys(lines, 0))
+
+    archive.on_closed.append(index_in_redis)
+    archive.on_closed.append(lambda *_: outbox.deliver([p.name for p in archive.closed_files]))
+    _resources = Resources(
+        os.getpid(), settings, state, catalogue, archive, outbox, keys, index_in_redis
+    )
+    repair_dead_files(_resources)
+    return _resources
+
+
+def repair_dead_files(res: Resources) -> list[Path]:
+    """Repair WARCs left ``.open`` by dead workers; index and catalogue what they hold."""
+    repaired = res.archive.open()
+    for path in repaired:
+        res.index_in_redis(path, cdxj.index_warc(path))
+    reconcile(repaired, res.catalogue, res.outbox)
+    return repaired
+
+
+@signals.worker_process_shutdown.connect
+def _close_resources(**_: Any) -> None:
+    if _resources is not None and _resources.pid == os.getpid():
+        _resources.archive.close()
+
+
+@signals.worker_shutdown.connect
+def _close_main(**_: Any) -> None:
+    _close_resources()
+
+
+def outlets(res: Resources) -> dict[str, dict[str, Any]]:
+    """Registered outlets: URL → options."""
+    raw = res.state.client.hgetall(res.keys.outlets())
+    return {text(k): json.loads(v) for k, v in raw.items()}
+
+
+@app.task(name="storyvault.discover_outlets")
+def discover_outlets() -> dict[str, Any]:
+    """Start a discovery pass over every registered outlet (beat, every 5 minutes)."""
+    res = resources()
+    bucket = int(time.time() // max(1.0, res.settings.discover_every))
+    started = []
+    for url in outlets(res):
+        crawl_id, _ = res.state.begin_crawl([f"discover:{url}:{bucket}"])
+        item = FrontierItem(
+            url=url,
+            key=canonical(url),
+            host=host_of(url),
+            kind="page",
+            hops=0,
+            cite_depth=0,
+            via=None,
+            found_by="seed",
+            priority=2,
+        )
+        if res.state.add_url(crawl_id, item):
+            started.append(url)
+    if started:
+        log.info("discovery_started", outlets=started)
+    return {"outlets": started}
+
+
+@app.task(name="storyvault.dispatch")
+def dispatch() -> dict[str, Any]:
+    """Queue due re-crawls and send host turns for ready hosts (beat, every second)."""
+    res = resources()
+    repair_dead_files(res)
+    now = datetime.now(UTC)
+    hosts = {host_of(u) for u in outlets(res)}
+    due = [s for s in res.catalogue.due(now) if s.outlet in hosts]
+    if due:
+        crawl_id, _ = res.state.begin_crawl([f"recrawl:{int(time.time() // 60)}"])
+        for story in due:
+            item = FrontierItem(
+                url=story.url,
+                key=canonical(story.url),
+                host=story.outlet,
+                kind="page",
+                hops=0,
+                cite_depth=0,
+                via=None,
+                found_by="recrawl",
+                priority=2,
+            )
+            res.state.add_url(crawl_id, item)
+            # not due again until this capture is applied, which reschedules it
+            res.catalogue.store.set_next_due(story.story_id, iso(now + timedelta(days=365)))
+    ready = int(res.state.frontier_stats().get("ready_now", 0))
+    ready += res.state.expired_leases(time.time())  # a dead worker's hosts come back
+    waiting = int(res.state.client.llen("fetch"))
+    sent = max(0, ready - waiting)
+    for _ in range(sent):
+        crawl_host.apply_async(queue="fetch")
+    return {"recrawls": len(due), "turns_sent": sent}
+
+
+@app.task(name="storyvault.crawl_host", bind=True)
+def crawl_host(self: Any) -> dict[str, Any]:
+    """One host's turn: lease a ready host, fetch its due URLs, release it."""
+    res = resources()
+    worker_id = f"{socket.gethostname()}:{os.getpid()}:{self.request.id}"
+    crawler = HostCrawler(
+        res.settings,
+        list(outlets(res)),
+        state=res.state,
+        archive=res.archive,
+        catalogue=res.catalogue,
+        worker_id=worker_id,
+    )
+    turn = asyncio.run(
+        crawler.take_turn(
+            lease_ttl=res.settings.lease_ttl, batch_seconds=res.settings.batch_seconds
+        )
+    )
+    if turn.urls:
+        res.archive.close()  # new versions become readable, replayable and queued
+        minute = res.keys.captures_minute(int(time.time() // 60))
+        res.state.client.incrby(minute, turn.urls)
+        res.state.client.expire(minute, 7200)
+        if turn.host:
+            res.state.client.hset(res.keys.last_capture(), turn.host, datetime.now(UTC).isoformat())
+    if turn.host is not None and res.state.frontier_stats().get("ready_now", 0):
+        crawl_host.apply_async(queue="fetch")  # keep going without waiting for beat
+    return turn.as_dict()
+
+
+@app.task(name="storyvault.clean_version")
+def clean_version(message: dict[str, Any]) -> dict[str, Any]:
+    """The reference cleaner on the ``clean`` queue (idempotent by version)."""
+    settings: Settings = app.storyvault_settings  # type: ignore[attr-defined]
+    written, skipped = write_clean(settings.archive, [message])
+    return {"message_id": message.get("message_id"), "written": written, "skipped": skipped}

@@ -1,0 +1,215 @@
+"""The background service: real redis-server, real Celery workers and beat, real outlet.
+
+Workers run as `storyvault worker` subprocesses, exactly as an operator starts them;
+assertions are on the servers' request logs, the WARC files and `storyvault status`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
+from tests.support.redis import RedisServer
+from workers.crawl import crawl
+from workers.settings import Settings
+
+BIN = Path(sys.executable).parent
+DELAY = 0.1
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+class Service:
+    """Workers and beat as subprocesses sharing one archive and one Redis."""
+
+    def __init__(self, redis_url: str, archive: Path, tmp: Path) -> None:
+        self.redis_url = redis_url
+        self.archive = archive
+        self.tmp = tmp
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.env = {
+            **os.environ,
+            "STORYVAULT_REDIS_URL": redis_url,
+            "STORYVAULT_ARCHIVE": str(archive),
+            "STORYVAULT_ALLOW_PRIVATE": "true",
+            "STORYVAULT_HOST_DELAY": str(DELAY),
+            "STORYVAULT_DISPATCH_EVERY": "0.3",
+            "STORYVAULT_DISCOVER_EVERY": "100000",
+            "STORYVAULT_LEASE_TTL": "4",
+            "STORYVAULT_BATCH_SECONDS": "3",
+        }
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(BIN / "storyvault"), *args], capture_output=True,
+                              text=True, timeout=60, env=self.env)
+
+    def start(self, *args: str, name: str) -> subprocess.Popen[bytes]:
+        log = (self.tmp / f"{name}-{len(self.procs)}.log").open("wb")
+        proc = subprocess.Popen([str(BIN / "storyvault"), *args], stdout=log,
+                                stderr=subprocess.STDOUT, env=self.env,
+                                start_new_session=True)
+        log.close()
+        self.procs.append(proc)
+        return proc
+
+    def worker(self, concurrency: int = 2) -> subprocess.Popen[bytes]:
+        return self.start("worker", "--concurrency", str(concurrency), name="worker")
+
+    def beat(self) -> subprocess.Popen[bytes]:
+        return self.start("beat", name="beat")
+
+    def status(self) -> dict[str, Any]:
+        result = self.cli("status", "--json")
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+    def wait_idle(self, timeout: float = 150.0) -> dict[str, Any]:
+        """Until nothing is queued, leased or in flight, twice in a row."""
+        deadline = time.monotonic() + timeout
+        calm = 0
+        status: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            status = self.status()
+            busy = sum(status["queues"].values()) + status["frontier"]["queued_total"] + \
+                status["frontier"]["leased"]
+            calm = calm + 1 if busy == 0 else 0
+            if calm >= 3:
+                return status
+            time.sleep(0.5)
+        raise AssertionError(f"service did not go idle: {status}\n{self.logs()}")
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-3000:]
+                         for p in sorted(self.tmp.glob("*.log")))
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+@pytest.fixture
+def site() -> Iterator[OutletFixture]:
+    with start_outlet(OutletSpec(sections=2, articles_per_section=3, calendar_trap=False,
+                                 noise=False)) as fx:
+        yield fx
+
+
+@pytest.fixture
+def service(redis_url: str, archive_dir: Path, tmp_path: Path) -> Iterator[Service]:
+    svc = Service(redis_url, archive_dir, tmp_path)
+    try:
+        yield svc
+    finally:
+        svc.stop()
+
+
+def captured(archive: Path) -> set[str]:
+    urls = set()
+    for path in archive.rglob("*.warc.gz"):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type in ("response", "revisit"):
+                    urls.add(record.rec_headers.get_header("WARC-Target-URI"))
+    return urls
+
+
+def server_requests(fx: OutletFixture) -> list[tuple[str, str]]:
+    return [(s.base, e.path_qs) for s in (fx.outlet, *fx.cited) for e in s.requests]
+
+
+def test_two_workers_crawl_what_the_embedded_crawl_does(site: OutletFixture,
+                                                       service: Service,
+                                                       tmp_path: Path) -> None:
+    assert service.cli("outlets", "add", site.url("/")).returncode == 0
+    service.worker(concurrency=2)
+    service.beat()
+    assert service.cli("discover").returncode == 0
+    status = service.wait_idle()
+    distributed = captured(service.archive)
+    requests = server_requests(site)
+    # no URL fetched twice in one pass
+    assert [k for k, n in Counter(requests).items() if n > 1] == []
+    # per-host delay held across worker processes, measured at the servers
+    for server in (site.outlet, *site.cited):
+        times = [e.monotonic_time for e in server.requests]
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert not gaps or min(gaps) >= DELAY, (server.base, min(gaps))
+    assert status["captures_last_hour"] > 0
+    assert status["frontier"]["queued_total"] == 0
+    assert site.outlet.base.split("//")[1] in status["last_capture"]
+    assert status["outlets"] == [site.url("/")]
+    # the same set of URLs as the embedded crawl of the same outlet
+    embedded_dir = tmp_path / "embedded"
+    settings = Settings(archive=embedded_dir, allow_private=True, host_delay=0.0)
+    asyncio.run(crawl(settings, [site.url("/")]))
+    assert set(site.article_urls()) <= distributed
+    assert distributed == captured(embedded_dir)
+    # each new version went to the clean queue once and was cleaned
+    deadline = time.monotonic() + 30
+    cleaned: list[Path] = []
+    while time.monotonic() < deadline:
+        cleaned = list((service.archive / "clean").rglob("v*.json"))
+        if len(cleaned) >= len(site.site.article_urls()):
+            break
+        time.sleep(0.3)
+    assert len(cleaned) == len(site.site.article_urls())
+
+
+def test_a_killed_worker_loses_nothing(site: OutletFixture, service: Service) -> None:
+    assert service.cli("outlets", "add", site.url("/")).returncode == 0
+    doomed = service.worker(concurrency=1)
+    service.worker(concurrency=1)
+    service.beat()
+    assert service.cli("discover").returncode == 0
+    deadline = time.monotonic() + 60
+    while len(site.outlet.requests) < 6 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(doomed.pid, signal.SIGKILL)  # the worker and its pool child, mid-crawl
+    doomed.wait(timeout=10)
+    service.wait_idle()
+    got = captured(service.archive)
+    assert set(site.article_urls()) <= got
+    assert {c for p in site.site.article_urls() for c in site.site.expected_cited(p)} <= got
+    # the dead worker's .open WARC was repaired by a live one
+    deadline = time.monotonic() + 20
+    while list(service.archive.rglob("*.open")) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert not list(service.archive.rglob("*.open"))
+
+
+def test_workers_survive_a_redis_restart(site: OutletFixture, archive_dir: Path,
+                                         tmp_path: Path) -> None:
+    with RedisServer(persist=True) as redis_server:
+        service = Service(redis_server.url, archive_dir, tmp_path)
+        try:
+            assert service.cli("outlets", "add", site.url("/")).returncode == 0
+            service.worker(concurrency=2)
+            service.beat()
+            assert service.cli("discover").returncode == 0
+            deadline = time.monotonic() + 60
+            while len(site.outlet.requests) < 5 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            redis_server.restart()
+            service.wait_idle()
+        finally:
+            service.stop()
+    assert set(site.article_urls()) <= captured(archive_dir)

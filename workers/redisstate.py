@@ -1,0 +1,624 @@
+"""The service backend of crawl state: Redis, shared by every Celery worker.
+
+:class:`RedisState` implements :class:`workers.state.CrawlStore` exactly as
+:class:`workers.state.SQLiteState` does (one contract suite, tests/test_state_contract.py)
+and adds a distributed, Heritrix-like frontier: one queue per host, a host leased to one
+worker at a time, and a per-host "not before" time so every worker keeps the politeness
+delay.
+
+Life of a URL in the frontier::
+
+    add_url ──> frontier:{host} (scored by due) ──> host in `ready` (scored by max(due, host_next))
+    lease_ready_host ──> host out of `ready`, into `leased` (expiry) + lease:{host} = worker
+    next_item ──> the earliest due item, *left in place* (a killed worker loses nothing)
+    complete_item ──> item removed, URL marked
+    release_host(next_at) ──> lease dropped, host back in `ready` at max(next_at, due)
+    (lease expired) ──> the next lease_ready_host moves the host back to `ready`
+
+Every multi-key update is one Lua script, so it is atomic; the scripts take per-host key
+names from the stems in :mod:`workers.rediskeys`. Times (``now``, ``due``, ``next_at``) are
+the callers' clock, passed in; only a lease key's PX expiry uses Redis's.
+
+Redis errors are translated here, and only here, into :class:`workers.errors.StateError`.
+Clients built by :func:`connect` first retry connection errors and timeouts with
+exponential backoff, so a Redis restart (with its append-only file) in the middle of a
+crawl is survived. A retried script may run twice; every script is idempotent except that
+a retried ``add_url`` then answers False and a retried ``lease_ready_host`` may leave a
+second host leased until its ttl runs out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import asdict
+from typing import TypedDict, cast
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
+from redis.typing import EncodableT
+
+from workers.archive import StoredPayload
+from workers.errors import ConfigError, StateError
+from workers.rediskeys import DEFAULT_PREFIX, HOST_NEXT_TTL, ROBOTS_TTL, Keys
+from workers.state import FrontierItem
+
+# -- Lua ---------------------------------------------------------------------------------
+
+# Put `host` in `ready` at max(earliest due, host_next), or take it out if it has no work.
+_SCHEDULE = """
+local function schedule(ready, fstem, nstem, host)
+  local first = redis.call('ZRANGE', fstem .. host, 0, 0, 'WITHSCORES')
+  if #first == 0 then
+    redis.call('ZREM', ready, host)
+    return
+  end
+  local at = first[2]
+  local nxt = redis.call('GET', nstem .. host)
+  if nxt and tonumber(nxt) > tonumber(at) then at = nxt end
+  redis.call('ZADD', ready, at, host)
+end
+"""
+
+# KEYS crawls, crawl_seq | ARGV digest, seeds, started, crawl-key stem
+_BEGIN = """
+local open = redis.call('HGET', KEYS[1], ARGV[1])
+if open then return {tonumber(open), 1} end
+local id = redis.call('INCR', KEYS[2])
+redis.call('HSET', ARGV[4] .. id, 'seeds', ARGV[2], 'digest', ARGV[1], 'started', ARGV[3])
+redis.call('HSET', KEYS[1], ARGV[1], id)
+return {id, 0}
+"""
+
+# KEYS crawl, crawls | ARGV id, now
+_FINISH = """
+if redis.call('HEXISTS', KEYS[1], 'started') == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'finished', ARGV[2])
+local digest = redis.call('HGET', KEYS[1], 'digest')
+if digest and redis.call('HGET', KEYS[2], digest) == ARGV[1] then
+  redis.call('HDEL', KEYS[2], digest)
+end
+return 1
+"""
+
+# KEYS urls, queued, crawl, counts, host_pages, ready, leased, frontier_hosts
+# ARGV url_key, record, member, seq, is_page, host, due, frontier stem, host_next stem
+_ADD = (
+    _SCHEDULE
+    + """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+local top = redis.call('HGET', KEYS[3], 'max_seq')
+if not top or tonumber(ARGV[4]) > tonumber(top) then
+  redis.call('HSET', KEYS[3], 'max_seq', ARGV[4])
+end
+redis.call('HINCRBY', KEYS[4], 'queued', 1)
+if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[5], ARGV[6], 1) end
+redis.call('ZADD', ARGV[8] .. ARGV[6], ARGV[7], ARGV[3])
+redis.call('SADD', KEYS[8], ARGV[6])
+if not redis.call('ZSCORE', KEYS[7], ARGV[6]) then
+  schedule(KEYS[6], ARGV[8], ARGV[9], ARGV[6])
+end
+return 1
+"""
+)
+
+# KEYS urls, queued, counts, ready, leased, frontier_hosts
+# ARGV url_key, status, has_note, note, now, frontier stem, host_next stem
+_MARK = (
+    _SCHEDULE
+    + """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local rec = cjson.decode(raw)
+local item = cjson.decode(rec['item'])
+local host = item['host']
+local old = rec['status']
+rec['status'] = ARGV[2]
+if ARGV[3] == '1' then rec['note'] = ARGV[4] else rec['note'] = cjson.null end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
+if old ~= ARGV[2] then
+  if redis.call('HINCRBY', KEYS[3], old, -1) <= 0 then redis.call('HDEL', KEYS[3], old) end
+  redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
+end
+local frontier = ARGV[6] .. host
+if ARGV[2] == 'queued' then
+  redis.call('ZADD', KEYS[2], item['seq'], ARGV[1])
+  redis.call('ZADD', frontier, 'NX', ARGV[5], rec['item'])
+  redis.call('SADD', KEYS[6], host)
+else
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  redis.call('ZREM', frontier, rec['item'])
+  if redis.call('EXISTS', frontier) == 0 then redis.call('SREM', KEYS[6], host) end
+end
+if not redis.call('ZSCORE', KEYS[5], host) then schedule(KEYS[4], ARGV[6], ARGV[7], host) end
+return 1
+"""
+)
+
+# KEYS ready, leased, frontier_hosts | ARGV member, host, frontier stem, host_next stem
+_REMOVE = (
+    _SCHEDULE
+    + """
+local frontier = ARGV[3] .. ARGV[2]
+local removed = redis.call('ZREM', frontier, ARGV[1])
+if redis.call('EXISTS', frontier) == 0 then redis.call('SREM', KEYS[3], ARGV[2]) end
+if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then schedule(KEYS[1], ARGV[3], ARGV[4], ARGV[2]) end
+return removed
+"""
+)
+
+# KEYS ready, leased | ARGV now, ttl_ms, expiry, worker, frontier/host_next/lease stems
+_LEASE = (
+    _SCHEDULE
+    + """
+for _, host in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])) do
+  redis.call('ZREM', KEYS[2], host)
+  redis.call('DEL', ARGV[7] .. host)
+  schedule(KEYS[1], ARGV[5], ARGV[6], host)
+end
+while true do
+  local pick = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)
+  if #pick == 0 then return false end
+  local host = pick[1]
+  redis.call('ZREM', KEYS[1], host)
+  if redis.call('EXISTS', ARGV[5] .. host) == 1 then
+    redis.call('SET', ARGV[7] .. host, ARGV[4], 'PX', ARGV[2])
+    redis.call('ZADD', KEYS[2], ARGV[3], host)
+    return host
+  end
+end
+"""
+)
+
+# KEYS lease, leased | ARGV worker, ttl_ms, expiry, now, host
+_RENEW = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local expiry = redis.call('ZSCORE', KEYS[2], ARGV[5])
+if not expiry or tonumber(expiry) <= tonumber(ARGV[4]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5])
+return 1
+"""
+
+# KEYS lease, leased, ready, host_next | ARGV worker, next_at, host, stems, host_next ttl
+_RELEASE = (
+    _SCHEDULE
+    + """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[3])
+redis.call('SET', KEYS[4], ARGV[2], 'EX', ARGV[6])
+schedule(KEYS[3], ARGV[4], ARGV[5], ARGV[3])
+return 1
+"""
+)
+
+
+# -- connecting and the error boundary -----------------------------------------------------
+
+
+def connect(
+    url: str,
+    *,
+    retries: int = 10,
+    backoff_base: float = 0.05,
+    backoff_cap: float = 2.0,
+    socket_timeout: float = 10.0,
+    health_check_interval: int = 30,
+) -> redis.Redis:
+    """A client for ``url`` that survives a Redis restart.
+
+    Connection errors and timeouts are retried ``retries`` times with exponential
+    backoff (twice ``backoff_base``, doubling up to ``backoff_cap`` s: about 13 s in all
+    by default); idle connections are checked every ``health_check_interval`` seconds.
+    Responses are bytes (robots.txt bodies are binary). Raises :class:`ConfigError` for
+    an empty or malformed URL; never connects eagerly.
+    """
+    if not url:
+        raise ConfigError("no Redis URL: set redis_url (e.g. redis://127.0.0.1:6379/0)")
+    retry = Retry(
+        ExponentialBackoff(cap=backoff_cap, base=backoff_base),
+        retries,
+        supported_errors=(RedisConnectionError, RedisTimeoutError),
+    )
+    try:
+        return redis.Redis.from_url(
+            url,
+            retry=retry,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_timeout,
+            health_check_interval=health_check_interval,
+            decode_responses=False,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"invalid Redis URL {url!r}: {exc}") from exc
+
+
+def url_of(client: redis.Redis) -> str:
+    """The client's server as a URL without credentials (for error messages)."""
+    kw = client.connection_pool.connection_kwargs
+    db = kw.get("db", 0)
+    if kw.get("path"):
+        return f"unix://{kw['path']}?db={db}"
+    return f"redis://{kw.get('host', 'localhost')}:{kw.get('port', 6379)}/{db}"
+
+
+def check_client(client: redis.Redis) -> None:
+    """Raise :class:`ConfigError` unless ``client`` returns bytes (see :func:`connect`)."""
+    if client.connection_pool.connection_kwargs.get("decode_responses"):
+        raise ConfigError(
+            f"{url_of(client)}: the Redis client decodes responses; build it with"
+            " workers.redisstate.connect(url)"
+        )
+
+
+@contextmanager
+def translate_errors(url: str, what: str) -> Iterator[None]:
+    """Turn redis-py errors raised inside the block into :class:`StateError`."""
+    try:
+        yield
+    except (RedisConnectionError, RedisTimeoutError) as exc:
+        raise StateError(
+            url,
+            f"cannot reach Redis while {what} ({exc}); start Redis or fix redis_url,"
+            " then run the command again: the crawl resumes where it stopped",
+        ) from exc
+    except RedisError as exc:
+        raise StateError(
+            url, f"Redis refused {what}: {exc}; check the server's log and memory limit"
+        ) from exc
+
+
+def text(value: object) -> str:
+    """A Redis reply (bytes or str) as str."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def member_of(crawl_id: int, item: FrontierItem) -> str:
+    """The frontier member for an item: canonical JSON including the crawl id."""
+    return json.dumps({"crawl_id": crawl_id, **asdict(item)}, sort_keys=True, separators=(",", ":"))
+
+
+def item_of(member: str | bytes) -> tuple[int, FrontierItem]:
+    """Parse a frontier member back into (crawl_id, item)."""
+    data = json.loads(member)
+    crawl_id = int(data.pop("crawl_id"))
+    return crawl_id, FrontierItem(**data)
+
+
+Arg = str | int | float | bytes  # a script argument
+
+
+class FrontierStats(TypedDict):
+    """What ``storyvault status`` shows of the shared frontier."""
+
+    queued: dict[str, int]  # host -> items in its frontier
+    ready: int  # unleased hosts with work: ready_now + backing_off
+    ready_now: int  # hosts a worker may lease now
+    backing_off: int  # hosts with work whose politeness time or due time is in the future
+    leased: int  # hosts held by a worker (including expired, not yet reclaimed, leases)
+
+
+class RedisState:
+    """Crawl state in Redis (see the module docstring). Thread-safe like the client."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        prefix: str = DEFAULT_PREFIX,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        check_client(client)
+        self._r = client
+        self.keys = Keys(prefix)
+        self.url = url_of(client)
+        self._clock = clock
+        self._owns_client = False
+        self._begin = client.register_script(_BEGIN)
+        self._finish = client.register_script(_FINISH)
+        self._add = client.register_script(_ADD)
+        self._mark = client.register_script(_MARK)
+        self._lease = client.register_script(_LEASE)
+        self._renew = client.register_script(_RENEW)
+        self._release = client.register_script(_RELEASE)
+        self._remove = client.register_script(_REMOVE)
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = DEFAULT_PREFIX) -> RedisState:
+        """A state on its own :func:`connect` client, closed by :meth:`close`."""
+        state = cls(connect(url), prefix)
+        state._owns_client = True
+        return state
+
+    @property
+    def client(self) -> redis.Redis:
+        """The Redis client (for the catalogue store sharing it)."""
+        return self._r
+
+    def close(self) -> None:
+        """Close the client if this state built it (:meth:`from_url`)."""
+        if self._owns_client:
+            self._r.close()
+
+    def __enter__(self) -> RedisState:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _guard(self, what: str) -> AbstractContextManager[None]:
+        return translate_errors(self.url, what)
+
+    def _stems(self) -> list[str]:
+        return [self.keys.frontier(""), self.keys.host_next("")]
+
+    # -- payload digests -----------------------------------------------------------------
+    def lookup_payload(self, url_key: str, digest: str) -> StoredPayload | None:
+        """The payload first archived for ``url_key`` with ``digest``, or None."""
+        with self._guard("looking up a payload digest"):
+            raw = self._r.hget(self.keys.digests(url_key), digest)
+        if raw is None:
+            return None
+        data = json.loads(cast(bytes, raw))
+        return StoredPayload(digest=digest, **data)
+
+    def remember_payload(self, url_key: str, payload: StoredPayload) -> None:
+        """Record an archived payload; the first one per (url_key, digest) wins."""
+        data = {
+            "target_uri": payload.target_uri,
+            "warc_date": payload.warc_date,
+            "record_id": payload.record_id,
+        }
+        with self._guard("remembering a payload digest"):
+            self._r.hsetnx(self.keys.digests(url_key), payload.digest, json.dumps(data))
+
+    # -- crawls --------------------------------------------------------------------------
+    def begin_crawl(self, seeds: Iterable[str]) -> tuple[int, bool]:
+        """The crawl for these seeds: the unfinished one (resumed=True) or a new one."""
+        key = "\n".join(sorted(set(seeds)))
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        args: list[Arg] = [digest, key, repr(self._clock()), self.keys.crawl("")]
+        with self._guard("beginning a crawl"):
+            reply = cast(list[int], self._begin([self.keys.crawls(), self.keys.crawl_seq()], args))
+        return int(reply[0]), bool(reply[1])
+
+    def finish_crawl(self, crawl_id: int) -> None:
+        """Mark the crawl finished: the next begin_crawl with its seeds starts a new one."""
+        keys = [self.keys.crawl(crawl_id), self.keys.crawls()]
+        with self._guard("finishing a crawl"):
+            self._finish(keys, [str(crawl_id), repr(self._clock())])
+
+    def add_url(self, crawl_id: int, item: FrontierItem, *, due: float | None = None) -> bool:
+        """Queue ``item`` unless its key was already seen in this crawl; True if queued.
+
+        A queued item also enters its host's frontier, due at ``due`` (default: now).
+        """
+        k = self.keys
+        member = member_of(crawl_id, item)
+        record = json.dumps({"item": member, "status": "queued", "note": None})
+        when = self._clock() if due is None else due
+        keys = [
+            k.urls(crawl_id),
+            k.queued(crawl_id),
+            k.crawl(crawl_id),
+            k.counts(crawl_id),
+            k.host_pages(crawl_id),
+            k.ready(),
+            k.leased(),
+            k.frontier_hosts(),
+        ]
+        args: list[Arg] = [item.key, record, member, item.seq, int(item.kind == "page"), item.host]
+        with self._guard(f"queueing {item.url}"):
+            added = self._add(keys, [*args, repr(when), *self._stems()])
+        return bool(added)
+
+    def seen(self, crawl_id: int, key: str) -> bool:
+        """True if ``key`` was ever queued in this crawl."""
+        with self._guard("checking the seen set"):
+            return bool(self._r.hexists(self.keys.urls(crawl_id), key))
+
+    def queued(self, crawl_id: int) -> list[FrontierItem]:
+        """Every URL still to fetch in this crawl, in queue order (by seq)."""
+        k = self.keys
+        with self._guard("listing the queue"):
+            url_keys = cast(list[bytes], self._r.zrange(k.queued(crawl_id), 0, -1))
+            items: list[FrontierItem] = []
+            for start in range(0, len(url_keys), 1000):
+                chunk = url_keys[start : start + 1000]
+                for raw in cast(list[bytes | None], self._r.hmget(k.urls(crawl_id), chunk)):
+                    if raw is not None:
+                        items.append(item_of(json.loads(raw)["item"])[1])
+        return items
+
+    def mark(self, crawl_id: int, key: str, status: str, note: str | None = None) -> None:
+        """Set a URL's outcome ("done", "failed", "blocked", "skipped").
+
+        Any status but "queued" also takes the URL out of its host's frontier; "queued"
+        puts it back (due now) if it was not there.
+        """
+        k = self.keys
+        keys = [
+            k.urls(crawl_id),
+            k.queued(crawl_id),
+            k.counts(crawl_id),
+            k.ready(),
+            k.leased(),
+            k.frontier_hosts(),
+        ]
+        args: list[Arg] = [key, status, int(note is not None), note or "", repr(self._clock())]
+        with self._guard(f"marking {key} {status}"):
+            self._mark(keys, [*args, *self._stems()])
+
+    def url_counts(self, crawl_id: int) -> dict[str, int]:
+        """Number of URLs per status in this crawl."""
+        with self._guard("counting URLs"):
+            raw = cast(dict[bytes, bytes], self._r.hgetall(self.keys.counts(crawl_id)))
+        counts = {text(s): int(n) for s, n in raw.items()}
+        return {s: n for s, n in counts.items() if n > 0}
+
+    def host_page_counts(self, crawl_id: int) -> dict[str, int]:
+        """Number of URLs of kind "page" per host in this crawl (whatever their status)."""
+        with self._guard("counting pages per host"):
+            raw = cast(dict[bytes, bytes], self._r.hgetall(self.keys.host_pages(crawl_id)))
+        return {text(h): int(n) for h, n in raw.items()}
+
+    def max_seq(self, crawl_id: int) -> int:
+        """The highest seq queued in this crawl (0 if none)."""
+        with self._guard("reading the crawl's sequence"):
+            raw = self._r.hget(self.keys.crawl(crawl_id), "max_seq")
+        return int(cast(bytes, raw)) if raw is not None else 0
+
+    # -- robots cache --------------------------------------------------------------------
+    def robots_get(self, host: str, max_age: float) -> tuple[int | None, bytes] | None:
+        """A cached robots.txt fetch (status, body) younger than ``max_age`` seconds."""
+        with self._guard(f"reading robots.txt of {host}"):
+            raw = cast(dict[bytes, bytes], self._r.hgetall(self.keys.robots(host)))
+        if not raw or self._clock() - float(raw[b"fetched_at"]) > max_age:
+            return None
+        status = raw.get(b"status", b"")
+        return (int(status) if status else None), raw.get(b"body", b"")
+
+    def robots_put(self, host: str, status: int | None, body: bytes) -> None:
+        """Cache a robots.txt fetch (expires after ROBOTS_TTL)."""
+        key = self.keys.robots(host)
+        mapping: dict[EncodableT, EncodableT] = {
+            "fetched_at": repr(self._clock()),
+            "status": "" if status is None else str(status),
+            "body": body,
+        }
+        with self._guard(f"caching robots.txt of {host}"):
+            pipe = self._r.pipeline(transaction=True)
+            pipe.hset(key, mapping=mapping)
+            pipe.expire(key, ROBOTS_TTL)
+            pipe.execute()
+
+    # -- citation graph ------------------------------------------------------------------
+    def add_citations(self, article_url: str, cited: Iterable[tuple[str, str]]) -> None:
+        """Record (cited URL, anchor) pairs of an article; the first anchor per URL wins."""
+        key = self.keys.citations(article_url)
+        now = self._clock()
+        with self._guard(f"recording citations of {article_url}"):
+            pipe = self._r.pipeline(transaction=True)
+            for url, anchor in cited:
+                pipe.hsetnx(key, url, json.dumps([anchor, now]))
+            pipe.execute()
+
+    def citations(self, article_url: str) -> list[tuple[str, str]]:
+        """(cited URL, anchor) pairs of an article, sorted by cited URL."""
+        with self._guard(f"reading citations of {article_url}"):
+            raw = cast(dict[bytes, bytes], self._r.hgetall(self.keys.citations(article_url)))
+        return sorted((text(url), str(json.loads(v)[0])) for url, v in raw.items())
+
+    # -- distributed frontier ------------------------------------------------------------
+    def lease_ready_host(self, worker_id: str, now: float, ttl: float) -> str | None:
+        """Lease the host that has waited longest (ready score <= ``now``) for ``ttl`` s.
+
+        First returns hosts whose lease expired to ``ready``. Returns None if no host is
+        ready; two workers never hold the same host.
+        """
+        k = self.keys
+        args: list[Arg] = [repr(now), _ms(ttl), repr(now + ttl), worker_id, *self._stems()]
+        args.append(k.lease(""))
+        with self._guard("leasing a host"):
+            host = self._lease([k.ready(), k.leased()], args)
+        return None if host is None else text(host)
+
+    def renew_lease(self, host: str, worker_id: str, ttl: float, now: float) -> bool:
+        """Extend ``worker_id``'s lease of ``host`` to ``now + ttl``; False if it is not
+        (or no longer, at ``now``) the owner: the worker must then leave the host alone."""
+        k = self.keys
+        args: list[Arg] = [worker_id, _ms(ttl), repr(now + ttl), repr(now), host]
+        with self._guard(f"renewing the lease of {host}"):
+            return bool(self._renew([k.lease(host), k.leased()], args))
+
+    def release_host(self, host: str, worker_id: str, next_at: float) -> bool:
+        """Give ``host`` back; no worker may fetch from it before ``next_at``.
+
+        Only the owner can release (False otherwise). The host returns to ``ready`` at
+        max(``next_at``, its earliest due item) if its frontier is not empty.
+        """
+        k = self.keys
+        keys = [k.lease(host), k.leased(), k.ready(), k.host_next(host)]
+        args: list[Arg] = [worker_id, repr(next_at), host, *self._stems(), HOST_NEXT_TTL]
+        with self._guard(f"releasing {host}"):
+            return bool(self._release(keys, args))
+
+    def next_item(self, host: str, now: float) -> tuple[int, FrontierItem] | None:
+        """(crawl_id, item) due first on ``host`` at ``now``; left in the frontier until
+        :meth:`complete_item`, so a worker killed mid-fetch loses nothing."""
+        with self._guard(f"reading the frontier of {host}"):
+            found = cast(
+                list[bytes],
+                self._r.zrangebyscore(self.keys.frontier(host), "-inf", repr(now), 0, 1),
+            )
+        return item_of(found[0]) if found else None
+
+    def complete_item(
+        self,
+        host: str,
+        crawl_id: int,
+        item: FrontierItem,
+        status: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Take a fetched item out of the frontier and mark its URL ``status``.
+
+        ``status=None`` leaves the URL's status as it is (the engine marked it already:
+        :meth:`mark` with any status but "queued" takes it out of the frontier too).
+        Raises ValueError if ``item`` is not ``host``'s.
+        """
+        if host != item.host:
+            raise ValueError(f"{item.url} belongs to {item.host}, not {host}")
+        if status is not None:
+            self.mark(crawl_id, item.key, status, note)
+        k = self.keys
+        args: list[Arg] = [member_of(crawl_id, item), host, *self._stems()]
+        with self._guard(f"completing {item.url}"):
+            self._remove([k.ready(), k.leased(), k.frontier_hosts()], args)
+
+    def expired_leases(self, now: float) -> int:
+        """Hosts whose lease ran out (a dead worker's): the next lease call reclaims them."""
+        with self._guard("counting expired leases"):
+            return int(self._r.zcount(self.keys.leased(), "-inf", repr(now)))
+
+    def host_next_at(self, host: str) -> float:
+        """The time before which no worker may fetch from ``host`` (0.0: no limit)."""
+        with self._guard(f"reading the politeness time of {host}"):
+            raw = self._r.get(self.keys.host_next(host))
+        return float(cast(bytes, raw)) if raw is not None else 0.0
+
+    def frontier_stats(self, now: float | None = None) -> FrontierStats:
+        """Queued items per host and the number of ready, backing-off and leased hosts."""
+        k = self.keys
+        at = self._clock() if now is None else now
+        with self._guard("reading frontier statistics"):
+            hosts = sorted(text(h) for h in cast(set[bytes], self._r.smembers(k.frontier_hosts())))
+            pipe = self._r.pipeline(transaction=True)
+            for host in hosts:
+                pipe.zcard(k.frontier(host))
+            pipe.zcount(k.ready(), "-inf", repr(at))
+            pipe.zcount(k.ready(), f"({at!r}", "+inf")
+            pipe.zcard(k.leased())
+            replies = cast(list[int], pipe.execute())
+        sizes = dict(zip(hosts, replies, strict=False))
+        ready, backing_off, leased = replies[len(hosts) :]
+        return FrontierStats(
+            queued={h: n for h, n in sizes.items() if n},
+            ready=int(ready) + int(backing_off),
+            ready_now=int(ready),
+            backing_off=int(backing_off),
+            leased=int(leased),
+        )
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
