@@ -5,14 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
+import structlog
+
 from workers.errors import ConfigError
 from workers.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 
 def add_parsers(
@@ -111,26 +118,56 @@ def _require_redis(settings: Settings) -> None:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Run a Celery worker under a small supervisor that restarts it if it dies.
+
+    Celery's Redis transport can give up on a broker connection lost at the wrong moment
+    ("Unrecoverable error"); the work itself is safe (leases expire, tasks are
+    idempotent), so the worker is simply started again, with backoff, as systemd's
+    ``Restart=on-failure`` would do. SIGTERM/SIGINT are passed on and end the loop.
+    """
     _require_redis(settings)
     export_env(settings)
-    from tasks.celery_app import app
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "tasks.celery_app",
+        "worker",
+        "-Q",
+        args.queues,
+        "--concurrency",
+        str(args.concurrency),
+        "--without-mingle",
+        "--without-gossip",
+        "--loglevel",
+        args.log_level.upper(),
+        "-n",
+        f"storyvault-{os.getpid()}@{socket.gethostname()}",
+    ]
+    stopping = False
+    child: subprocess.Popen[bytes] | None = None
 
-    app.worker_main(
-        [
-            "worker",
-            "-Q",
-            args.queues,
-            "--concurrency",
-            str(args.concurrency),
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel",
-            args.log_level.upper(),
-            "-n",
-            f"storyvault-{os.getpid()}@{socket.gethostname()}",
-        ]
-    )
-    return 0
+    def forward(signum: int, _: object) -> None:
+        nonlocal stopping
+        stopping = True
+        if child is not None and child.poll() is None:
+            child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    backoff = 1.0
+    while True:
+        started = time.monotonic()
+        child = subprocess.Popen(argv, env=os.environ.copy())
+        code = child.wait()
+        if stopping or code == 0:
+            return 0 if stopping else code
+        if time.monotonic() - started > 60:
+            backoff = 1.0
+        log.warning("worker_restarting", exit_code=code, restart_in=backoff)
+        time.sleep(backoff)
+        backoff = min(30.0, backoff * 2)
 
 
 def cmd_beat(args: argparse.Namespace, settings: Settings) -> int:
