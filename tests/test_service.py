@@ -172,6 +172,40 @@ def test_two_workers_crawl_what_the_embedded_crawl_does(site: OutletFixture,
             break
         time.sleep(0.3)
     assert len(cleaned) == len(site.site.article_urls())
+    # pywb replays an article from the Redis index the workers wrote
+    replay_from_redis_index(service, site.article_urls()[0], tmp_path / "pywb-root")
+
+
+def replay_from_redis_index(service: Service, url: str, root: Path) -> None:
+    import redis
+
+    from tests.support.pywb import Wayback, ensure_pywb_venv
+    from workers.cdxj import surt_key
+
+    client = redis.Redis.from_url(service.redis_url)
+    try:
+        lines = [m.decode() for m in client.zrange("pywb:storyvault:cdxj", 0, -1)]
+    finally:
+        client.close()
+    assert lines == sorted(lines) and lines
+    mine = [line for line in lines if line.startswith(surt_key(url) + " ")]
+    assert mine, f"{url} is not in the Redis index"
+    _, ts, data = mine[0].split(" ", 2)
+    entry = json.loads(data)
+    warc = service.archive / "collections/storyvault/archive" / entry["filename"]
+    from workers.reader import read_record
+
+    stored = read_record(warc, int(entry["offset"]))
+    (root / "collections").mkdir(parents=True)  # the harness checks the layout exists
+    (root / "config.yaml").write_text(
+        "collections:\n"
+        "  storyvault:\n"
+        f"    index: {service.redis_url}/pywb:storyvault:cdxj\n"
+        f"    archive_paths: {warc.parent}/\n")
+    ensure_pywb_venv()
+    with Wayback(root) as wb:
+        status, _, body = wb.replay_raw("storyvault", ts, url)
+    assert (status, body) == (200, stored.payload)
 
 
 def test_a_killed_worker_loses_nothing(site: OutletFixture, service: Service) -> None:
