@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 
@@ -102,6 +104,26 @@ def add_parsers(
     p.set_defaults(handler=cmd_clean)
 
 
+@contextmanager
+def open_catalogue(settings: Settings) -> Iterator[Catalogue]:
+    """The catalogue the settings name: Redis (the service) if a Redis URL is set, else
+    the embedded SQLite state beside the archive."""
+    if settings.redis_url:
+        from workers.rediscatalogue import RedisCatalogueStore
+        from workers.redisstate import connect
+
+        client = connect(settings.redis_url)
+        try:
+            yield Catalogue.for_settings(
+                RedisCatalogueStore(client, settings.redis_prefix), settings
+            )
+        finally:
+            client.close()
+    else:
+        with SQLiteState.beside(settings.archive) as state:
+            yield Catalogue.for_settings(state, settings)
+
+
 def _story(catalogue: Catalogue, url: str) -> StoryRow:
     story = catalogue.story_for(url)
     if story is None:
@@ -113,8 +135,7 @@ def _story(catalogue: Catalogue, url: str) -> StoryRow:
 
 
 def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
-    with SQLiteState.beside(settings.archive) as state:
-        catalogue = Catalogue(state, collection=settings.collection)
+    with open_catalogue(settings) as catalogue:
         story = _story(catalogue, args.url)
         versions = catalogue.versions(story.story_id)
         events = catalogue.events(story.story_id)
@@ -154,8 +175,7 @@ def version_text(settings: Settings, version: VersionRow) -> str:
 
 
 def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
-    with SQLiteState.beside(settings.archive) as state:
-        catalogue = Catalogue(state, collection=settings.collection)
+    with open_catalogue(settings) as catalogue:
         story = _story(catalogue, args.url)
         versions = {v.number: v for v in catalogue.versions(story.story_id)}
     if len(versions) < 2 and args.a is None:
@@ -178,8 +198,7 @@ def cmd_recrawl(args: argparse.Namespace, settings: Settings) -> int:
     from workers.crawl import crawl
 
     urls = list(args.urls)
-    with SQLiteState.beside(settings.archive) as state:
-        catalogue = Catalogue(state)
+    with open_catalogue(settings) as catalogue:
         if args.outlet:
             urls += [s.url for s in catalogue.stories(args.outlet) if s.status == "live"]
         if args.stale:
@@ -192,6 +211,10 @@ def cmd_recrawl(args: argparse.Namespace, settings: Settings) -> int:
             print("no stories to re-crawl")
             return 0
         raise ConfigError("give URLs, --outlet HOST or --stale DURATION")
+    if settings.redis_url:
+        queued = enqueue_recrawl(settings, urls)
+        print(f"queued {queued} stories for re-crawl by the service")
+        return 0
     summary = asyncio.run(crawl(settings, urls, mode="recrawl", install_signals=True))
     result = summary.as_dict()
     if args.json:
@@ -202,6 +225,39 @@ def cmd_recrawl(args: argparse.Namespace, settings: Settings) -> int:
             f"{result['revisits']} unchanged payloads, {result['errors']} errors"
         )
     return 130 if summary.interrupted else 0
+
+
+def enqueue_recrawl(settings: Settings, urls: list[str]) -> int:
+    """Put stories in the service's frontier now (the service fetches them next)."""
+    import time
+
+    from workers.redisstate import RedisState, connect
+    from workers.state import FrontierItem
+    from workers.urls import canonical, host_of
+
+    client = connect(settings.redis_url)
+    try:
+        state = RedisState(client, settings.redis_prefix)
+        crawl_id, _ = state.begin_crawl([f"recrawl:cli:{time.time()}"])
+        for url in dict.fromkeys(urls):
+            state.add_url(
+                crawl_id,
+                FrontierItem(
+                    url=url,
+                    key=canonical(url),
+                    host=host_of(url),
+                    kind="page",
+                    hops=0,
+                    cite_depth=0,
+                    via=None,
+                    found_by="recrawl",
+                    priority=2,
+                ),
+            )
+        state.finish_crawl(crawl_id)
+    finally:
+        client.close()
+    return len(dict.fromkeys(urls))
 
 
 def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
@@ -218,7 +274,7 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     from workers.reindex import reindex
 
     with SQLiteState.beside(settings.archive) as state:
-        catalogue = Catalogue(state, collection=settings.collection)
+        catalogue = Catalogue.for_settings(state, settings)
         archive = Archive(settings)
         archive.open()
         try:

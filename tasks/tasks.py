@@ -77,9 +77,7 @@ def resources() -> Resources:
     client = connect(settings.redis_url)
     keys = Keys(settings.redis_prefix)
     state = RedisState(client, settings.redis_prefix)
-    catalogue = Catalogue(
-        RedisCatalogueStore(client, settings.redis_prefix), collection=settings.collection
-    )
+    catalogue = Catalogue.for_settings(RedisCatalogueStore(client, settings.redis_prefix), settings)
     outbox = CeleryOutbox(catalogue)
     archive = Archive(settings)
 

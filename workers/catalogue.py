@@ -26,7 +26,8 @@ from typing import Any, Protocol, cast
 
 from workers.archive import RecordLocation
 from workers.discover import parse_date
-from workers.schedule import DEFAULT_CURVE, Step, next_due
+from workers.schedule import DEFAULT_CURVE, Step, next_due, parse_curve
+from workers.settings import Settings
 from workers.state import SQLiteState
 from workers.urls import canonical, host_of
 
@@ -495,6 +496,11 @@ class Catalogue:
         )
         self.curve = tuple(curve)
         self.collection = collection
+
+    @classmethod
+    def for_settings(cls, store: CatalogueStore | SQLiteState, settings: Settings) -> Catalogue:
+        """The catalogue with the configured re-crawl curve and collection."""
+        return cls(store, parse_curve(settings.recrawl_curve), settings.collection)
 
     def apply(self, capture: Capture) -> dict[str, Any] | None:
         """Fold one capture in; return the outbox message of a new version, if any.

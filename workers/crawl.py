@@ -877,7 +877,7 @@ async def crawl(
     import signal
 
     with SQLiteState.beside(settings.archive) as state:
-        catalogue = Catalogue(state, collection=settings.collection)
+        catalogue = Catalogue.for_settings(state, settings)
         outbox = Outbox(settings.archive, catalogue)
         archive = Archive(settings)
         archive.on_closed.append(lambda *_: outbox.deliver([p.name for p in archive.closed_files]))

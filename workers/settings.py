@@ -63,6 +63,8 @@ class Settings:
     max_hops: int = 25
     max_path_depth: int = 12
     news_window_days: float = 30.0
+    # re-crawl interval by story age (age:interval, ages increasing), then never
+    recrawl_curve: str = "3h:15m,1d:1h,7d:3h,30d:3d"
     robots_max_age: float = 86400.0
     scope_hosts: tuple[str, ...] = ()
     scope_prefixes: tuple[str, ...] = ()
