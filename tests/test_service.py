@@ -153,7 +153,13 @@ def test_two_workers_crawl_what_the_embedded_crawl_does(site: OutletFixture,
         times = [e.monotonic_time for e in server.requests]
         gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
         assert not gaps or min(gaps) >= DELAY, (server.base, min(gaps))
-    assert status["captures_last_hour"] > 0
+    assert status["captures_last_hour"] >= len(site.article_urls())
+    assert len(status["workers"]) == 1 and status["queues"] == {"discover": 0, "fetch": 0,
+                                                                 "clean": 0}
+    # the ops CLI reads the Redis catalogue
+    listed = service.cli("versions", "--json", site.article_urls()[0])
+    assert listed.returncode == 0, listed.stderr
+    assert [v["number"] for v in json.loads(listed.stdout)["versions"]] == [1]
     assert status["frontier"]["queued_total"] == 0
     assert site.outlet.base.split("//")[1] in status["last_capture"]
     assert status["outlets"] == [site.url("/")]
