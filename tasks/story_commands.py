@@ -233,27 +233,13 @@ def enqueue_recrawl(settings: Settings, urls: list[str]) -> int:
 
     from workers.redisstate import RedisState, connect
     from workers.state import FrontierItem
-    from workers.urls import canonical, host_of
 
     client = connect(settings.redis_url)
     try:
         state = RedisState(client, settings.redis_prefix)
         crawl_id, _ = state.begin_crawl([f"recrawl:cli:{time.time()}"])
         for url in dict.fromkeys(urls):
-            state.add_url(
-                crawl_id,
-                FrontierItem(
-                    url=url,
-                    key=canonical(url),
-                    host=host_of(url),
-                    kind="page",
-                    hops=0,
-                    cite_depth=0,
-                    via=None,
-                    found_by="recrawl",
-                    priority=2,
-                ),
-            )
+            state.add_url(crawl_id, FrontierItem.recrawl(url))
         state.finish_crawl(crawl_id)
     finally:
         client.close()

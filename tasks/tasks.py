@@ -157,17 +157,7 @@ def dispatch() -> dict[str, Any]:
     if due:
         crawl_id, _ = res.state.begin_crawl([f"recrawl:{int(time.time() // 60)}"])
         for story in due:
-            item = FrontierItem(
-                url=story.url,
-                key=canonical(story.url),
-                host=story.outlet,
-                kind="page",
-                hops=0,
-                cite_depth=0,
-                via=None,
-                found_by="recrawl",
-                priority=2,
-            )
+            item = FrontierItem.recrawl(story.url)
             res.state.add_url(crawl_id, item)
             # not due again until this capture is applied, which reschedules it
             res.catalogue.store.set_next_due(story.story_id, iso(now + timedelta(days=365)))

@@ -80,6 +80,23 @@ class FrontierItem:
     priority: int = 5  # lower first
     seq: int = 0
 
+    @classmethod
+    def recrawl(cls, url: str) -> FrontierItem:
+        """A story queued to be fetched again (on schedule or by an operator)."""
+        from workers.urls import canonical, host_of
+
+        return cls(
+            url=url,
+            key=canonical(url),
+            host=host_of(url),
+            kind="page",
+            hops=0,
+            cite_depth=0,
+            via=None,
+            found_by="recrawl",
+            priority=2,
+        )
+
 
 class CrawlStore(Protocol):
     """Crawl state shared by the engine's backends (SQLite embedded, Redis service).

@@ -92,24 +92,22 @@ from __future__ import annotations
 
 import contextlib
 import email.message
-import fcntl
-import hashlib
 import http.client
 import json
-import os
-import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
+
+from workers import replayenv
+from workers.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PYWB_VENV = REPO_ROOT / ".venv-pywb"
@@ -134,128 +132,17 @@ class WaybackError(RuntimeError):
 # --------------------------------------------------------------------------
 
 
-def _base_python() -> str:
-    """The interpreter ``sys.executable``'s venv was created from."""
-    base = getattr(sys, "_base_executable", None) or sys.executable
-    if not Path(base).exists():
-        candidate = (
-            Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-        )
-        base = str(candidate) if candidate.exists() else sys.executable
-    return base
-
-
-def _stamp_content() -> dict[str, Any]:
-    return {
-        "requirements": [PYWB_REQUIREMENT, *PYWB_EXTRA_REQUIREMENTS],
-        "python": "{}.{}".format(*sys.version_info[:2]),
-    }
-
-
-def _venv_ready(venv: Path) -> bool:
-    if not (venv / "bin" / "wayback").exists():
-        return False
-    try:
-        stamp = json.loads((venv / STAMP_NAME).read_text())
-    except (OSError, ValueError):
-        return False
-    return isinstance(stamp, dict) and all(stamp.get(k) == v for k, v in _stamp_content().items())
-
-
 def _clean_env() -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP", "PIP_USER"}
-    }
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    env["PIP_NO_INPUT"] = "1"
-    env["PYTHONNOUSERSITE"] = "1"
-    return env
-
-
-def _run(cmd: list[str], venv: Path, what: str) -> None:
-    try:
-        proc = subprocess.run(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            env=_clean_env(),
-            timeout=_PIP_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PywbVenvError(f"building pywb venv {venv}: {what} failed: {exc!r}") from exc
-    if proc.returncode != 0:
-        tail = "\n".join(proc.stdout.splitlines()[-40:])
-        raise PywbVenvError(
-            f"building pywb venv {venv}: {what} exited {proc.returncode}\n"
-            f"command: {' '.join(cmd)}\n--- output tail ---\n{tail}"
-        )
-
-
-def _lock_path(venv: Path) -> Path:
-    # Outside the venv, which gets deleted on rebuild (a lock on an unlinked
-    # file would not exclude a process that opens the path afresh).
-    digest = hashlib.sha256(str(venv.resolve()).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"storyvault-pywb-venv-{digest}.lock"
-
-
-@contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return replayenv._clean_env()
 
 
 def ensure_pywb_venv(venv: Path = PYWB_VENV) -> Path:
-    """Make sure ``venv`` holds a working pywb; build it if needed; return it.
-
-    Safe to call from several processes at once (``fcntl`` lock).  A venv
-    without the completion stamp (half-built, or built for other requirements)
-    is deleted and rebuilt.
-    """
-    venv = Path(venv)
-    if _venv_ready(venv):
-        return venv
-    with _exclusive(_lock_path(venv)):
-        if _venv_ready(venv):  # another process built it while we waited
-            return venv
-        started = time.monotonic()
-        if venv.exists() or venv.is_symlink():
-            shutil.rmtree(venv)
-        py = venv / "bin" / "python"
-        _run([_base_python(), "-m", "venv", str(venv)], venv, "python -m venv")
-        _run([str(py), "-m", "pip", "install", "--upgrade", "pip"], venv, "pip upgrade")
-        _run(
-            [str(py), "-m", "pip", "install", PYWB_REQUIREMENT, *PYWB_EXTRA_REQUIREMENTS],
-            venv,
-            "pip install pywb",
-        )
-        # The console script existing is not enough: prove the app imports.
-        _run(
-            [str(py), "-c", "import pywb.apps.cli, pywb.apps.frontendapp"],
-            venv,
-            "importing pywb",
-        )
-        if not (venv / "bin" / "wayback").exists():
-            raise PywbVenvError(f"building pywb venv {venv}: no bin/wayback after install")
-        stamp = {**_stamp_content(), "build_seconds": round(time.monotonic() - started, 1)}
-        tmp = venv / (STAMP_NAME + ".tmp")
-        tmp.write_text(json.dumps(stamp))
-        tmp.replace(venv / STAMP_NAME)
-    return venv
-
-
-# --------------------------------------------------------------------------
-# wayback server
-# --------------------------------------------------------------------------
+    """``.venv-pywb`` with a working pywb, built on first use by the project's own code
+    (:func:`workers.replayenv.ensure_pywb_venv`); raises :class:`PywbVenvError`."""
+    try:
+        return replayenv.ensure_pywb_venv(venv)
+    except ConfigError as exc:
+        raise PywbVenvError(str(exc)) from exc
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
