@@ -19,17 +19,30 @@ NAME = re.compile(r"^news-(\d{17})-(\d{5})-testhost-4242\.warc\.gz$")
 
 def exchange(n: int) -> Exchange:
     body = f"<html>story {n}</html>".encode() * 50
-    return Exchange(url=f"http://news.test/{n}", method="GET",
-                    request_block=b"GET / HTTP/1.1\r\nHost: news.test\r\n\r\n", status=200,
-                    reason="OK", http_version="1.1",
-                    headers=[(b"Content-Length", str(len(body)).encode())],
-                    body=io.BytesIO(body), body_length=len(body),
-                    payload_digest=sha1_b32(body), started=datetime.now(UTC), elapsed_ms=3)
+    return Exchange(
+        url=f"http://news.test/{n}",
+        method="GET",
+        request_block=b"GET / HTTP/1.1\r\nHost: news.test\r\n\r\n",
+        status=200,
+        reason="OK",
+        http_version="1.1",
+        headers=[(b"Content-Length", str(len(body)).encode())],
+        body=io.BytesIO(body),
+        body_length=len(body),
+        payload_digest=sha1_b32(body),
+        started=datetime.now(UTC),
+        elapsed_ms=3,
+    )
 
 
 def test_rotation_names_and_warcinfo(archive_dir: Path) -> None:
-    settings = Settings(archive=archive_dir, warc_prefix="news", hostname="testhost",
-                        warc_max_bytes=3000, operator="Archive Team")
+    settings = Settings(
+        archive=archive_dir,
+        warc_prefix="news",
+        hostname="testhost",
+        warc_max_bytes=3000,
+        operator="Archive Team",
+    )
     archive = Archive(settings, pid=4242)
     archive.open()
     archive.write_capture(exchange(0), metadata=[])
@@ -57,4 +70,5 @@ def test_rotation_names_and_warcinfo(archive_dir: Path) -> None:
     index = archive.index_path.read_text().splitlines()
     assert len(index) == 4
     assert {line.split('"filename": "')[1].split('"')[0] for line in index} <= {
-        f.name for f in files}
+        f.name for f in files
+    }

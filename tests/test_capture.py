@@ -52,35 +52,52 @@ def read_archive(settings: Settings) -> list[Stored]:
     for path in sorted((settings.archive / "collections").rglob("*.warc.gz")):
         with path.open("rb") as fh:
             for r in ArchiveIterator(fh):
-                out.append(Stored(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"),
-                                  r.rec_headers, r.http_headers, r.raw_stream.read()))
+                out.append(
+                    Stored(
+                        r.rec_type,
+                        r.rec_headers.get_header("WARC-Target-URI"),
+                        r.rec_headers,
+                        r.http_headers,
+                        r.raw_stream.read(),
+                    )
+                )
     return out
 
 
-def capture(settings: Settings, *urls: str, sleeps: list[float] | None = None
-            ) -> list[CaptureReport]:
+def capture(
+    settings: Settings, *urls: str, sleeps: list[float] | None = None
+) -> list[CaptureReport]:
     async def run() -> list[CaptureReport]:
         with SQLiteState.beside(settings.archive) as state, Archive(settings) as archive:
-            fetcher = Fetcher(settings, sleep=(sleeps.append if sleeps is not None else None),
-                              rand=lambda: 0.5)
+            fetcher = Fetcher(
+                settings, sleep=(sleeps.append if sleeps is not None else None), rand=lambda: 0.5
+            )
             async with fetcher:
                 return [await capture_url(u, fetcher, archive, state) for u in urls]
+
     return asyncio.run(run())
 
 
 @pytest.fixture
 def settings(archive_dir: Path) -> Settings:
-    return Settings(archive=archive_dir, allow_private=True, backoff_base=0.01,
-                    max_retries=2, max_fetch_seconds=20)
+    return Settings(
+        archive=archive_dir,
+        allow_private=True,
+        backoff_base=0.01,
+        max_retries=2,
+        max_fetch_seconds=20,
+    )
 
 
 def responses(settings: Settings, url_suffix: str) -> list[Stored]:
-    return [s for s in read_archive(settings)
-            if s.rec_type in ("response", "revisit") and s.url.endswith(url_suffix)]
+    return [
+        s
+        for s in read_archive(settings)
+        if s.rec_type in ("response", "revisit") and s.url.endswith(url_suffix)
+    ]
 
 
-def test_gzip_payload_is_the_bytes_the_server_sent(outlet: LiveServer, settings: Settings
-                                                    ) -> None:
+def test_gzip_payload_is_the_bytes_the_server_sent(outlet: LiveServer, settings: Settings) -> None:
     (report,) = capture(settings, outlet.url("/gzip"))
     assert report.ok
     (stored,) = responses(settings, "/gzip")
@@ -98,8 +115,9 @@ def test_brotli_payload_stays_compressed(outlet: LiveServer, settings: Settings)
     assert stored.http.get_header("Content-Encoding") == "br"
 
 
-def test_chunked_page_is_stored_without_a_lying_header(outlet: LiveServer,
-                                                       settings: Settings) -> None:
+def test_chunked_page_is_stored_without_a_lying_header(
+    outlet: LiveServer, settings: Settings
+) -> None:
     capture(settings, outlet.url("/chunked"))
     (stored,) = responses(settings, "/chunked")
     assert stored.payload == sent_body(outlet, "/chunked")
@@ -108,8 +126,7 @@ def test_chunked_page_is_stored_without_a_lying_header(outlet: LiveServer,
     assert stored.http.get_header("Content-Length") == str(len(stored.payload))
 
 
-def test_request_and_metadata_records_are_linked(outlet: LiveServer, settings: Settings
-                                                  ) -> None:
+def test_request_and_metadata_records_are_linked(outlet: LiveServer, settings: Settings) -> None:
     capture(settings, outlet.url("/plain"))
     records = read_archive(settings)
     assert [r.rec_type for r in records] == ["warcinfo", "response", "request", "metadata"]
@@ -131,17 +148,16 @@ def test_unchanged_payload_becomes_a_revisit(outlet: LiveServer, settings: Setti
     assert (first.rec_type, second.rec_type) == ("response", "revisit")
     assert second.payload == b""
     assert second.headers.get_header("WARC-Refers-To-Target-URI") == outlet.url("/plain")
-    assert second.headers.get_header("WARC-Refers-To-Date") == first.headers.get_header(
-        "WARC-Date")
+    assert second.headers.get_header("WARC-Refers-To-Date") == first.headers.get_header("WARC-Date")
     assert second.headers.get_header("WARC-Payload-Digest") == first.headers.get_header(
-        "WARC-Payload-Digest")
+        "WARC-Payload-Digest"
+    )
     # a page whose bytes change is stored in full each time
     capture(settings, outlet.url("/counter"), outlet.url("/counter"))
     assert [s.rec_type for s in responses(settings, "/counter")] == ["response", "response"]
 
 
-def test_redirect_chain_hops_are_separate_captures(hostile: LiveServer, settings: Settings
-                                                    ) -> None:
+def test_redirect_chain_hops_are_separate_captures(hostile: LiveServer, settings: Settings) -> None:
     (report,) = capture(settings, hostile.url("/redirect-chain"))
     assert report.ok
     stored = [s for s in read_archive(settings) if s.rec_type == "response"]
@@ -155,12 +171,10 @@ def test_redirect_chain_hops_are_separate_captures(hostile: LiveServer, settings
 
 
 def outcome(report: CaptureReport) -> tuple[list[str | None], type | None]:
-    return [ex.truncated for ex, _ in report.written], type(report.error) if report.error \
-        else None
+    return [ex.truncated for ex, _ in report.written], type(report.error) if report.error else None
 
 
-def test_early_close_keeps_the_bytes_and_says_so(hostile: LiveServer, settings: Settings
-                                                  ) -> None:
+def test_early_close_keeps_the_bytes_and_says_so(hostile: LiveServer, settings: Settings) -> None:
     with structlog.testing.capture_logs() as logs:
         (report,) = capture(settings, hostile.url("/early-close"))
     assert outcome(report) == (["disconnect"], None)
@@ -180,8 +194,9 @@ def test_false_gzip_is_stored_as_sent(hostile: LiveServer, settings: Settings) -
     assert stored.http.get_header("Content-Encoding") == "gzip"
 
 
-def test_bad_chunking_is_refused_or_stored_truncated(hostile: LiveServer, settings: Settings
-                                                     ) -> None:
+def test_bad_chunking_is_refused_or_stored_truncated(
+    hostile: LiveServer, settings: Settings
+) -> None:
     # aiohttp parses the chunk framing while reading the headers when both arrive in one
     # packet: then the reply is refused as invalid HTTP; otherwise what came is kept.
     (report,) = capture(settings, hostile.url("/bad-chunking"))
@@ -215,14 +230,16 @@ def test_slow_trickle_is_cut_at_the_time_cap(hostile: LiveServer, settings: Sett
     assert stored.headers.get_header("WARC-Truncated") == "time"
 
 
-def test_redirect_loop_is_refused_after_archiving_the_hops(hostile: LiveServer,
-                                                          settings: Settings) -> None:
+def test_redirect_loop_is_refused_after_archiving_the_hops(
+    hostile: LiveServer, settings: Settings
+) -> None:
     with structlog.testing.capture_logs() as logs:
         (report,) = capture(settings, hostile.url("/redirect-loop"))
     assert isinstance(report.error, RedirectLoopError)
     assert len(report.written) == 3  # /redirect-loop, /loop-a, /loop-b, then back to /loop-a
-    assert any(e["event"] == "fetch_failed" and e["error_type"] == "RedirectLoopError"
-               for e in logs)
+    assert any(
+        e["event"] == "fetch_failed" and e["error_type"] == "RedirectLoopError" for e in logs
+    )
 
 
 def test_twenty_megabyte_body_is_stored_whole(hostile: LiveServer, settings: Settings) -> None:
@@ -234,8 +251,9 @@ def test_twenty_megabyte_body_is_stored_whole(hostile: LiveServer, settings: Set
 
 
 @pytest.mark.parametrize("path", ["/invalid-status", "/huge-headers"])
-def test_unparseable_replies_are_refused_clearly(hostile: LiveServer, settings: Settings,
-                                                 path: str) -> None:
+def test_unparseable_replies_are_refused_clearly(
+    hostile: LiveServer, settings: Settings, path: str
+) -> None:
     with structlog.testing.capture_logs() as logs:
         (report,) = capture(settings, hostile.url(path))
     assert isinstance(report.error, ProtocolError)
@@ -250,8 +268,9 @@ def test_bad_charset_bytes_are_kept(hostile: LiveServer, settings: Settings) -> 
     assert stored.payload == BAD_CHARSET_BODY
 
 
-def test_retry_after_is_honoured_and_every_attempt_archived(hostile: LiveServer,
-                                                           settings: Settings) -> None:
+def test_retry_after_is_honoured_and_every_attempt_archived(
+    hostile: LiveServer, settings: Settings
+) -> None:
     sleeps: list[float] = []
     (report,) = capture(settings, hostile.url("/status/503-then-200?x=1"), sleeps=sleeps)
     assert report.ok
@@ -259,11 +278,17 @@ def test_retry_after_is_honoured_and_every_attempt_archived(hostile: LiveServer,
     assert [s.http.get_statuscode() for s in responses(settings, "?x=1")] == ["503", "200"]
 
 
-def test_persistent_5xx_and_429_give_up_after_bounded_retries(hostile: LiveServer,
-                                                             settings: Settings) -> None:
+def test_persistent_5xx_and_429_give_up_after_bounded_retries(
+    hostile: LiveServer, settings: Settings
+) -> None:
     sleeps: list[float] = []
-    r429, r500, r404 = capture(settings, hostile.url("/status/429"), hostile.url("/status/500"),
-                               hostile.url("/status/404"), sleeps=sleeps)
+    r429, r500, r404 = capture(
+        settings,
+        hostile.url("/status/429"),
+        hostile.url("/status/500"),
+        hostile.url("/status/404"),
+        sleeps=sleeps,
+    )
     assert isinstance(r429.error, TransientFetchError) and len(r429.written) == 3
     assert isinstance(r500.error, TransientFetchError) and len(r500.written) == 3
     assert sleeps[:2] == [1.0, 1.0]  # Retry-After: 1 on the 429s

@@ -44,24 +44,53 @@ MOVED = "http://news.test/world/talks-collapse-1234"
 OTHER = "http://other.test/2026/11/24/markets"
 
 
-def capture(url: str, when: datetime, n: int, status: str, *, warc: str = "a.warc.gz",
-            record_type: str = "response", **fields: str) -> Capture:
+def capture(
+    url: str,
+    when: datetime,
+    n: int,
+    status: str,
+    *,
+    warc: str = "a.warc.gz",
+    record_type: str = "response",
+    **fields: str,
+) -> Capture:
     """Capture ``n``: its record id (and so its outbox message id) is derived from ``n``."""
-    location = RecordLocation(filename=warc, offset=n * 1000, length=900,
-                              record_id=f"<urn:uuid:{n:08d}-0000-4000-8000-000000000000>",
-                              record_type=record_type, warc_date=iso(when), target_uri=url)
-    names = {"version": "storyVersion", "fingerprint": "storyFingerprint",
-             "title": "storyTitle", "moved_to": "movedTo", "http_status": "httpStatus"}
+    location = RecordLocation(
+        filename=warc,
+        offset=n * 1000,
+        length=900,
+        record_id=f"<urn:uuid:{n:08d}-0000-4000-8000-000000000000>",
+        record_type=record_type,
+        warc_date=iso(when),
+        target_uri=url,
+    )
+    names = {
+        "version": "storyVersion",
+        "fingerprint": "storyFingerprint",
+        "title": "storyTitle",
+        "moved_to": "movedTo",
+        "http_status": "httpStatus",
+    }
     values = {"storyStatus": [status]}
     values.update({names.get(k, k): [v] for k, v in fields.items()})
     return Capture(url=url, time=when, location=location, fields=values)
 
 
-def new_version(url: str, when: datetime, n: int, version: int, fingerprint: str,
-                **fields: str) -> Capture:
-    return capture(url, when, n, "new-version", version=str(version), fingerprint=fingerprint,
-                   title=f"Title v{version}", storyLanguage="en",
-                   payloadDigest=f"sha1:{fingerprint}", **fields)
+def new_version(
+    url: str, when: datetime, n: int, version: int, fingerprint: str, **fields: str
+) -> Capture:
+    return capture(
+        url,
+        when,
+        n,
+        "new-version",
+        version=str(version),
+        fingerprint=fingerprint,
+        title=f"Title v{version}",
+        storyLanguage="en",
+        payloadDigest=f"sha1:{fingerprint}",
+        **fields,
+    )
 
 
 @pytest.fixture
@@ -109,24 +138,37 @@ def test_a_new_story_gets_version_one_and_a_message(cat: Catalogue) -> None:
     assert message["warc"]["path"] == "collections/news/archive/a.warc.gz"
     story = cat.story_for(STORY)
     assert story is not None
-    assert (story.url, story.outlet, story.status, story.versions) == (STORY, "news.test",
-                                                                       "live", 1)
+    assert (story.url, story.outlet, story.status, story.versions) == (
+        STORY,
+        "news.test",
+        "live",
+        1,
+    )
     assert story.born == iso(T0 - H) and story.first_seen == iso(T0)
     assert story.next_due == iso(T0 + 15 * M)
-    assert story.payload_ref() == {"uri": STORY, "date": iso(T0), "digest": "sha1:fp-a",
-                                   "record_id": "<urn:uuid:00000001-0000-4000-8000-000000000000>"}
+    assert story.payload_ref() == {
+        "uri": STORY,
+        "date": iso(T0),
+        "digest": "sha1:fp-a",
+        "record_id": "<urn:uuid:00000001-0000-4000-8000-000000000000>",
+    }
     [v1] = cat.versions(story.story_id)
     assert (v1.number, v1.fingerprint, v1.previous, v1.title) == (1, "fp-a", None, "Title v1")
-    assert v1.warc == {"filename": "a.warc.gz", "offset": 1000, "length": 900,
-                       "record_id": "<urn:uuid:00000001-0000-4000-8000-000000000000>"}
+    assert v1.warc == {
+        "filename": "a.warc.gz",
+        "offset": 1000,
+        "length": 900,
+        "record_id": "<urn:uuid:00000001-0000-4000-8000-000000000000>",
+    }
     assert cat.events(story.story_id) == []
     assert cat.story_for(STORY + "?utm_source=x") == story  # found by canonical key
 
 
 def test_unchanged_touches_the_version(cat: Catalogue) -> None:
     cat.apply(new_version(STORY, T0, 1, 1, "fp-a"))
-    assert cat.apply(capture(STORY, T0 + H, 2, "unchanged", version="1",
-                             fingerprint="fp-a")) is None
+    assert (
+        cat.apply(capture(STORY, T0 + H, 2, "unchanged", version="1", fingerprint="fp-a")) is None
+    )
     sid = story_id(cat, STORY)
     [v1] = cat.versions(sid)
     assert (v1.first_seen, v1.last_seen) == (iso(T0), iso(T0 + H))
@@ -141,7 +183,9 @@ def test_a_new_version_carries_the_previous_fingerprint(cat: Catalogue) -> None:
     assert message is not None and message["previous_fingerprint"] == "fp-a"
     versions = cat.versions(story_id(cat, STORY))
     assert [(v.number, v.fingerprint, v.previous) for v in versions] == [
-        (1, "fp-a", None), (2, "fp-b", "fp-a")]
+        (1, "fp-a", None),
+        (2, "fp-b", "fp-a"),
+    ]
     story = cat.story_for(STORY)
     assert story is not None and story.last_change == iso(T0 + 2 * H)
 
@@ -169,8 +213,9 @@ def test_a_moved_story_is_found_at_its_new_url(cat: Catalogue) -> None:
     assert cat.apply(capture(STORY, T0 + H, 2, "moved", moved_to=MOVED, http_status="301")) is None
     sid = story_id(cat, STORY)
     assert story_id(cat, MOVED) == sid
-    assert cat.events(sid) == [{"time": iso(T0 + H), "kind": "moved", "url": STORY,
-                                "detail": MOVED}]
+    assert cat.events(sid) == [
+        {"time": iso(T0 + H), "kind": "moved", "url": STORY, "detail": MOVED}
+    ]
     message = cat.apply(new_version(MOVED, T0 + 2 * H, 3, 2, "fp-b"))
     assert message is not None and message["story_id"] == sid
     assert [v.url for v in cat.versions(sid)] == [STORY, MOVED]
@@ -184,7 +229,8 @@ def test_gone_and_empty_extraction_are_events(cat: Catalogue) -> None:
     sid = story_id(cat, STORY)
     assert cat.events(sid) == [
         {"time": iso(T0 + H), "kind": "empty-extraction", "url": STORY, "detail": ""},
-        {"time": iso(T0 + 2 * H), "kind": "gone", "url": STORY, "detail": "410"}]
+        {"time": iso(T0 + 2 * H), "kind": "gone", "url": STORY, "detail": "410"},
+    ]
     story = cat.story_for(STORY)
     assert story is not None and story.status == "gone" and story.next_due is None
     assert cat.due(T0 + 100 * H) == []
@@ -229,8 +275,10 @@ def test_outbox_pending_and_delivered(cat: Catalogue) -> None:
     assert m1 and m2 and m3
     pending = cat.pending_messages()
     assert [m for m, _ in pending] == [m1["message_id"], m2["message_id"], m3["message_id"]]
-    assert [m for m, _ in cat.pending_messages(["b.warc.gz"])] == [m2["message_id"],
-                                                                    m3["message_id"]]
+    assert [m for m, _ in cat.pending_messages(["b.warc.gz"])] == [
+        m2["message_id"],
+        m3["message_id"],
+    ]
     assert cat.pending_messages([]) == []
     assert json.loads(pending[0][1]) == m1
     cat.mark_delivered([m2["message_id"], "no-such-message"], T0 + H)
@@ -261,10 +309,25 @@ def scenario(cat: Catalogue) -> dict[str, Any]:
     """Every kind of capture, in an order with a late duplicate; what can be observed."""
     captures = [
         new_version(STORY, T0, 1, 1, "fp-a", published="2026-11-23T22:00:00Z"),
-        new_version(OTHER, T0 + 20 * M, 2, 1, "fp-o", canonical=OTHER, cited=(
-            "http://gov.test/report Report")),
-        capture(STORY, T0 + H, 3, "unchanged", version="1", fingerprint="fp-a",
-                etag='"v1"', lastModified="Tue, 24 Nov 2026 06:00:00 GMT"),
+        new_version(
+            OTHER,
+            T0 + 20 * M,
+            2,
+            1,
+            "fp-o",
+            canonical=OTHER,
+            cited=("http://gov.test/report Report"),
+        ),
+        capture(
+            STORY,
+            T0 + H,
+            3,
+            "unchanged",
+            version="1",
+            fingerprint="fp-a",
+            etag='"v1"',
+            lastModified="Tue, 24 Nov 2026 06:00:00 GMT",
+        ),
         new_version(STORY, T0 + 2 * H, 4, 2, "fp-b"),
         capture(STORY, T0 + 2 * H + M, 5, "not-modified", record_type="revisit"),
         new_version(STORY, T0 + 2 * H, 4, 2, "fp-b"),  # duplicate delivery
@@ -290,14 +353,27 @@ def scenario(cat: Catalogue) -> dict[str, Any]:
     }
 
 
-def test_both_backends_give_the_same_catalogue(sqlite_store: CatalogueStore,
-                                               redis_client: redis.Redis) -> None:
+def test_both_backends_give_the_same_catalogue(
+    sqlite_store: CatalogueStore, redis_client: redis.Redis
+) -> None:
     sqlite = scenario(Catalogue(sqlite_store, collection="news"))
     redis_side = scenario(Catalogue(RedisCatalogueStore(redis_client), collection="news"))
     assert redis_side == sqlite
     assert len(sqlite["snapshot"]) == 2
     assert [m is not None for m in sqlite["messages"]] == [
-        True, True, False, True, False, False, False, True, False, False, False, False]
+        True,
+        True,
+        False,
+        True,
+        False,
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
     assert len(sqlite["pending"]) == 3
 
 
@@ -352,8 +428,9 @@ def test_redis_concurrent_duplicates_give_one_message(redis_client: redis.Redis)
 def test_redis_concurrent_new_stories_all_land(redis_client: redis.Redis) -> None:
     cat = Catalogue(RedisCatalogueStore(redis_client))
     urls = [f"http://news.test/story-{n}" for n in range(12)]
-    run_threads([partial(cat.apply, new_version(url, T0, n + 1, 1, f"fp{n}"))
-                 for n, url in enumerate(urls)])
+    run_threads(
+        [partial(cat.apply, new_version(url, T0, n + 1, 1, f"fp{n}")) for n, url in enumerate(urls)]
+    )
     assert sorted(s.url for s in cat.stories()) == sorted(urls)
     assert len(cat.pending_messages()) == 12
 

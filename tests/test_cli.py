@@ -18,8 +18,13 @@ BIN = Path(sys.executable).parent
 
 
 def storyvault(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "storyvault"), *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [str(BIN / "storyvault"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.mark.parametrize("args", [["--help"], ["fetch", "--help"]])
@@ -30,8 +35,14 @@ def test_help(args: list[str]) -> None:
 
 
 def test_fetch_prints_where_each_record_went(outlet: LiveServer, archive_dir: Path) -> None:
-    result = storyvault("fetch", "--allow-private", "--archive", str(archive_dir),
-                        outlet.url("/plain"), outlet.url("/gzip"))
+    result = storyvault(
+        "fetch",
+        "--allow-private",
+        "--archive",
+        str(archive_dir),
+        outlet.url("/plain"),
+        outlet.url("/gzip"),
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 2
@@ -43,19 +54,35 @@ def test_fetch_prints_where_each_record_went(outlet: LiveServer, archive_dir: Pa
     # logs are JSON lines on stderr when it is not a terminal, one "fetched" per fetch
     events = [json.loads(line) for line in result.stderr.splitlines()]
     assert [e["url"] for e in events if e["event"] == "fetched"] == [
-        outlet.url("/plain"), outlet.url("/gzip")]
+        outlet.url("/plain"),
+        outlet.url("/gzip"),
+    ]
 
 
-def test_index_equals_cdxj_indexer_output(outlet: LiveServer, hostile: LiveServer,
-                                          archive_dir: Path) -> None:
-    urls = [outlet.url("/plain"), outlet.url("/plain"), outlet.url("/gzip"),
-            outlet.url("/chunked"), hostile.url("/redirect-chain"), hostile.url("/status/404")]
+def test_index_equals_cdxj_indexer_output(
+    outlet: LiveServer, hostile: LiveServer, archive_dir: Path
+) -> None:
+    urls = [
+        outlet.url("/plain"),
+        outlet.url("/plain"),
+        outlet.url("/gzip"),
+        outlet.url("/chunked"),
+        hostile.url("/redirect-chain"),
+        hostile.url("/status/404"),
+    ]
     for url in urls:  # several runs: several files merged into one sorted index
-        assert storyvault("fetch", "--allow-private", "--archive", str(archive_dir), url
-                          ).returncode == 0
+        assert (
+            storyvault("fetch", "--allow-private", "--archive", str(archive_dir), url).returncode
+            == 0
+        )
     coll = archive_dir / "collections" / "storyvault"
-    expected = subprocess.run([str(BIN / "cdxj-indexer"), "--sort", str(coll / "archive")],
-                              capture_output=True, text=True, check=True, timeout=60).stdout
+    expected = subprocess.run(
+        [str(BIN / "cdxj-indexer"), "--sort", str(coll / "archive")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
     ours = (coll / "indexes" / "index.cdxj").read_text()
     assert ours.splitlines() == expected.splitlines()
     assert len(ours.splitlines()) == 10  # 2 plain (1 revisit) + gzip + chunked + 5 chain + 404
@@ -66,22 +93,40 @@ def test_refused_url_exits_nonzero_with_one_clear_line(archive_dir: Path) -> Non
     result = storyvault("fetch", "--archive", str(archive_dir), "http://127.0.0.1:9/x")
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("storyvault:")]
-    assert errors == ["storyvault: error: http://127.0.0.1:9/x: refused: loopback address "
-                      "(use --allow-private)"]
+    assert errors == [
+        "storyvault: error: http://127.0.0.1:9/x: refused: loopback address (use --allow-private)"
+    ]
 
 
 def test_bad_setting_exits_2(archive_dir: Path) -> None:
-    result = storyvault("fetch", "--archive", str(archive_dir), "http://example.test/",
-                        env={"STORYVAULT_MAX_REDIRECT": "3"})
+    result = storyvault(
+        "fetch",
+        "--archive",
+        str(archive_dir),
+        "http://example.test/",
+        env={"STORYVAULT_MAX_REDIRECT": "3"},
+    )
     assert result.returncode == 2
     assert "unknown setting 'max_redirect'" in result.stderr
 
 
 def test_make_crawl_archives_a_local_server(outlet: LiveServer, tmp_path: Path) -> None:
     archive = tmp_path / "made"
-    result = subprocess.run(["make", "-s", "-C", str(REPO), "crawl", f"URL={outlet.url('/')}",
-                             "ARGS=--allow-private", f"ARCHIVE={archive}"],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            "make",
+            "-s",
+            "-C",
+            str(REPO),
+            "crawl",
+            f"URL={outlet.url('/')}",
+            "ARGS=--allow-private",
+            f"ARCHIVE={archive}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     assert list((archive / "collections" / "storyvault" / "archive").glob("*.warc.gz"))
     assert (archive / "collections" / "storyvault" / "indexes" / "index.cdxj").read_text()

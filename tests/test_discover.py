@@ -15,7 +15,8 @@ ARTICLE = f"""<!doctype html><html lang="uk"><head><title>Talks resume</title>
 <link rel="alternate" type="application/rss+xml" href="/feeds/rss.xml">
 <link rel="stylesheet" href="/static/site.css"><script src="/static/app.js"></script>
 </head><body>
-<header><nav><a href="http://partner.example/nav">Partner</a><a href="/section/world/">World</a></nav></header>
+<header><nav><a href="http://partner.example/nav">Partner</a>
+<a href="/section/world/">World</a></nav></header>
 <article _ngcontent-sc177="">
   <h1 _ngcontent-sc177="">Talks resume</h1>
   {STORY}
@@ -50,15 +51,19 @@ def test_article_signals_citations_and_regions() -> None:
     assert regions["https://footer.example/"] == "footer"
     assert page.feeds == ["http://news.example/feeds/rss.xml"]
     assert page.requisites == [
-        "http://news.example/static/site.css", "http://news.example/static/app.js",
-        "http://news.example/img/a.webp", "http://news.example/img/a.jpg",
+        "http://news.example/static/site.css",
+        "http://news.example/static/app.js",
+        "http://news.example/img/a.webp",
+        "http://news.example/img/a.jpg",
     ]
 
 
 def test_a_section_page_is_not_an_article_and_cites_nothing() -> None:
-    html = ("<html><body><nav><a href='/'>home</a></nav><article><h2><a href='/news/a-1'>"
-            "A</a></h2></article><article><h2><a href='/news/b-2'>B</a></h2></article>"
-            "</body></html>")
+    html = (
+        "<html><body><nav><a href='/'>home</a></nav><article><h2><a href='/news/a-1'>"
+        "A</a></h2></article><article><h2><a href='/news/b-2'>B</a></h2></article>"
+        "</body></html>"
+    )
     page = analyse_html("http://news.example/section/world/", html)
     assert not page.is_article
     assert page.cited == []
@@ -66,9 +71,11 @@ def test_a_section_page_is_not_an_article_and_cites_nothing() -> None:
 
 
 def test_json_ld_marks_an_article_without_og() -> None:
-    html = ('<html><head><script type="application/ld+json">{"@graph": [{"@type": '
-            '"NewsArticle", "datePublished": "2026-11-20T10:00:00Z", "inLanguage": "uk"}]}'
-            f"</script></head><body><div>{STORY}</div></body></html>")
+    html = (
+        '<html><head><script type="application/ld+json">{"@graph": [{"@type": '
+        '"NewsArticle", "datePublished": "2026-11-20T10:00:00Z", "inLanguage": "uk"}]}'
+        f"</script></head><body><div>{STORY}</div></body></html>"
+    )
     page = analyse_html("http://news.example/x", html)
     assert "json-ld" in page.article_signals and page.is_article
     assert page.published == "2026-11-20T10:00:00Z"
@@ -115,8 +122,10 @@ def test_rss_and_atom_feeds() -> None:
 
 
 def test_robots_rules() -> None:
-    rules = RobotsRules.from_response(200, b"User-agent: *\nDisallow: /private/\nCrawl-delay: 3"
-                                           b"\nSitemap: http://n.example/sm.xml\n")
+    rules = RobotsRules.from_response(
+        200,
+        b"User-agent: *\nDisallow: /private/\nCrawl-delay: 3\nSitemap: http://n.example/sm.xml\n",
+    )
     assert rules.allowed("http://n.example/news/a", "storyvault")
     assert not rules.allowed("http://n.example/private/x", "storyvault")
     assert rules.crawl_delay("storyvault") == 3.0

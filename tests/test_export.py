@@ -53,8 +53,9 @@ class Edited:
 
 def build_edited_archive(root: Path) -> Edited:
     settings = Settings(archive=root, allow_private=True, host_delay=0.0)
-    spec = OutletSpec(sections=1, articles_per_section=2, calendar_trap=False, noise=False,
-                      validators=False)
+    spec = OutletSpec(
+        sections=1, articles_per_section=2, calendar_trap=False, noise=False, validators=False
+    )
     with start_outlet(spec) as fx:
         asyncio.run(crawl(settings, [fx.url("/")]))
         path = fx.site.article_urls()[0]
@@ -83,16 +84,22 @@ def edited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edited]:
 
 
 def storyvault(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "storyvault"), *args], capture_output=True, text=True,
-                          timeout=300, env=dict(os.environ))
+    return subprocess.run(
+        [str(BIN / "storyvault"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ),
+    )
 
 
 def export(archive: Path, out: Path, *args: str) -> dict[str, Any]:
     result = storyvault("export", "--archive", str(archive), "--wacz", str(out), "--json", *args)
     assert result.returncode == 0, result.stderr
     report: dict[str, Any] = json.loads(result.stdout)
-    validate = subprocess.run([str(BIN / "wacz"), "validate", "-f", str(out)],
-                              capture_output=True, text=True, timeout=300)
+    validate = subprocess.run(
+        [str(BIN / "wacz"), "validate", "-f", str(out)], capture_output=True, text=True, timeout=300
+    )
     assert validate.returncode == 0, validate.stdout + validate.stderr
     assert "the passed WACZ is valid" in validate.stdout
     return report
@@ -118,7 +125,7 @@ def originals(archive: Path) -> dict[str, bytes]:
     for path in sorted((archive / "collections" / COLL / "archive").glob("*.warc.gz")):
         data = path.read_bytes()
         for record_id, offset, length in _records(path):
-            out[record_id] = data[offset:offset + length]
+            out[record_id] = data[offset : offset + length]
     return out
 
 
@@ -128,8 +135,13 @@ def _records(path: Path) -> list[tuple[str, int, int]]:
         it = ArchiveIterator(fh)
         for record in it:
             record.content_stream().read()
-            found.append((record.rec_headers.get_header("WARC-Record-ID"),
-                          it.get_record_offset(), it.get_record_length()))
+            found.append(
+                (
+                    record.rec_headers.get_header("WARC-Record-ID"),
+                    it.get_record_offset(),
+                    it.get_record_length(),
+                )
+            )
     return found
 
 
@@ -142,14 +154,20 @@ def exported_records(warc: Path) -> list[tuple[str, str, str | None, bytes]]:
         for record in it:
             record.content_stream().read()
             offset, length = it.get_record_offset(), it.get_record_length()
-            out.append((record.rec_type, record.rec_headers.get_header("WARC-Record-ID"),
-                        record.rec_headers.get_header("WARC-Target-URI"),
-                        data[offset:offset + length]))
+            out.append(
+                (
+                    record.rec_type,
+                    record.rec_headers.get_header("WARC-Record-ID"),
+                    record.rec_headers.get_header("WARC-Target-URI"),
+                    data[offset : offset + length],
+                )
+            )
     return out
 
 
-def test_story_export_bundles_versions_sources_and_validates(edited: Edited,
-                                                             tmp_path: Path) -> None:
+def test_story_export_bundles_versions_sources_and_validates(
+    edited: Edited, tmp_path: Path
+) -> None:
     out = tmp_path / "story.wacz"
     report = export(edited.archive, out, "--story", edited.url)
     assert report["filtered"] and report["pages"] == 2 and report["pages_with_text"] == 2
@@ -161,8 +179,13 @@ def test_story_export_bundles_versions_sources_and_validates(edited: Edited,
     for page, message in zip(pages, mine, strict=True):
         assert page["ts"] == message["captured_at"][:19] + "Z"
         assert page["title"] == message["title"]
-        clean = json.loads(next((edited.archive / "clean").rglob(
-            f"{message['story_id']}/v{message['version']}.json")).read_text())
+        clean = json.loads(
+            next(
+                (edited.archive / "clean").rglob(
+                    f"{message['story_id']}/v{message['version']}.json"
+                )
+            ).read_text()
+        )
         assert page["text"] == clean["text"] and page["text"]
     assert pages[1]["title"] == NEW_HEADLINE
 
@@ -181,7 +204,8 @@ def test_story_export_bundles_versions_sources_and_validates(edited: Edited,
         by_uri.setdefault(uri, []).append(kind)
     # the article's three captures: two responses and a revisit, each with request+metadata
     assert sorted(by_uri[edited.url]) == sorted(
-        ["response", "response", "revisit"] + ["request", "metadata"] * 3)
+        ["response", "response", "revisit"] + ["request", "metadata"] * 3
+    )
     # cited sources on the other hosts, each with its request and metadata
     cited = {uri for uri in by_uri if uri and host_of(uri) in edited.cited_hosts}
     assert len(cited) == len(edited.cited_hosts)
@@ -204,8 +228,14 @@ def test_filters_by_outlet_and_time(edited: Edited, tmp_path: Path) -> None:
     assert uris and all(host_of(uri or "") == host for uri in uris)
 
     # the outlet since the edit: version 2 and the revisit, not version 1
-    report = export(edited.archive, tmp_path / "since.wacz", "--outlet", edited.outlet,
-                    "--since", second.timestamp)
+    report = export(
+        edited.archive,
+        tmp_path / "since.wacz",
+        "--outlet",
+        edited.outlet,
+        "--since",
+        second.timestamp,
+    )
     _, pages = pages_of(tmp_path / "since.wacz")
     assert [(p["url"], p["version"]) for p in pages] == [(edited.url, 2)]
     assert report["pages"] == 1
@@ -215,8 +245,14 @@ def test_filters_by_outlet_and_time(edited: Edited, tmp_path: Path) -> None:
     assert v2 in ids and v1 not in ids
 
     # only the revisit's second: its original (version 2's response) comes along
-    export(edited.archive, tmp_path / "revisit.wacz", "--story", edited.url,
-           "--since", revisit.timestamp)
+    export(
+        edited.archive,
+        tmp_path / "revisit.wacz",
+        "--story",
+        edited.url,
+        "--since",
+        revisit.timestamp,
+    )
     (warc,) = warcs_in(tmp_path / "revisit.wacz", tmp_path / "revisit")
     records = exported_records(warc)
     kinds = [(kind, record_id) for kind, record_id, uri, _ in records if uri == edited.url]
@@ -246,18 +282,42 @@ def test_unfiltered_export_ships_the_warcs_as_they_are(edited: Edited, tmp_path:
 
 
 def test_export_errors_are_one_line_naming_what_to_do(edited: Edited, tmp_path: Path) -> None:
-    result = storyvault("export", "--archive", str(edited.archive), "--wacz",
-                        str(tmp_path / "x.wacz"), "--story", edited.url + "-missing")
+    result = storyvault(
+        "export",
+        "--archive",
+        str(edited.archive),
+        "--wacz",
+        str(tmp_path / "x.wacz"),
+        "--story",
+        edited.url + "-missing",
+    )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and edited.url + "-missing" in result.stderr
-    result = storyvault("export", "--archive", str(edited.archive), "--wacz",
-                        str(tmp_path / "x.zip"))
+    result = storyvault(
+        "export", "--archive", str(edited.archive), "--wacz", str(tmp_path / "x.zip")
+    )
     assert result.returncode == 2 and "must end in .wacz" in result.stderr
-    result = storyvault("export", "--archive", str(edited.archive), "--wacz",
-                        str(tmp_path / "x.wacz"), "--outlet", "nowhere.example")
+    result = storyvault(
+        "export",
+        "--archive",
+        str(edited.archive),
+        "--wacz",
+        str(tmp_path / "x.wacz"),
+        "--outlet",
+        "nowhere.example",
+    )
     assert result.returncode == 2 and "nothing to export" in result.stderr
-    result = storyvault("export", "--archive", str(edited.archive), "--wacz",
-                        str(tmp_path / "x.wacz"), "--since", "2030", "--until", "2029")
+    result = storyvault(
+        "export",
+        "--archive",
+        str(edited.archive),
+        "--wacz",
+        str(tmp_path / "x.wacz"),
+        "--since",
+        "2030",
+        "--until",
+        "2029",
+    )
     assert result.returncode == 2 and "is not before" in result.stderr
     assert not list(tmp_path.glob("*.wacz")) and not list(tmp_path.glob(".storyvault-export-*"))
 
@@ -271,17 +331,22 @@ def test_unpacked_export_replays_every_version_in_pywb(edited: Edited, tmp_path:
     root = tmp_path / "replay"
     root.mkdir()
     for cmd in (["init", "exported"], ["add", "--unpack-wacz", "exported", str(out)]):
-        result = subprocess.run([str(PYWB_VENV / "bin" / "wb-manager"), *cmd], cwd=root,
-                                capture_output=True, text=True, timeout=120,
-                                env={k: v for k, v in os.environ.items()
-                                     if k not in ("PYTHONPATH", "VIRTUAL_ENV")})
+        result = subprocess.run(
+            [str(PYWB_VENV / "bin" / "wb-manager"), *cmd],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")},
+        )
         assert result.returncode == 0, result.stdout + result.stderr
     first, second, revisit = edited.captures
     mine = edited.mine()
     with Wayback(root) as wb:
         for entry, message in ((first, mine[0]), (second, mine[1])):
-            stored = read_record(edited.archive / message["warc"]["path"],
-                                 message["warc"]["offset"])
+            stored = read_record(
+                edited.archive / message["warc"]["path"], message["warc"]["offset"]
+            )
             status, _, body = wb.replay_raw("exported", entry.timestamp, edited.url)
             assert (status, body) == (200, stored.payload)
             status, _, page = wb.replay("exported", entry.timestamp, edited.url)

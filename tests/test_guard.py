@@ -19,13 +19,15 @@ from workers.settings import Settings
 
 def fetch(url: str, allow_private: bool) -> tuple[list[int], Exception | None]:
     async def run() -> tuple[list[int], Exception | None]:
-        settings = Settings(archive=Path("unused"), allow_private=allow_private,
-                            max_retries=0, connect_timeout=2)
+        settings = Settings(
+            archive=Path("unused"), allow_private=allow_private, max_retries=0, connect_timeout=2
+        )
         async with Fetcher(settings) as fetcher:
             exchanges, error = await fetch_all(fetcher, url)
         for ex in exchanges:
             ex.close()
         return [ex.status for ex in exchanges], error
+
     return asyncio.run(run())
 
 
@@ -62,8 +64,13 @@ def test_literal_refusal_is_lifted_only_when_allowed(host: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:9/", "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/",
-     "http://[::1]:9/", "http://localhost:9/"],
+    [
+        "http://127.0.0.1:9/",
+        "http://10.0.0.1/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:9/",
+        "http://localhost:9/",
+    ],
 )
 def test_fetch_refuses_private_targets_by_default(url: str) -> None:
     statuses, error = fetch(url, allow_private=False)

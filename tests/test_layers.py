@@ -26,14 +26,16 @@ except ImportError:
 
 
 def test_workers_imports_without_celery() -> None:
-    result = subprocess.run([sys.executable, "-c", BLOCK_CELERY], capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCK_CELERY], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "blocked-ok"
 
 
 def test_workers_never_imports_tasks() -> None:
     code = "import sys, workers.capture; print(any(m.startswith('tasks') for m in sys.modules))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.strip() == "False", result.stderr

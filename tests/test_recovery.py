@@ -26,13 +26,20 @@ from workers.settings import Settings
 
 def exchange(n: int, size: int = 5000) -> Exchange:
     body = (f"story {n} ".encode() * size)[:size]
-    return Exchange(url=f"http://news.test/story-{n}", method="GET",
-                    request_block=b"GET /story HTTP/1.1\r\nHost: news.test\r\n\r\n",
-                    status=200, reason="OK", http_version="1.1",
-                    headers=[(b"Content-Type", b"text/html"),
-                             (b"Content-Length", str(size).encode())],
-                    body=io.BytesIO(body), body_length=size, payload_digest=sha1_b32(body), started=datetime.now(UTC),
-                    elapsed_ms=1)
+    return Exchange(
+        url=f"http://news.test/story-{n}",
+        method="GET",
+        request_block=b"GET /story HTTP/1.1\r\nHost: news.test\r\n\r\n",
+        status=200,
+        reason="OK",
+        http_version="1.1",
+        headers=[(b"Content-Type", b"text/html"), (b"Content-Length", str(size).encode())],
+        body=io.BytesIO(body),
+        body_length=size,
+        payload_digest=sha1_b32(body),
+        started=datetime.now(UTC),
+        elapsed_ms=1,
+    )
 
 
 def record_ids(path: Path) -> list[str]:
@@ -57,8 +64,15 @@ def test_every_cut_point_in_the_last_record_is_repaired(archive_dir: Path) -> No
     last_start = ends[-2]
     scratch = archive_dir / "scratch"
     scratch.mkdir()
-    for cut in sorted({last_start + 1, last_start + 10, (last_start + len(data)) // 2,
-                       len(data) - 5, len(data) - 1}):
+    for cut in sorted(
+        {
+            last_start + 1,
+            last_start + 10,
+            (last_start + len(data)) // 2,
+            len(data) - 5,
+            len(data) - 1,
+        }
+    ):
         broken = scratch / "x.warc.gz.open"
         broken.write_bytes(data[:cut])
         repaired = recover_open_file(broken)
@@ -98,8 +112,12 @@ WRITER = textwrap.dedent("""
 
 def test_sigkill_mid_write_then_next_start_repairs(archive_dir: Path) -> None:
     repo = Path(__file__).resolve().parents[1]
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(archive_dir)], cwd=repo,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(archive_dir)],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     written = 0
     try:
@@ -113,7 +131,7 @@ def test_sigkill_mid_write_then_next_start_repairs(archive_dir: Path) -> None:
     assert written >= 5, "writer did not start"
 
     warc_dir = archive_dir / "collections" / "storyvault" / "archive"
-    (left,) = list(warc_dir.glob("*.warc.gz.open"))
+    (_left,) = list(warc_dir.glob("*.warc.gz.open"))
     repaired = Archive(Settings(archive=archive_dir)).open()
     assert not list(warc_dir.glob("*.open"))
     assert len(repaired) == 1

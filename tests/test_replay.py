@@ -21,9 +21,19 @@ COLL = "storyvault"
 def archive(archive_dir: Path, *urls: str) -> None:
     for url in urls:
         result = subprocess.run(
-            [str(BIN / "storyvault"), "fetch", "--allow-private", "--archive",
-             str(archive_dir), url], capture_output=True, text=True, timeout=120,
-            env=dict(os.environ))
+            [
+                str(BIN / "storyvault"),
+                "fetch",
+                "--allow-private",
+                "--archive",
+                str(archive_dir),
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=dict(os.environ),
+        )
         assert result.returncode == 0, result.stderr
 
 
@@ -90,8 +100,9 @@ def test_pywb_replays_every_version_at_its_own_time(archive_dir: Path) -> None:
 
     ensure_pywb_venv()
     settings = Settings(archive=archive_dir, allow_private=True, host_delay=0.0)
-    spec = OutletSpec(sections=1, articles_per_section=2, calendar_trap=False, noise=False,
-                      validators=False)
+    spec = OutletSpec(
+        sections=1, articles_per_section=2, calendar_trap=False, noise=False, validators=False
+    )
     with start_outlet(spec) as fx:
         asyncio.run(crawl(settings, [fx.url("/")]))
         path = fx.site.article_urls()[0]
@@ -102,8 +113,10 @@ def test_pywb_replays_every_version_at_its_own_time(archive_dir: Path) -> None:
         asyncio.run(crawl(settings, [url], mode="recrawl"))
         time.sleep(1.1)
         asyncio.run(crawl(settings, [url], mode="recrawl"))  # unchanged: a revisit
-    messages = [json.loads(line) for line in
-                (archive_dir / "queue" / "clean.jsonl").read_text().splitlines()]
+    messages = [
+        json.loads(line)
+        for line in (archive_dir / "queue" / "clean.jsonl").read_text().splitlines()
+    ]
     mine = [m for m in messages if m["url"] == url]
     assert [m["version"] for m in mine] == [1, 2]
     entries = [(ts, data) for ts, data in index_entries(archive_dir) if data["url"] == url]
@@ -114,14 +127,13 @@ def test_pywb_replays_every_version_at_its_own_time(archive_dir: Path) -> None:
             ts = message["captured_at"].replace("-", "").replace(":", "").replace("T", "")[:14]
             from workers.reader import read_record
 
-            stored = read_record(archive_dir / message["warc"]["path"],
-                                 message["warc"]["offset"])
+            stored = read_record(archive_dir / message["warc"]["path"], message["warc"]["offset"])
             status, _, body = wb.replay_raw(COLL, ts, url)
             assert (status, body) == (200, stored.payload)
             status, _, page = wb.replay(COLL, ts, url, modifier="mp_")
             assert status == 200
             title = extract_story(stored.text()).title
             assert title in page.decode("utf-8")
-        status, headers, body = wb.replay_raw(COLL, revisit_ts[0], url)
+        status, _headers, body = wb.replay_raw(COLL, revisit_ts[0], url)
         latest = read_record(archive_dir / mine[-1]["warc"]["path"], mine[-1]["warc"]["offset"])
         assert (status, body) == (200, latest.payload)

@@ -19,9 +19,18 @@ H = timedelta(hours=1)
 
 @pytest.mark.parametrize(
     ("age", "interval"),
-    [(timedelta(0), timedelta(minutes=15)), (2.9 * H, timedelta(minutes=15)), (3 * H, H),
-     (23 * H, H), (24 * H, 3 * H), (6 * 24 * H, 3 * H), (7 * 24 * H, 3 * 24 * H),
-     (29 * 24 * H, 3 * 24 * H), (30 * 24 * H, None), (400 * 24 * H, None)],
+    [
+        (timedelta(0), timedelta(minutes=15)),
+        (2.9 * H, timedelta(minutes=15)),
+        (3 * H, H),
+        (23 * H, H),
+        (24 * H, 3 * H),
+        (6 * 24 * H, 3 * H),
+        (7 * 24 * H, 3 * 24 * H),
+        (29 * 24 * H, 3 * 24 * H),
+        (30 * 24 * H, None),
+        (400 * 24 * H, None),
+    ],
 )
 def test_default_curve(age: timedelta, interval: timedelta | None) -> None:
     assert interval_for(age) == interval
@@ -53,15 +62,29 @@ def test_custom_curve_and_bad_curves() -> None:
             parse_curve(bad)
 
 
-def capture(url: str, when: datetime, n: int, status: str, version: int,
-            fingerprint: str) -> Capture:
-    location = RecordLocation(filename="f.warc.gz", offset=n * 1000, length=900,
-                              record_id=f"<urn:uuid:{n:08d}-0000-0000-0000-000000000000>",
-                              record_type="response", warc_date=when.isoformat(),
-                              target_uri=url)
-    return Capture(url=url, time=when, location=location, fields={
-        "storyStatus": [status], "storyVersion": [str(version)],
-        "storyFingerprint": [fingerprint], "storyTitle": ["T"]})
+def capture(
+    url: str, when: datetime, n: int, status: str, version: int, fingerprint: str
+) -> Capture:
+    location = RecordLocation(
+        filename="f.warc.gz",
+        offset=n * 1000,
+        length=900,
+        record_id=f"<urn:uuid:{n:08d}-0000-0000-0000-000000000000>",
+        record_type="response",
+        warc_date=when.isoformat(),
+        target_uri=url,
+    )
+    return Capture(
+        url=url,
+        time=when,
+        location=location,
+        fields={
+            "storyStatus": [status],
+            "storyVersion": [str(version)],
+            "storyFingerprint": [fingerprint],
+            "storyTitle": ["T"],
+        },
+    )
 
 
 def test_catalogue_due_times_follow_the_curve_and_reset(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ assertions are on the servers' request logs, the WARC files and `storyvault stat
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -52,14 +53,23 @@ class Service:
         }
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(BIN / "storyvault"), *args], capture_output=True,
-                              text=True, timeout=60, env=self.env)
+        return subprocess.run(
+            [str(BIN / "storyvault"), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=self.env,
+        )
 
     def start(self, *args: str, name: str) -> subprocess.Popen[bytes]:
         log = (self.tmp / f"{name}-{len(self.procs)}.log").open("wb")
-        proc = subprocess.Popen([str(BIN / "storyvault"), *args], stdout=log,
-                                stderr=subprocess.STDOUT, env=self.env,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [str(BIN / "storyvault"), *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            start_new_session=True,
+        )
         log.close()
         self.procs.append(proc)
         return proc
@@ -82,8 +92,11 @@ class Service:
         status: dict[str, Any] = {}
         while time.monotonic() < deadline:
             status = self.status()
-            busy = sum(status["queues"].values()) + status["frontier"]["queued_total"] + \
-                status["frontier"]["leased"]
+            busy = (
+                sum(status["queues"].values())
+                + status["frontier"]["queued_total"]
+                + status["frontier"]["leased"]
+            )
             calm = calm + 1 if busy == 0 else 0
             if calm >= 3:
                 return status
@@ -91,8 +104,9 @@ class Service:
         raise AssertionError(f"service did not go idle: {status}\n{self.logs()}")
 
     def logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:]
-                         for p in sorted(self.tmp.glob("*.log")))
+        return "\n".join(
+            p.read_text(errors="replace")[-3000:] for p in sorted(self.tmp.glob("*.log"))
+        )
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -108,8 +122,9 @@ class Service:
 
 @pytest.fixture
 def site() -> Iterator[OutletFixture]:
-    with start_outlet(OutletSpec(sections=2, articles_per_section=3, calendar_trap=False,
-                                 noise=False)) as fx:
+    with start_outlet(
+        OutletSpec(sections=2, articles_per_section=3, calendar_trap=False, noise=False)
+    ) as fx:
         yield fx
 
 
@@ -136,9 +151,9 @@ def server_requests(fx: OutletFixture) -> list[tuple[str, str]]:
     return [(s.base, e.path_qs) for s in (fx.outlet, *fx.cited) for e in s.requests]
 
 
-def test_two_workers_crawl_what_the_embedded_crawl_does(site: OutletFixture,
-                                                       service: Service,
-                                                       tmp_path: Path) -> None:
+def test_two_workers_crawl_what_the_embedded_crawl_does(
+    site: OutletFixture, service: Service, tmp_path: Path
+) -> None:
     assert service.cli("outlets", "add", site.url("/")).returncode == 0
     service.worker(concurrency=2)
     service.beat()
@@ -151,11 +166,14 @@ def test_two_workers_crawl_what_the_embedded_crawl_does(site: OutletFixture,
     # per-host delay held across worker processes, measured at the servers
     for server in (site.outlet, *site.cited):
         times = [e.monotonic_time for e in server.requests]
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
         assert not gaps or min(gaps) >= DELAY, (server.base, min(gaps))
     assert status["captures_last_hour"] >= len(site.article_urls())
-    assert len(status["workers"]) == 1 and status["queues"] == {"discover": 0, "fetch": 0,
-                                                                 "clean": 0}
+    assert len(status["workers"]) == 1 and status["queues"] == {
+        "discover": 0,
+        "fetch": 0,
+        "clean": 0,
+    }
     # the ops CLI reads the Redis catalogue
     listed = service.cli("versions", "--json", site.article_urls()[0])
     assert listed.returncode == 0, listed.stderr
@@ -207,7 +225,8 @@ def replay_from_redis_index(service: Service, url: str, root: Path) -> None:
         "collections:\n"
         "  storyvault:\n"
         f"    index: {service.redis_url}/pywb:storyvault:cdxj\n"
-        f"    archive_paths: {warc.parent}/\n")
+        f"    archive_paths: {warc.parent}/\n"
+    )
     ensure_pywb_venv()
     with Wayback(root) as wb:
         status, _, body = wb.replay_raw("storyvault", ts, url)
@@ -236,8 +255,9 @@ def test_a_killed_worker_loses_nothing(site: OutletFixture, service: Service) ->
     assert not list(service.archive.rglob("*.open"))
 
 
-def test_workers_survive_a_redis_restart(site: OutletFixture, archive_dir: Path,
-                                         tmp_path: Path) -> None:
+def test_workers_survive_a_redis_restart(
+    site: OutletFixture, archive_dir: Path, tmp_path: Path
+) -> None:
     with RedisServer(persist=True) as redis_server:
         service = Service(redis_server.url, archive_dir, tmp_path)
         try:

@@ -46,5 +46,5 @@ def test_bad_values_are_errors(env: dict[str, str], needle: str) -> None:
 def test_unknown_key_in_file_names_the_file(tmp_path: Path) -> None:
     cfg = tmp_path / "bad.toml"
     cfg.write_text("colection = 'typo'\n")
-    with pytest.raises(ConfigError, match="bad.toml"):
+    with pytest.raises(ConfigError, match=r"bad\.toml"):
         load_settings(env={}, config_file=cfg)

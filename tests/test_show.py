@@ -50,8 +50,9 @@ class Edited:
 
 def build_edited_archive(root: Path) -> Edited:
     settings = Settings(archive=root, allow_private=True, host_delay=0.0)
-    spec = OutletSpec(sections=1, articles_per_section=2, calendar_trap=False, noise=False,
-                      validators=False)
+    spec = OutletSpec(
+        sections=1, articles_per_section=2, calendar_trap=False, noise=False, validators=False
+    )
     with start_outlet(spec) as fx:
         asyncio.run(crawl(settings, [fx.url("/")]))
         path = fx.site.article_urls()[0]
@@ -78,8 +79,12 @@ def edited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edited]:
 
 
 def show(archive: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([str(BIN / "storyvault"), "show", "--archive", str(archive), *args],
-                          capture_output=True, timeout=120, env=dict(os.environ))
+    return subprocess.run(
+        [str(BIN / "storyvault"), "show", "--archive", str(archive), *args],
+        capture_output=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
 
 
 def show_ok(archive: Path, *args: str) -> bytes:
@@ -160,11 +165,22 @@ def stored_http_head(archive: Path, entry: IndexEntry) -> bytes:
     return block.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
 
 
-def test_gzip_body_raw_as_stored_and_decoded_for_reading(outlet: LiveServer,
-                                                         archive_dir: Path) -> None:
-    fetched = subprocess.run([str(BIN / "storyvault"), "fetch", "--allow-private", "--archive",
-                              str(archive_dir), outlet.url("/gzip")], capture_output=True,
-                             timeout=120, env=dict(os.environ))
+def test_gzip_body_raw_as_stored_and_decoded_for_reading(
+    outlet: LiveServer, archive_dir: Path
+) -> None:
+    fetched = subprocess.run(
+        [
+            str(BIN / "storyvault"),
+            "fetch",
+            "--allow-private",
+            "--archive",
+            str(archive_dir),
+            outlet.url("/gzip"),
+        ],
+        capture_output=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
     assert fetched.returncode == 0, fetched.stderr.decode()
     raw = show_ok(archive_dir, outlet.url("/gzip"), "--raw")
     assert raw == sent_body(outlet, "/gzip")

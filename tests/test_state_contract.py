@@ -43,8 +43,18 @@ class Clock:
 
 def item(url: str, seq: int = 0, kind: str = "page", **changes: object) -> FrontierItem:
     host = url.split("/")[2]
-    base = FrontierItem(url=url, key=url, host=host, kind=kind, hops=1, cite_depth=0,
-                        via=None, found_by="link", priority=5, seq=seq)
+    base = FrontierItem(
+        url=url,
+        key=url,
+        host=host,
+        kind=kind,
+        hops=1,
+        cite_depth=0,
+        via=None,
+        found_by="link",
+        priority=5,
+        seq=seq,
+    )
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
@@ -113,8 +123,11 @@ def test_add_url_queues_a_key_once_per_crawl(store: CrawlStore) -> None:
 
 def test_queued_lists_queued_items_in_seq_order(store: CrawlStore) -> None:
     crawl, _ = store.begin_crawl(["http://a.test/"])
-    items = [item("http://a.test/3", seq=3), item("http://b.test/1", seq=1, kind="feed"),
-             item("http://a.test/2", seq=2, via="http://a.test/", cite_depth=1)]
+    items = [
+        item("http://a.test/3", seq=3),
+        item("http://b.test/1", seq=1, kind="feed"),
+        item("http://a.test/2", seq=2, via="http://a.test/", cite_depth=1),
+    ]
     for it in items:
         store.add_url(crawl, it)
     assert store.queued(crawl) == sorted(items, key=lambda i: i.seq)
@@ -179,18 +192,31 @@ def test_robots_cache_honours_max_age(backend: tuple[CrawlStore, Clock]) -> None
 
 def test_citations_are_sorted_and_first_anchor_wins(store: CrawlStore) -> None:
     article = "http://a.test/story"
-    store.add_citations(article, [("http://z.test/", "Zed"), ("http://b.test/", "Bee"),
-                                  ("http://z.test/", "dupe in one call")])
+    store.add_citations(
+        article,
+        [
+            ("http://z.test/", "Zed"),
+            ("http://b.test/", "Bee"),
+            ("http://z.test/", "dupe in one call"),
+        ],
+    )
     store.add_citations(article, [("http://b.test/", "later"), ("http://é.test/", "E")])
     store.add_citations(article, [])
     assert store.citations(article) == [
-        ("http://b.test/", "Bee"), ("http://z.test/", "Zed"), ("http://é.test/", "E")]
+        ("http://b.test/", "Bee"),
+        ("http://z.test/", "Zed"),
+        ("http://é.test/", "E"),
+    ]
     assert store.citations("http://a.test/other") == []
 
 
 def test_remembered_payloads_first_one_wins(store: CrawlStore) -> None:
-    first = StoredPayload(target_uri="http://a.test/1", warc_date="2026-11-24T06:00:00Z",
-                          record_id="<urn:uuid:1>", digest="sha1:AAAA")
+    first = StoredPayload(
+        target_uri="http://a.test/1",
+        warc_date="2026-11-24T06:00:00Z",
+        record_id="<urn:uuid:1>",
+        digest="sha1:AAAA",
+    )
     later = replace(first, warc_date="2026-11-25T06:00:00Z", record_id="<urn:uuid:2>")
     assert store.lookup_payload("http://a.test/1", "sha1:AAAA") is None
     store.remember_payload("http://a.test/1", first)
@@ -213,7 +239,12 @@ def test_add_url_fills_the_host_frontier_and_ready_set(rstate: RedisState) -> No
     assert rstate.add_url(crawl, two, due=T + 1)
     assert not rstate.add_url(crawl, two, due=T)  # seen: the frontier is unchanged
     assert rstate.frontier_stats(now=T) == {
-        "queued": {"a.test": 2}, "ready": 1, "ready_now": 0, "backing_off": 1, "leased": 0}
+        "queued": {"a.test": 2},
+        "ready": 1,
+        "ready_now": 0,
+        "backing_off": 1,
+        "leased": 0,
+    }
     assert rstate.lease_ready_host("w1", now=T, ttl=30) is None  # nothing due yet
     assert rstate.next_item("a.test", now=T) is None
     assert rstate.lease_ready_host("w1", now=T + 1, ttl=30) == "a.test"
@@ -315,7 +346,12 @@ def test_a_host_with_an_empty_frontier_is_not_ready(rstate: RedisState) -> None:
     rstate.mark(crawl, "http://b.test/hop", "done", "followed as a redirect")
     assert rstate.lease_ready_host("w2", now=T + 100, ttl=30) is None
     assert rstate.frontier_stats(now=T + 100) == {
-        "queued": {}, "ready": 0, "ready_now": 0, "backing_off": 0, "leased": 0}
+        "queued": {},
+        "ready": 0,
+        "ready_now": 0,
+        "backing_off": 0,
+        "leased": 0,
+    }
 
 
 def test_an_expired_lease_with_no_work_left_is_dropped(rstate: RedisState) -> None:

@@ -61,8 +61,9 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
     root = tmp_path_factory.mktemp("timeline") / "archive"
     root.mkdir()
     settings = Settings(archive=root, allow_private=True, host_delay=0.0)
-    spec = OutletSpec(sections=1, articles_per_section=2, calendar_trap=False, noise=False,
-                      validators=False)
+    spec = OutletSpec(
+        sections=1, articles_per_section=2, calendar_trap=False, noise=False, validators=False
+    )
     with start_outlet(spec) as fx:
         asyncio.run(crawl(settings, [fx.url("/")]))
         path = fx.site.article_urls()[0]
@@ -84,8 +85,13 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
 
 
 def storyvault(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "storyvault"), *args], capture_output=True, text=True,
-                          timeout=120, env=dict(os.environ))
+    return subprocess.run(
+        [str(BIN / "storyvault"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
 
 
 def timestamp(message: dict[str, Any]) -> str:
@@ -93,8 +99,16 @@ def timestamp(message: dict[str, Any]) -> str:
 
 
 def write_page(story: Story, out: Path) -> Path:
-    result = storyvault("timeline", "--archive", str(story.archive), story.url,
-                        "--html", str(out), "--replay-base", BASE)
+    result = storyvault(
+        "timeline",
+        "--archive",
+        str(story.archive),
+        story.url,
+        "--html",
+        str(out),
+        "--replay-base",
+        BASE,
+    )
     assert result.returncode == 0, result.stderr
     assert str(out) in result.stdout
     return out
@@ -166,8 +180,9 @@ def test_text_timeline_and_errors(story: Story) -> None:
     result = storyvault("timeline", "--archive", str(story.archive), story.url + "-nope")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "no story archived" in result.stderr
-    result = storyvault("timeline", "--archive", str(story.archive), story.url,
-                        "--replay-base", "127.0.0.1:8080")
+    result = storyvault(
+        "timeline", "--archive", str(story.archive), story.url, "--replay-base", "127.0.0.1:8080"
+    )
     assert result.returncode == 2 and "--replay-base" in result.stderr
 
 
@@ -176,12 +191,18 @@ def test_text_timeline_and_errors(story: Story) -> None:
 def test_replay_serves_the_timeline_links_until_interrupted(story: Story, tmp_path: Path) -> None:
     ensure_pywb_venv()
     log = (tmp_path / "replay.log").open("wb")
-    proc = subprocess.Popen([str(BIN / "storyvault"), "replay", "--archive", str(story.archive),
-                             "--port", "0"], stdout=subprocess.PIPE, stderr=log, text=True,
-                            env=dict(os.environ), start_new_session=True)
+    proc = subprocess.Popen(
+        [str(BIN / "storyvault"), "replay", "--archive", str(story.archive), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        env=dict(os.environ),
+        start_new_session=True,
+    )
     lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or []],
-                              daemon=True)
+    reader = threading.Thread(
+        target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True
+    )
     reader.start()
     try:
         printed = []
@@ -207,8 +228,7 @@ def test_replay_serves_the_timeline_links_until_interrupted(story: Story, tmp_pa
             (replay,) = li.xpath('.//a[@class="replay"]/@href')
             assert fetch(replay)[0] == 200
             status, body = fetch(raw)
-            stored = read_record(story.archive / message["warc"]["path"],
-                                 message["warc"]["offset"])
+            stored = read_record(story.archive / message["warc"]["path"], message["warc"]["offset"])
             assert (status, body) == (200, stored.payload)
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the whole foreground process group
         assert proc.wait(timeout=20) == 0
@@ -226,8 +246,16 @@ def test_replay_serves_the_timeline_links_until_interrupted(story: Story, tmp_pa
 
 
 def write_page_with_base(story: Story, out: Path, base: str) -> Path:
-    result = storyvault("timeline", "--archive", str(story.archive), story.url,
-                        "--html", str(out), "--replay-base", base)
+    result = storyvault(
+        "timeline",
+        "--archive",
+        str(story.archive),
+        story.url,
+        "--html",
+        str(out),
+        "--replay-base",
+        base,
+    )
     assert result.returncode == 0, result.stderr
     return out
 
@@ -244,5 +272,9 @@ def fetch(url: str) -> tuple[int, bytes]:
 
 
 def _tail(tmp_path: Path, printed: list[str]) -> str:
-    return "stdout:\n" + "\n".join(printed) + "\nstderr:\n" + \
-        (tmp_path / "replay.log").read_text(errors="replace")[-3000:]
+    return (
+        "stdout:\n"
+        + "\n".join(printed)
+        + "\nstderr:\n"
+        + (tmp_path / "replay.log").read_text(errors="replace")[-3000:]
+    )

@@ -25,8 +25,19 @@ def test_canonical_keeps_meaningful_query_and_port() -> None:
     assert host_of("http://N.example:8080/x") == "n.example:8080"
 
 
-@pytest.mark.parametrize("href", ["javascript:void(0)", "mailto:a@b.c", "tel:+380", "data:,x",
-                                  "#top", "", "ftp://x/y", "http://[bad"])
+@pytest.mark.parametrize(
+    "href",
+    [
+        "javascript:void(0)",
+        "mailto:a@b.c",
+        "tel:+380",
+        "data:,x",
+        "#top",
+        "",
+        "ftp://x/y",
+        "http://[bad",
+    ],
+)
 def test_links_that_are_not_fetched(href: str) -> None:
     assert absolute_link("http://news.example/a/b", href) is None
 
@@ -36,8 +47,13 @@ def test_relative_links_resolve_without_fragment() -> None:
 
 
 def test_scope_hosts_prefixes_exclusions_and_traps() -> None:
-    scope = Scope(hosts=frozenset({"news.example"}), prefixes=("/news/", "/section/"),
-                  exclude=(r"/print/",), max_path_depth=5, max_repeats=2)
+    scope = Scope(
+        hosts=frozenset({"news.example"}),
+        prefixes=("/news/", "/section/"),
+        exclude=(r"/print/",),
+        max_path_depth=5,
+        max_repeats=2,
+    )
     assert scope.reason_out("http://news.example/news/a-1") is None
     assert scope.reason_out("http://other.example/news/a") == "other host"
     assert scope.reason_out("http://news.example/about") == "outside path prefixes"

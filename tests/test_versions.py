@@ -7,6 +7,7 @@ catalogue (``storyvault versions --json``), the WARC records (warcio) and the ou
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import shutil
@@ -28,13 +29,19 @@ BIN = Path(sys.executable).parent
 
 
 def settings_for(archive_dir: Path, **kw: Any) -> Settings:
-    return Settings(archive=archive_dir, allow_private=True, host_delay=0.0, concurrency=8,
-                    backoff_base=0.01).replace(**kw)
+    return Settings(
+        archive=archive_dir, allow_private=True, host_delay=0.0, concurrency=8, backoff_base=0.01
+    ).replace(**kw)
 
 
 def storyvault(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "storyvault"), *args], capture_output=True, text=True,
-                          timeout=120, env=dict(os.environ))
+    return subprocess.run(
+        [str(BIN / "storyvault"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
 
 
 def versions(archive_dir: Path, url: str) -> dict[str, Any]:
@@ -57,13 +64,17 @@ def recrawl(settings: Settings, *urls: str) -> dict[str, object]:
 @pytest.fixture
 def quiet_site() -> Iterator[OutletFixture]:
     """No per-request noise, no validators: repeated fetches are byte-identical."""
-    with start_outlet(OutletSpec(sections=1, articles_per_section=3, calendar_trap=False,
-                                 noise=False, validators=False)) as fx:
+    with start_outlet(
+        OutletSpec(
+            sections=1, articles_per_section=3, calendar_trap=False, noise=False, validators=False
+        )
+    ) as fx:
         yield fx
 
 
-def test_edits_make_versions_in_order_and_diff_shows_them(quiet_site: OutletFixture,
-                                                         archive_dir: Path) -> None:
+def test_edits_make_versions_in_order_and_diff_shows_them(
+    quiet_site: OutletFixture, archive_dir: Path
+) -> None:
     fx = quiet_site
     settings = settings_for(archive_dir)
     asyncio.run(crawl(settings, [fx.url("/")]))
@@ -85,20 +96,24 @@ def test_edits_make_versions_in_order_and_diff_shows_them(quiet_site: OutletFixt
     assert [v["number"] for v in listed] == [1, 2, 3, 4]
     assert [v["first_seen"] for v in listed] == sorted(v["first_seen"] for v in listed)
     assert listed[1]["title"] == "Talks collapse after midnight"
-    assert all(v["previous"] == p["fingerprint"] for p, v in zip(listed, listed[1:],
-                                                                    strict=False))
+    assert all(v["previous"] == p["fingerprint"] for p, v in itertools.pairwise(listed))
     # the new citation was captured by the re-crawl
     assert [e for e in fx.cited[0].requests if e.path == "/report/new-evidence"]
 
     diff = storyvault("diff", "--archive", str(archive_dir), url, "1", "2")
     assert diff.returncode == 0, diff.stderr
-    changed = [line for line in diff.stdout.splitlines()
-               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    changed = [
+        line
+        for line in diff.stdout.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
     assert changed[0].startswith("-") and changed[-1] == "+Talks collapse after midnight"
     assert len(changed) == 2
     diff = storyvault("diff", "--archive", str(archive_dir), url)  # the last two
-    assert "+new evidence" in diff.stdout.replace("+According", "+").replace("  ", " ") or \
-        "new evidence" in diff.stdout
+    assert (
+        "+new evidence" in diff.stdout.replace("+According", "+").replace("  ", " ")
+        or "new evidence" in diff.stdout
+    )
     words = storyvault("diff", "--archive", str(archive_dir), "--words", url, "2", "3")
     assert "{+Update: the delegations will meet again on Friday.+}" in words.stdout
     # one queue message per version, each pointing at the record it names
@@ -110,15 +125,15 @@ def test_edits_make_versions_in_order_and_diff_shows_them(quiet_site: OutletFixt
         with warc.open("rb") as fh:
             fh.seek(message["warc"]["offset"])
             record = next(iter(ArchiveIterator(fh)))
-            assert record.rec_headers.get_header("WARC-Record-ID") == \
-                message["warc"]["record_id"]
+            assert record.rec_headers.get_header("WARC-Record-ID") == message["warc"]["record_id"]
             html = record.content_stream().read().decode("utf-8")
         assert extract_story(html).fingerprint == message["fingerprint"]
 
 
 def test_noise_alone_makes_no_version(archive_dir: Path) -> None:
-    spec = OutletSpec(sections=1, articles_per_section=2, calendar_trap=False, noise=True,
-                      validators=False)
+    spec = OutletSpec(
+        sections=1, articles_per_section=2, calendar_trap=False, noise=True, validators=False
+    )
     with start_outlet(spec) as fx:
         settings = settings_for(archive_dir)
         asyncio.run(crawl(settings, [fx.url("/")]))
@@ -133,25 +148,37 @@ def test_noise_alone_makes_no_version(archive_dir: Path) -> None:
 
 
 def test_identical_refetch_is_a_revisit_and_304_a_not_modified_revisit(
-        archive_dir: Path, quiet_site: OutletFixture) -> None:
+    archive_dir: Path, quiet_site: OutletFixture
+) -> None:
     fx = quiet_site
     settings = settings_for(archive_dir)
     asyncio.run(crawl(settings, [fx.url("/")]))
     url = fx.url(fx.site.article_urls()[0])
     summary = recrawl(settings, url)
     assert summary["revisits"] == 1 and summary["new_versions"] == 0
-    types = [(r.rec_type, r.rec_headers.get_header("WARC-Profile"))
-             for p in sorted(archive_dir.rglob("*.warc.gz")) for r in _iter(p)
-             if r.rec_headers.get_header("WARC-Target-URI") == url
-             and r.rec_type in ("response", "revisit")]
-    assert types[-1] == ("revisit",
-                         "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest")
+    types = [
+        (r.rec_type, r.rec_headers.get_header("WARC-Profile"))
+        for p in sorted(archive_dir.rglob("*.warc.gz"))
+        for r in _iter(p)
+        if r.rec_headers.get_header("WARC-Target-URI") == url
+        and r.rec_type in ("response", "revisit")
+    ]
+    assert types[-1] == (
+        "revisit",
+        "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
+    )
 
 
 def test_validators_give_304_revisits_and_a_small_recrawl(archive_dir: Path) -> None:
     # article pages as heavy as a real Angular outlet's (inline TransferState JSON)
-    spec = OutletSpec(sections=1, articles_per_section=4, calendar_trap=False, noise=False,
-                      validators=True, page_state_kb=300)
+    spec = OutletSpec(
+        sections=1,
+        articles_per_section=4,
+        calendar_trap=False,
+        noise=False,
+        validators=True,
+        page_state_kb=300,
+    )
     with start_outlet(spec) as fx:
         settings = settings_for(archive_dir)
         asyncio.run(crawl(settings, [fx.url("/")]))
@@ -166,9 +193,12 @@ def test_validators_give_304_revisits_and_a_small_recrawl(archive_dir: Path) -> 
     first = record_bytes(first_files, set(urls))
     again = record_bytes(set(archive_dir.rglob("*.warc.gz")) - first_files, set(urls))
     assert again <= 0.05 * first, (again, first)
-    profiles = {r.rec_headers.get_header("WARC-Profile")
-                for p in sorted(archive_dir.rglob("*.warc.gz")) for r in _iter(p)
-                if r.rec_type == "revisit"}
+    profiles = {
+        r.rec_headers.get_header("WARC-Profile")
+        for p in sorted(archive_dir.rglob("*.warc.gz"))
+        for r in _iter(p)
+        if r.rec_type == "revisit"
+    }
     assert "http://netpreserve.org/warc/1.1/revisit/server-not-modified" in profiles
 
 
@@ -187,7 +217,8 @@ def record_bytes(files: set[Path], urls: set[str]) -> int:
 
 
 def test_gone_and_moved_articles_are_events_and_history_is_kept(
-        archive_dir: Path, quiet_site: OutletFixture) -> None:
+    archive_dir: Path, quiet_site: OutletFixture
+) -> None:
     fx = quiet_site
     settings = settings_for(archive_dir)
     asyncio.run(crawl(settings, [fx.url("/")]))
@@ -207,8 +238,7 @@ def test_gone_and_moved_articles_are_events_and_history_is_kept(
     assert len(at_new["versions"]) >= 1
 
 
-def test_reindex_rebuilds_the_same_catalogue(archive_dir: Path,
-                                             quiet_site: OutletFixture) -> None:
+def test_reindex_rebuilds_the_same_catalogue(archive_dir: Path, quiet_site: OutletFixture) -> None:
     fx = quiet_site
     settings = settings_for(archive_dir)
     asyncio.run(crawl(settings, [fx.url("/")]))
@@ -230,15 +260,18 @@ def test_reindex_rebuilds_the_same_catalogue(archive_dir: Path,
         b.pop("next_due"), a.pop("next_due")
         assert a == b, u
     assert outbox(archive_dir) == messages_before  # nothing sent twice
-    indexer = subprocess.run([str(BIN / "cdxj-indexer"), "--sort",
-                              str(archive_dir / "collections/storyvault/archive")],
-                             capture_output=True, text=True, check=True)
-    assert (archive_dir / "collections/storyvault/indexes/index.cdxj").read_text() == \
-        indexer.stdout
+    indexer = subprocess.run(
+        [str(BIN / "cdxj-indexer"), "--sort", str(archive_dir / "collections/storyvault/archive")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert (archive_dir / "collections/storyvault/indexes/index.cdxj").read_text() == indexer.stdout
 
 
-def test_cleaner_writes_clean_text_per_version(archive_dir: Path,
-                                               quiet_site: OutletFixture) -> None:
+def test_cleaner_writes_clean_text_per_version(
+    archive_dir: Path, quiet_site: OutletFixture
+) -> None:
     fx = quiet_site
     settings = settings_for(archive_dir)
     asyncio.run(crawl(settings, [fx.url("/")]))
@@ -291,7 +324,8 @@ asyncio.run(crawl(settings, [sys.argv[2]], mode="recrawl"))
 
 
 def test_killed_between_write_and_enqueue_sends_the_message_once(
-        archive_dir: Path, quiet_site: OutletFixture) -> None:
+    archive_dir: Path, quiet_site: OutletFixture
+) -> None:
     fx = quiet_site
     settings = settings_for(archive_dir)
     asyncio.run(crawl(settings, [fx.url("/")]))
@@ -299,8 +333,13 @@ def test_killed_between_write_and_enqueue_sends_the_message_once(
     url = fx.url(path)
     fx.site.edit_headline(path, "Edited just before the crash")
     repo = Path(__file__).resolve().parents[1]
-    killed = subprocess.run([sys.executable, "-c", CRASH_AFTER_WRITE, str(archive_dir), url],
-                            cwd=repo, capture_output=True, text=True, timeout=120)
+    killed = subprocess.run(
+        [sys.executable, "-c", CRASH_AFTER_WRITE, str(archive_dir), url],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert killed.returncode == -9, killed.stderr
     assert list(archive_dir.rglob("*.warc.gz.open")), "the killed run left its WARC open"
     assert [m["version"] for m in outbox(archive_dir) if m["url"] == url] == [1]
@@ -310,8 +349,9 @@ def test_killed_between_write_and_enqueue_sends_the_message_once(
     assert not list(archive_dir.rglob("*.open"))
     messages = [m for m in outbox(archive_dir) if m["url"] == url]
     assert [m["version"] for m in messages] == [1, 2]  # sent once, not lost, not doubled
-    assert [v["title"] for v in versions(archive_dir, url)["versions"]][-1] == \
-        "Edited just before the crash"
+    assert [v["title"] for v in versions(archive_dir, url)["versions"]][
+        -1
+    ] == "Edited just before the crash"
     # the message points into the file repaired after the kill, and reads back
     warc = archive_dir / messages[1]["warc"]["path"]
     with warc.open("rb") as fh:

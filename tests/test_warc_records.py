@@ -46,16 +46,23 @@ def pinned_writer(out: io.BytesIO) -> RecordWriter:
 
 def test_response_record_is_exactly_the_wire_bytes() -> None:
     body = gzip.compress(b"<html><title>Story</title><p>Text</p></html>", mtime=0)
-    headers = [(b"Content-Type", b"text/html; charset=utf-8"), (b"Content-Encoding", b"gzip"),
-               (b"Content-Length", str(len(body)).encode()), (b"X-Odd", b"caf\xe9")]
+    headers = [
+        (b"Content-Type", b"text/html; charset=utf-8"),
+        (b"Content-Encoding", b"gzip"),
+        (b"Content-Length", str(len(body)).encode()),
+        (b"X-Odd", b"caf\xe9"),
+    ]
     exchange = make_exchange(body, headers)
     out = io.BytesIO()
     writer = pinned_writer(out)
     writer.write_record(writer.response(exchange, "<urn:uuid:r1>"))
 
-    http = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-            b"Content-Encoding: gzip\r\nContent-Length: " + str(len(body)).encode() +
-            b"\r\nX-Odd: caf\xe9\r\n\r\n")
+    http = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+        b"Content-Encoding: gzip\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\nX-Odd: caf\xe9\r\n\r\n"
+    )
     block = http + body
     expected = (
         b"WARC/1.1\r\n"
@@ -88,8 +95,13 @@ def test_two_writers_with_the_same_clock_and_ids_write_identical_files() -> None
     first = write()
     assert first == write()
     records = list(ArchiveIterator(io.BytesIO(first)))
-    assert [r.rec_type for r in records] == ["warcinfo", "response", "request", "metadata",
-                                              "revisit"]
+    assert [r.rec_type for r in records] == [
+        "warcinfo",
+        "response",
+        "request",
+        "metadata",
+        "revisit",
+    ]
     response, request, metadata, revisit = records[1:]
     rid = response.rec_headers.get_header("WARC-Record-ID")
     assert request.rec_headers.get_header("WARC-Concurrent-To") == rid
@@ -113,6 +125,8 @@ def test_honest_headers_never_claim_chunking_or_a_wrong_length() -> None:
     ]
     short = [(b"Content-Length", b"1000")]
     assert honest_headers(short, 100) == [
-        (b"X-Archive-Orig-Content-Length", b"1000"), (b"Content-Length", b"100")]
+        (b"X-Archive-Orig-Content-Length", b"1000"),
+        (b"Content-Length", b"100"),
+    ]
     exact = [(b"content-length", b"100")]
     assert honest_headers(exact, 100) == exact

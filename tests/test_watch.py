@@ -31,21 +31,32 @@ def wait_for(predicate: object, timeout: float) -> bool:
     return False
 
 
-def test_watch_recrawls_on_schedule_and_stops_on_sigterm(archive_dir: Path,
-                                                         tmp_path: Path) -> None:
+def test_watch_recrawls_on_schedule_and_stops_on_sigterm(archive_dir: Path, tmp_path: Path) -> None:
     spec = OutletSpec(sections=1, articles_per_section=2, calendar_trap=False, noise=False)
     with start_outlet(spec) as fx:
         env = {**os.environ, "STORYVAULT_RECRAWL_CURVE": "400d:1s", "STORYVAULT_HOST_DELAY": "0"}
         log = (tmp_path / "watch.log").open("wb")
         proc = subprocess.Popen(
-            [str(BIN / "storyvault"), "watch", "--allow-private", "--archive", str(archive_dir),
-             "--discover-every", "1h", fx.url("/")], stdout=log, stderr=subprocess.STDOUT,
-            env=env)
+            [
+                str(BIN / "storyvault"),
+                "watch",
+                "--allow-private",
+                "--archive",
+                str(archive_dir),
+                "--discover-every",
+                "1h",
+                fx.url("/"),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
         log.close()
         try:
             articles = fx.article_urls()
-            assert wait_for(lambda: len(messages(archive_dir)) >= len(articles), 60), \
-                (tmp_path / "watch.log").read_text()[-3000:]
+            assert wait_for(lambda: len(messages(archive_dir)) >= len(articles), 60), (
+                tmp_path / "watch.log"
+            ).read_text()[-3000:]
             path = fx.site.article_urls()[0]
             fx.site.edit_headline(path, "Edited while watched")
             assert wait_for(lambda: any(m["version"] == 2 for m in messages(archive_dir)), 60)

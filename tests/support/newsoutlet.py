@@ -225,8 +225,22 @@ class OutletSpec:
 def _transfer_state(seed: int, kilobytes: int) -> list[dict[str, object]]:
     """Deterministic filler shaped like an Angular TransferState cache of teasers."""
     rng = random.Random(seed)
-    words = ["новини", "україна", "київ", "уряд", "економіка", "спорт", "світ", "війна",
-             "культура", "технології", "погода", "здоров'я", "освіта", "політика"]
+    words = [
+        "новини",
+        "україна",
+        "київ",
+        "уряд",
+        "економіка",
+        "спорт",
+        "світ",
+        "війна",
+        "культура",
+        "технології",
+        "погода",
+        "здоров'я",
+        "освіта",
+        "політика",
+    ]
     items: list[dict[str, object]] = []
     size = 0
     while size < kilobytes * 1024:
