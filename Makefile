@@ -22,9 +22,11 @@ crawl: $(STAMP)
 	@test -n "$(URL)" || { echo "usage: make crawl URL=https://outlet.example/ [ARGS=--allow-private]"; exit 2; }
 	$(BIN)/storyvault crawl --archive $(ARCHIVE) $(ARGS) $(URL)
 
-# Throughput of `storyvault crawl` against a bare aiohttp loop and wget on a synthetic
-# outlet on loopback (a few minutes at most; every process has a timeout). Options:
-# BENCH_ARGS="--pages 3000 --concurrency 16 --json-out FILE --profile py-spy|cprofile".
+# Throughput of `storyvault crawl` against a bare aiohttp loop and wget, and of the
+# distributed service (private redis-server, `storyvault worker --concurrency 2` + beat)
+# against the embedded crawl, on a synthetic outlet on loopback (about 12 min on 2 cores;
+# every process has a timeout). Options: BENCH_ARGS="--pages 3000 --concurrency 16
+# --json-out FILE --profile py-spy|cprofile --no-service --service-cited-hosts N".
 bench: $(STAMP)
 	$(BIN)/python bench/crawl_bench.py $(BENCH_ARGS)
 

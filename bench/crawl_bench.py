@@ -11,6 +11,16 @@ process, so that the server does not share the GIL with the client being measure
    ``--bare-repeats`` times, the fastest counts.
 3. ``wget -r -l inf --warc-file`` where wget is installed (one connection: wget has no
    concurrency; it finds pages by following HTML links only).
+4. The distributed crawl (``bench/service_bench.py``): a private redis-server, one
+   ``storyvault worker --concurrency 2`` (two worker processes) and ``storyvault beat``,
+   the same outlet (fresh server process), per-host delay 0, the same budgets; wall time
+   from ``storyvault discover`` to idle. Its figure is service/crawl (log INFO, the level
+   the service logs at) on the same outlet; the issue's target is >= 0.9. The service's
+   frontier is per host and a host is leased to one worker process at a time, so on the
+   default single-host outlet the second process gets no host turn (only cleaning and
+   dispatch tasks): the run is repeated with ``--service-cited-hosts`` cited hosts
+   (default 4), beside an embedded crawl of that same outlet, to show what a second
+   process adds when there are hosts to share.
 
 "Pages" are the HTTP requests the server answered during the run; pages/s divides them by
 the wall time of the measured process, from spawn to exit (interpreter start-up and the
@@ -21,6 +31,7 @@ test: nothing here fails on a low ratio.
 Also shown: CPU seconds and peak RSS of each measured process (``wait4`` rusage of that
 very child) and the server's CPU use during the run (near 100% means the server, not the
 client, was the limit: the bare figure is then a lower bound of what the client can do).
+For the service, CPU and RSS are the sums over its worker processes, beat and redis-server.
 """
 
 from __future__ import annotations
@@ -36,12 +47,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
+sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -193,6 +206,8 @@ class Server:
 class Run:
     name: str
     concurrency: int
+    kind: str = "crawl"  # crawl, bare, wget, service
+    cited_hosts: int = 0
     pages: int = 0  # requests the server answered
     wall_s: float = 0.0
     pages_per_s: float = 0.0
@@ -222,18 +237,22 @@ class Bench:
         self.deadline: float = time.monotonic() + float(args.deadline)
         self.urls: list[str] | None = None  # from the first crawl
         self.url_bases: list[str] = []
+        # cited hosts -> (URLs the server saw during the first embedded crawl, its bases)
+        self.crawled: dict[int, tuple[list[str], list[str]]] = {}
         self.runs: list[Run] = []
         self.profile: dict[str, Any] | None = None
 
     def timeout(self) -> float:
-        """Per-process timeout: the smaller of --timeout and what the deadline leaves."""
-        left = self.deadline - time.monotonic() - 30  # leave room to stop and report
+        """Per-process timeout: the smaller of --timeout and what the deadline leaves
+        (for the service: from discover to idle)."""
+        left = self.deadline - time.monotonic() - 60  # leave room to stop and report
         if left < 5:
             raise TimeoutError("bench deadline reached")
         return min(float(self.args.timeout), left)
 
-    def server(self) -> Server:
-        return Server(self.args.pages, self.args.cited_hosts)
+    def server(self, cited_hosts: int | None = None) -> Server:
+        cited = self.args.cited_hosts if cited_hosts is None else cited_hosts
+        return Server(self.args.pages, cited)
 
     def crawl_cmd(self, srv: Server, archive: Path, level: str) -> list[str]:
         c = str(self.args.concurrency)
@@ -266,11 +285,15 @@ class Bench:
         env["STORYVAULT_PATTERN_BUDGET"] = big
         return env
 
-    def run_crawl(self, level: str) -> Run:
-        run = Run(f"storyvault crawl (log {level})", self.args.concurrency)
-        archive = self.work / f"archive-{level.lower()}"
-        out, log = self.work / f"crawl-{level.lower()}.json", self.work / f"crawl-{level}.log"
-        with self.server() as srv:
+    def run_crawl(self, level: str, cited_hosts: int | None = None) -> Run:
+        cited = self.args.cited_hosts if cited_hosts is None else cited_hosts
+        suffix = "" if cited == self.args.cited_hosts else f", {cited} cited"
+        run = Run(f"storyvault crawl (log {level}{suffix})", self.args.concurrency)
+        run.cited_hosts = cited
+        tag = f"{level.lower()}-{cited}"
+        archive = self.work / f"archive-{tag}"
+        out, log = self.work / f"crawl-{tag}.json", self.work / f"crawl-{tag}.log"
+        with self.server(cited) as srv:
             cpu0 = srv.cpu_s()
             with out.open("wb") as o, log.open("wb") as e:
                 m = run_measured(
@@ -301,14 +324,16 @@ class Bench:
             run.detail["internal_pages_per_s"] = summary.get("pages_per_s")
             if summary.get("exchanges") != len(requests):
                 run.note = f"crawler says {summary.get('exchanges')} exchanges"
-        if self.urls is None:
+        if self.urls is None and cited == self.args.cited_hosts:
             self.urls, self.url_bases = requests, srv.bases
+        self.crawled.setdefault(cited, (requests, srv.bases))
         return run
 
     def run_bare(self) -> Run:
         """The bare loop, ``--bare-repeats`` times on one fresh server; the fastest counts
         (it is seconds long, so one disturbance by another process would weigh a lot)."""
-        run = Run("bare aiohttp loop", self.args.concurrency)
+        run = Run("bare aiohttp loop", self.args.concurrency, kind="bare")
+        run.cited_hosts = self.args.cited_hosts
         assert self.urls is not None
         walls: list[float] = []
         best: tuple[Measured, int, float, dict[str, Any]] | None = None
@@ -359,7 +384,8 @@ class Bench:
         return run
 
     def run_wget(self, wget: str) -> Run:
-        run = Run("wget -r --warc-file", 1)
+        run = Run("wget -r --warc-file", 1, kind="wget")
+        run.cited_hosts = self.args.cited_hosts
         target = self.work / "wget"
         target.mkdir()
         with self.server() as srv:
@@ -398,6 +424,82 @@ class Bench:
         run.ok = not m.timed_out and m.returncode in (0, 8)  # 8: some 404 (robots-blocked...)
         run.detail = {"exit": m.returncode, "warc_responses": _count_warc_responses(target)}
         run.note = "1 connection (wget has no concurrency); follows HTML links only"
+        return run
+
+    def service_env(self) -> dict[str, str]:
+        """The embedded run's budgets and concurrency, as the service reads them."""
+        c = str(self.args.concurrency)
+        env = self.crawl_env()
+        env.update(
+            {
+                "STORYVAULT_ALLOW_PRIVATE": "true",
+                "STORYVAULT_HOST_DELAY": "0",
+                "STORYVAULT_CONCURRENCY": c,
+                "STORYVAULT_HOST_CONCURRENCY": c,
+                "STORYVAULT_REQUISITES": "true" if self.args.requisites else "false",
+                "STORYVAULT_DISPATCH_EVERY": str(self.args.dispatch_every),
+                "STORYVAULT_DISCOVER_EVERY": "100000",  # one pass: ours
+                "STORYVAULT_LEASE_TTL": "60",  # the defaults
+                "STORYVAULT_BATCH_SECONDS": "20",
+            }
+        )
+        return env
+
+    def run_service(self, cited_hosts: int | None = None) -> Run:
+        """The distributed crawl: worker (``--worker-concurrency`` processes) + beat."""
+        from service_bench import Service, turn_analysis
+
+        cited = self.args.cited_hosts if cited_hosts is None else cited_hosts
+        n = self.args.worker_concurrency
+        suffix = "" if cited == self.args.cited_hosts else f", {cited} cited"
+        run = Run(f"service: {n} worker procs (log INFO{suffix})", n, kind="service")
+        run.cited_hosts = cited
+        work = self.work / f"service-{cited}"
+        with (
+            self.server(cited) as srv,
+            Service(work=work, env=self.service_env(), worker_concurrency=n) as service,
+        ):
+            service.start(srv.base + "/", timeout=min(60.0, self.timeout()))
+            cpu0 = srv.cpu_s()
+            m = service.measure(lambda: int(srv.ask("count")["requests"]), self.timeout())
+            server_cpu = srv.cpu_s() - cpu0
+            seen = srv.ask("log")
+            bases = srv.bases
+            service.stop()  # workers flush and close their WARC files before the count
+        requests = [url for _, url in seen["requests"]]
+        run.pages = len(requests)
+        run.wall_s = round(m.wall_s, 3)
+        run.pages_per_s = round(run.pages / m.wall_s, 1) if m.wall_s > 0 else 0.0
+        run.cpu_s = round(m.cpu_s, 2)
+        run.maxrss_mb = round(m.rss_mb, 1)
+        run.server_cpu_pct = round(100 * server_cpu / m.wall_s) if m.wall_s > 0 else 0
+        run.timed_out, run.ok, run.note = m.timed_out, m.ok, m.note
+        dupes = sum(c - 1 for c in Counter(requests).values() if c > 1)
+        run.detail = {
+            "cpu_s": m.cpu_detail,
+            "discover_cmd_s": m.discover_s,
+            "redis_commands": sum(m.redis_calls.values()),
+            "redis_commands_top": dict(list(m.redis_calls.items())[:8]),
+            "redis_commands_all": m.redis_calls,
+            "redis_busy_s": round(m.redis_usec / 1e6, 2),
+            "status": {k: m.status.get(k) for k in ("queues", "frontier", "captures_last_hour")},
+            "duplicate_requests": dupes,
+            "server_errors": seen["errors"][:5],
+            "warc_responses": _count_warc_responses_under(service.archive),
+            "turns": turn_analysis(work / "worker.log", m.t0_epoch, m.end_epoch),
+        }
+        embedded = self.crawled.get(cited)
+        if embedded is not None:
+            theirs = {_rebase(u, embedded[1], bases) for u in embedded[0]}
+            ours = set(requests)
+            run.detail["vs_embedded_urls"] = {
+                "only_service": len(ours - theirs),
+                "only_embedded": len(theirs - ours),
+                "examples_only_service": sorted(ours - theirs)[:3],
+                "examples_only_embedded": sorted(theirs - ours)[:3],
+            }
+        if dupes:
+            run.note = (run.note + "; " if run.note else "") + f"{dupes} URLs requested twice"
         return run
 
     def run_profile(self) -> None:
@@ -448,6 +550,18 @@ def _rebase(url: str, old: list[str], new: list[str]) -> str:
         if url.startswith(a + "/") or url == a:
             return b + url[len(a) :]
     return url
+
+
+def _count_warc_responses_under(folder: Path) -> int | None:
+    try:
+        from warcio.archiveiterator import ArchiveIterator
+    except ImportError:
+        return None
+    count = 0
+    for path in folder.rglob("*.warc.gz"):
+        with path.open("rb") as f:
+            count += sum(1 for r in ArchiveIterator(f) if r.rec_type in ("response", "revisit"))
+    return count
 
 
 def _count_warc_responses(folder: Path) -> int | None:
@@ -568,8 +682,9 @@ def report(bench: Bench, args: argparse.Namespace, wget: str | None) -> dict[str
         f"concurrency {args.concurrency}, per-host delay 0, loopback, {os.cpu_count()} cores"
     )
     print(f"engine: {engine}")
+    w = max([30, *(len(r.name) for r in runs)])
     head = (
-        f"{'run':<30} {'conc':>4} {'pages':>6} {'wall s':>7} {'pages/s':>8} {'cpu s':>6} "
+        f"{'run':<{w}} {'conc':>4} {'pages':>6} {'wall s':>7} {'pages/s':>8} {'cpu s':>6} "
         f"{'RSS MB':>7} {'srv cpu':>7}"
     )
     print(head)
@@ -577,7 +692,7 @@ def report(bench: Bench, args: argparse.Namespace, wget: str | None) -> dict[str
     for r in runs:
         flag = "" if r.ok else ("  TIMED OUT" if r.timed_out else "  FAILED")
         print(
-            f"{r.name:<30} {r.concurrency:>4} {r.pages:>6} {r.wall_s:>7.2f} {r.pages_per_s:>8.1f} "
+            f"{r.name:<{w}} {r.concurrency:>4} {r.pages:>6} {r.wall_s:>7.2f} {r.pages_per_s:>8.1f} "
             f"{r.cpu_s:>6.1f} {r.maxrss_mb:>7.1f} {r.server_cpu_pct:>6}%{flag}"
         )
     for r in runs:
@@ -588,23 +703,51 @@ def report(bench: Bench, args: argparse.Namespace, wget: str | None) -> dict[str
                 f"  {r.name}: {r.detail['log_lines']} log lines ({r.detail['log_mb']} MB), "
                 f"crawler-reported {r.detail.get('internal_pages_per_s')} pages/s"
             )
-    bare = next((r for r in runs if r.name.startswith("bare") and r.ok), None)
-    wget_run = next((r for r in runs if r.name.startswith("wget") and r.ok), None)
+        if r.kind == "service":
+            print_service_detail(r)
+    bare = next((r for r in runs if r.kind == "bare" and r.ok), None)
+    wget_run = next((r for r in runs if r.kind == "wget" and r.ok), None)
     ratios: dict[str, float] = {}
+    targets: dict[str, str] = {}
     print()
     for r in runs:
-        if not r.name.startswith("storyvault"):
+        if r.kind != "crawl" or r.cited_hosts != args.cited_hosts:
             continue
-        level = r.name.split("log ", 1)[1].rstrip(")")
+        level = _level(r)
         if bare is not None and bare.pages_per_s:
             ratios[f"crawl_{level}/bare"] = round(r.pages_per_s / bare.pages_per_s, 3)
+            targets[f"crawl_{level}/bare"] = "  (target >= 0.8)"
         if wget_run is not None and wget_run.pages_per_s:
             ratios[f"crawl_{level}/wget"] = round(r.pages_per_s / wget_run.pages_per_s, 3)
+    for r in runs:
+        if r.kind != "service" or not r.ok:
+            continue
+        embedded = next(
+            (
+                e
+                for e in runs
+                if e.kind == "crawl"
+                and e.ok
+                and e.cited_hosts == r.cited_hosts
+                and _level(e) == "INFO"
+            ),
+            None,
+        )
+        if embedded is None or not embedded.pages_per_s:
+            continue
+        headline = r.cited_hosts == args.cited_hosts
+        tag = "" if headline else f"_cited{r.cited_hosts}"
+        key = f"service{tag}/crawl_INFO{tag}"
+        ratios[key] = round(r.pages_per_s / embedded.pages_per_s, 3)
+        targets[key] = "  (target >= 0.9)" + (
+            "  <- headline: the same outlet as every other run"
+            if headline
+            else f"  (variant: outlet + {r.cited_hosts} cited hosts, both crawls)"
+        )
     for key, value in ratios.items():
-        target = "  (target >= 0.8)" if key.endswith("/bare") else ""
-        print(f"ratio {key:<24} {value:6.3f}{target}")
+        print(f"ratio {key:<32} {value:6.3f}{targets.get(key, '')}")
     if wget is None:
-        print("wget: not installed, skipped")
+        print("wget: skipped" if not args.wget else "wget: not installed, skipped")
     if bare is not None and bare.server_cpu_pct >= 85:
         print(
             f"note: the server used {bare.server_cpu_pct}% of a core during the bare loop: "
@@ -627,6 +770,62 @@ def report(bench: Bench, args: argparse.Namespace, wget: str | None) -> dict[str
         "profile": bench.profile,
     }
     return result
+
+
+def _level(run: Run) -> str:
+    return run.name.split("log ", 1)[1].split(")", 1)[0].split(",", 1)[0]
+
+
+def print_service_detail(r: Run) -> None:
+    d = r.detail
+    cpu = d.get("cpu_s", {})
+    print(
+        f"  {r.name}: CPU s workers {cpu.get('workers')} (pool processes {cpu.get('pool')}, "
+        f"celery main {cpu.get('celery_main')}), beat {cpu.get('beat')}, "
+        f"redis {cpu.get('redis')}; `storyvault discover` itself {d.get('discover_cmd_s')} s; "
+        f"WARC responses {d.get('warc_responses')}"
+    )
+    vs = d.get("vs_embedded_urls")
+    if vs is not None:
+        print(
+            f"  {r.name}: URLs vs the embedded crawl of the same outlet: "
+            f"{vs['only_service']} only here, {vs['only_embedded']} only there"
+        )
+    if d.get("redis_commands") and r.pages:
+        print(
+            f"  {r.name}: {d['redis_commands']} Redis commands "
+            f"({d['redis_commands'] / r.pages:.0f} per page; the bench's own polling included), "
+            f"redis-server busy {d.get('redis_busy_s')} s; top {d.get('redis_commands_top')}"
+        )
+    tasks = {
+        k: v
+        for k, v in d.get("turns", {}).items()
+        if k != "turns" and isinstance(v, dict) and "count" in v
+    }
+    if tasks:
+        print(
+            f"  {r.name}: Celery tasks (count, busy s): "
+            + ", ".join(f"{k} {v['count']}, {v['busy_s']}" for k, v in tasks.items())
+        )
+    t = d.get("turns", {}).get("turns")
+    if t and r.ok:
+        print(
+            f"  {r.name}: {t['with_host']} host turns ({t['empty']} found no host), "
+            f"{t['urls']} URLs; turns ran {t['one_or_more_turns_running_s']} s of the "
+            f"{r.wall_s:.1f} s, two at once {t['two_turns_running_s']} s; per host "
+            f"{t['per_host']}"
+        )
+        print(
+            f"  {r.name}: URLs/s while one turn ran {t['urls_per_s_one_turn']}, "
+            f"while two ran {t['urls_per_s_two_turns']}"
+        )
+        print(
+            f"  {r.name}: time line: first fetch {t.get('first_fetch_after_discover_s')} s "
+            f"after discover; fetching {t['fetching_s']} s ({t['ms_per_url_fetching']} ms/URL); "
+            f"turns' ends after their last fetch (WARC close, index, clean tasks) "
+            f"{t['after_last_fetch_s']} s; idle {t.get('idle_after_last_fetch_s')} s "
+            f"after the last fetch"
+        )
 
 
 def print_profile(profile: dict[str, Any]) -> None:
@@ -683,6 +882,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--no-wget", dest="wget", action="store_false", help="skip wget")
     p.add_argument(
+        "--no-service",
+        dest="service",
+        action="store_false",
+        help="skip the distributed runs (redis-server, storyvault worker + beat)",
+    )
+    p.add_argument(
+        "--service-cited-hosts",
+        type=int,
+        default=4,
+        choices=range(5),
+        help="cited hosts of the second distributed run, beside an embedded crawl of the "
+        "same outlet (4; the --cited-hosts value or 0 skips it)",
+    )
+    p.add_argument(
+        "--worker-concurrency",
+        type=int,
+        default=2,
+        help="processes of the one `storyvault worker` (2)",
+    )
+    p.add_argument(
+        "--dispatch-every",
+        type=float,
+        default=1.0,
+        help="STORYVAULT_DISPATCH_EVERY of the service runs, seconds (1.0, the default)",
+    )
+    p.add_argument(
         "--profile",
         choices=("cprofile", "py-spy"),
         help="one more crawl (log WARNING) under a profiler, summary printed",
@@ -692,14 +917,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=shutil.which("py-spy") or "py-spy",
         help="py-spy executable for --profile py-spy (default: the one on PATH)",
     )
-    p.add_argument("--timeout", type=float, default=120.0, help="per measured process (120 s)")
-    p.add_argument("--deadline", type=float, default=360.0, help="whole bench (360 s)")
+    p.add_argument("--timeout", type=float, default=300.0, help="per measured process (300 s)")
+    p.add_argument(
+        "--deadline",
+        type=float,
+        default=1200.0,
+        help="whole bench (1200 s; the default run takes about 10 min on 2 cores)",
+    )
     p.add_argument("--json-out", type=Path, help="also write the results as JSON here")
     p.add_argument("--keep", action="store_true", help="keep the work directory (archives, logs)")
     return p.parse_args(argv)
 
 
+def _interrupt(signum: int, _: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("bench: interrupted; every child process was stopped", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     levels = [lv.strip().upper() for lv in args.log_levels.split(",") if lv.strip()]
     if not levels:
@@ -714,6 +956,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     work = Path(tempfile.mkdtemp(prefix="storyvault-bench-"))
     bench = Bench(args, work)
+    # SIGTERM (make, a CI timeout) unwinds like Ctrl-C: every child is stopped on the way
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         steps: list[tuple[str, Any]] = [
             (f"crawl, log {lv}", lambda lv=lv: bench.run_crawl(lv)) for lv in levels
@@ -721,12 +965,22 @@ def main(argv: list[str] | None = None) -> int:
         steps.append(("bare loop", bench.run_bare))
         if wget is not None:
             steps.append(("wget", lambda: bench.run_wget(wget)))
+        if args.service:
+            steps.append(("service (distributed)", bench.run_service))
+            extra = args.service_cited_hosts
+            if extra and extra != args.cited_hosts:
+                label = f"{extra} cited hosts"
+                steps.append((f"crawl, log INFO, {label}", lambda: bench.run_crawl("INFO", extra)))
+                steps.append((f"service, {label}", lambda: bench.run_service(extra)))
         for label, step in steps:
             print(f"bench: {label} ...", file=sys.stderr, flush=True)
             try:
                 run = step()
-            except TimeoutError:
-                print(f"bench: deadline reached, skipping {label}", file=sys.stderr)
+            except TimeoutError as exc:
+                print(f"bench: {exc}, skipping {label}", file=sys.stderr)
+                continue
+            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                print(f"bench: {label} failed: {exc}", file=sys.stderr)
                 continue
             bench.runs.append(run)
             print(
