@@ -48,7 +48,7 @@ from workers.discover import (
 from workers.errors import FetchError
 from workers.fetch import RETRY_STATUSES, Exchange, Fetcher, parse_retry_after
 from workers.outbox import Outbox
-from workers.politeness import HostGate, RobotsRules, robots_url
+from workers.politeness import HostGate, RobotsRules
 from workers.reindex import reconcile
 from workers.settings import Settings
 from workers.state import CrawlStore, FrontierItem, SQLiteState
@@ -315,20 +315,8 @@ class Crawler:
         queue = self._queues.get(host, [])
         if any(entry[2].kind == "robots" for entry in queue):
             return
-        r_url = robots_url(url)
         self._seq += 1
-        item = FrontierItem(
-            url=r_url,
-            key=canonical(r_url),
-            host=host,
-            kind="robots",
-            hops=0,
-            cite_depth=0,
-            via=None,
-            found_by="robots",
-            priority=0,
-            seq=self._seq,
-        )
+        item = FrontierItem.robots(url, self._seq)
         self.state.add_url(self.crawl_id, item)  # may already be there from an earlier run
         self._push(item)
 

@@ -24,11 +24,10 @@ from workers.archive import Archive
 from workers.catalogue import Catalogue
 from workers.crawl import Crawler
 from workers.fetch import Fetcher
-from workers.politeness import RobotsRules, robots_url
+from workers.politeness import RobotsRules
 from workers.redisstate import RedisState
 from workers.settings import Settings
 from workers.state import FrontierItem
-from workers.urls import canonical
 
 log = structlog.get_logger(__name__)
 
@@ -123,18 +122,7 @@ class HostCrawler(Crawler):
             if cached is not None:
                 self._set_robots(host, item.url, RobotsRules.from_response(*cached))
             else:  # robots.txt before any other path of the host
-                r_url = robots_url(item.url)
-                robots = FrontierItem(
-                    url=r_url,
-                    key=canonical(r_url),
-                    host=host,
-                    kind="robots",
-                    hops=0,
-                    cite_depth=0,
-                    via=None,
-                    found_by="robots",
-                    priority=0,
-                )
+                robots = FrontierItem.robots(item.url)
                 self.state.add_url(self.crawl_id, robots)
                 await self._process(robots)
                 self.redis_state.complete_item(host, self.crawl_id, robots, None)

@@ -81,6 +81,26 @@ class FrontierItem:
     seq: int = 0
 
     @classmethod
+    def robots(cls, url: str, seq: int = 0) -> FrontierItem:
+        """The robots.txt fetch that must precede any other request to ``url``'s host."""
+        from workers.politeness import robots_url
+        from workers.urls import canonical, host_of
+
+        r_url = robots_url(url)
+        return cls(
+            url=r_url,
+            key=canonical(r_url),
+            host=host_of(r_url),
+            kind="robots",
+            hops=0,
+            cite_depth=0,
+            via=None,
+            found_by="robots",
+            priority=0,
+            seq=seq,
+        )
+
+    @classmethod
     def recrawl(cls, url: str) -> FrontierItem:
         """A story queued to be fetched again (on schedule or by an operator)."""
         from workers.urls import canonical, host_of
