@@ -33,7 +33,7 @@ from workers.redisstate import RedisState, connect, text
 from workers.reindex import reconcile
 from workers.settings import Settings
 from workers.state import FrontierItem
-from workers.urls import canonical, host_of
+from workers.urls import host_of
 
 log = structlog.get_logger(__name__)
 
@@ -128,17 +128,7 @@ def discover_outlets() -> dict[str, Any]:
     started = []
     for url in outlets(res):
         crawl_id, _ = res.state.begin_crawl([f"discover:{url}:{bucket}"])
-        item = FrontierItem(
-            url=url,
-            key=canonical(url),
-            host=host_of(url),
-            kind="page",
-            hops=0,
-            cite_depth=0,
-            via=None,
-            found_by="seed",
-            priority=2,
-        )
+        item = FrontierItem.seed(url)
         if res.state.add_url(crawl_id, item):
             started.append(url)
     if started:

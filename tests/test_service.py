@@ -233,11 +233,6 @@ def replay_from_redis_index(service: Service, url: str, root: Path) -> None:
     assert (status, body) == (200, stored.payload)
 
 
-@pytest.mark.xfail(
-    reason="known race, under investigation: about one run in four, the cited sources of "
-    "the article a worker was writing when SIGKILLed are never fetched",
-    strict=False,
-)
 def test_a_killed_worker_loses_nothing(site: OutletFixture, service: Service) -> None:
     assert service.cli("outlets", "add", site.url("/")).returncode == 0
     doomed = service.worker(concurrency=1)

@@ -22,7 +22,7 @@ from tests.support.redis import RedisServer
 from workers.archive import StoredPayload
 from workers.errors import ConfigError, StateError
 from workers.rediskeys import Keys, pywb_index
-from workers.redisstate import RedisState, connect, text
+from workers.redisstate import Claim, RedisState, connect, text
 from workers.state import CrawlStore, FrontierItem, SQLiteState
 
 T = 1_800_000_000.0  # the injected "now"
@@ -246,25 +246,35 @@ def test_add_url_fills_the_host_frontier_and_ready_set(rstate: RedisState) -> No
         "leased": 0,
     }
     assert rstate.lease_ready_host("w1", now=T, ttl=30) is None  # nothing due yet
-    assert rstate.next_item("a.test", now=T) is None
+    assert rstate.claim_items("a.test", "w1", now=T) == []
     assert rstate.lease_ready_host("w1", now=T + 1, ttl=30) == "a.test"
-    assert rstate.next_item("a.test", now=T + 10) == (crawl, two)
+    assert rstate.claim_items("a.test", "w1", now=T + 10) == [Claim(crawl, two, retry=False)]
 
 
-def test_next_item_is_not_removed_until_completed(rstate: RedisState) -> None:
+def test_claimed_items_stay_until_completed(rstate: RedisState) -> None:
     crawl, _ = rstate.begin_crawl(["http://a.test/"])
     first, second = item("http://a.test/1", seq=1), item("http://a.test/2", seq=2)
     rstate.add_url(crawl, first, due=T)
     rstate.add_url(crawl, second, due=T + 1)
     assert rstate.lease_ready_host("w1", now=T, ttl=30) == "a.test"
-    assert rstate.next_item("a.test", now=T + 2) == (crawl, first)
-    assert rstate.next_item("a.test", now=T + 2) == (crawl, first)  # a killed worker loses nothing
+    assert rstate.claim_items("a.test", "w1", now=T + 2) == [Claim(crawl, first, retry=False)]
+    # first is in flight: w1's next claim is the next item
+    assert rstate.claim_items("a.test", "w1", now=T + 2, limit=5) == [
+        Claim(crawl, second, retry=False)
+    ]
+    assert rstate.claim_items("a.test", "w1", now=T + 2) == []
+    # w1 died: the next holder gets both again, as retries; a killed worker loses nothing
+    assert rstate.claim_items("a.test", "w2", now=T + 2, limit=5) == [
+        Claim(crawl, first, retry=True),
+        Claim(crawl, second, retry=True),
+    ]
     rstate.complete_item("a.test", crawl, first, "done")
-    assert rstate.next_item("a.test", now=T + 2) == (crawl, second)
     assert rstate.url_counts(crawl) == {"queued": 1, "done": 1}
     rstate.mark(crawl, second.key, "failed", "timeout")  # mark() leaves the frontier too
-    assert rstate.next_item("a.test", now=T + 2) is None
+    assert rstate.claim_items("a.test", "w3", now=T + 2) == []
     rstate.complete_item("a.test", crawl, second)  # status None: just make sure it is out
+    # nothing is left of the claims once the items are done
+    assert not rstate.client.exists(rstate.keys.claims("a.test"))
     assert rstate.url_counts(crawl) == {"done": 1, "failed": 1}
     with pytest.raises(ValueError, match=r"b\.test"):
         rstate.complete_item("b.test", crawl, second, "done")
@@ -292,7 +302,7 @@ def test_an_expired_lease_returns_the_host(rstate: RedisState) -> None:
     assert not rstate.renew_lease("a.test", "dead", ttl=30, now=T + 0.3)
     assert not rstate.release_host("a.test", "dead", next_at=T + 99)
     assert rstate.host_next_at("a.test") == 0.0  # the impostor set nothing
-    assert rstate.next_item("a.test", now=T + 0.3) is not None  # the dead worker's item
+    assert rstate.claim_items("a.test", "live", now=T + 0.3)  # the dead worker's item
     assert rstate.renew_lease("a.test", "live", ttl=30, now=T + 0.4)
 
 
@@ -372,7 +382,7 @@ def test_requeued_url_goes_back_to_its_host(rstate: RedisState) -> None:
     assert rstate.lease_ready_host("w1", now=T, ttl=30) is None
     rstate.mark(crawl, one.key, "queued")
     assert rstate.lease_ready_host("w1", now=T, ttl=30) == "a.test"
-    assert rstate.next_item("a.test", now=T) == (crawl, one)
+    assert rstate.claim_items("a.test", "w1", now=T) == [Claim(crawl, one, retry=False)]
 
 
 def test_items_of_several_crawls_share_the_host_queue(rstate: RedisState) -> None:
@@ -381,9 +391,9 @@ def test_items_of_several_crawls_share_the_host_queue(rstate: RedisState) -> Non
     same = item("http://a.test/1", seq=1)
     rstate.add_url(first, same, due=T)
     rstate.add_url(second, same, due=T + 1)
-    assert rstate.next_item("a.test", now=T + 1) == (first, same)
+    assert rstate.claim_items("a.test", "w1", now=T + 1) == [Claim(first, same, retry=False)]
     rstate.complete_item("a.test", first, same, "done")
-    assert rstate.next_item("a.test", now=T + 1) == (second, same)
+    assert rstate.claim_items("a.test", "w1", now=T + 1) == [Claim(second, same, retry=False)]
     assert rstate.url_counts(second) == {"queued": 1}
 
 

@@ -359,3 +359,63 @@ def test_killed_between_write_and_enqueue_sends_the_message_once(
         record = next(iter(ArchiveIterator(fh)))
         html = record.content_stream().read().decode()
     assert extract_story(html).fingerprint == messages[1]["fingerprint"]
+
+
+CRASH_BEFORE_FOLLOWING = """
+import asyncio, os, signal, sys
+from pathlib import Path
+
+import workers.crawl
+
+real_follow = workers.crawl.Crawler._follow
+
+
+def follow_then_die(self, item, page_url, found, new_version=False):
+    if item.found_by == "recrawl":
+        # the new version is written and catalogued; what it cites is not queued yet
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_follow(self, item, page_url, found, new_version)
+
+
+workers.crawl.Crawler._follow = follow_then_die
+from workers.crawl import crawl
+from workers.logs import configure_logging
+from workers.settings import Settings
+
+configure_logging(json=True)
+settings = Settings(archive=Path(sys.argv[1]), allow_private=True, host_delay=0.0)
+asyncio.run(crawl(settings, [sys.argv[2]], mode="recrawl"))
+"""
+
+
+def test_a_version_killed_before_its_citations_are_queued_gets_them_on_resume(
+    archive_dir: Path,
+) -> None:
+    spec = OutletSpec(sections=1, articles_per_section=2, calendar_trap=False, noise=False)
+    with start_outlet(spec) as fx:
+        settings = settings_for(archive_dir)
+        asyncio.run(crawl(settings, [fx.url("/")]))
+        path = fx.site.article_urls()[0]
+        url = fx.url(path)
+        new_source = fx.cited[0].url("/report/added-after-the-first-capture")
+        fx.site.add_cited_link(path, new_source, "a new source")
+        repo = Path(__file__).resolve().parents[1]
+        killed = subprocess.run(
+            [sys.executable, "-c", CRASH_BEFORE_FOLLOWING, str(archive_dir), url],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert killed.returncode == -9, killed.stderr
+        fx.clear_logs()
+
+        again = storyvault("recrawl", "--archive", str(archive_dir), "--allow-private", url)
+        assert again.returncode == 0, again.stderr
+        # the resumed run fetched the page in full (a 304 would show no links) ...
+        fetched = fx.outlet.requests_for(path)
+        assert len(fetched) == 1
+        assert "If-None-Match" not in fetched[0].headers
+        # ... and queued the source the new version cites, which the killed run never did
+        assert [e.path for e in fx.cited[0].requests_for("/report/added-after-the-first-capture")]
+        assert [v["number"] for v in versions(archive_dir, url)["versions"]] == [1, 2]

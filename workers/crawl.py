@@ -175,6 +175,9 @@ class Crawler:
         self._pattern_counts: dict[tuple[str, str], int] = {}
         self._budget_logged: set[str] = set()
         self._seen_keys: set[str] = set()  # keys this process has queued in this crawl
+        # keys of items an interrupted run may have left half-done (records written, links
+        # not followed): fetched without validators and followed as on a first capture
+        self._retries: set[str] = set()
         self._seq = 0
         self._in_flight = 0
         self._stopping = False
@@ -202,6 +205,7 @@ class Crawler:
         self._page_counts = self.state.host_page_counts(self.crawl_id)
         log.info("crawl_started", crawl_id=self.crawl_id, resumed=self.resumed, seeds=self.seeds)
         for item in self.state.queued(self.crawl_id):
+            self._retries.add(item.key)
             self._push(item)
             self._ensure_robots(item.host, item.url)
         for seed in self.seeds:
@@ -470,8 +474,8 @@ class Crawler:
 
     def _validators(self, item: FrontierItem) -> dict[str, str] | None:
         """Conditional-request headers from the story's last capture, if it had any."""
-        if self.catalogue is None or item.kind != "page":
-            return None
+        if self.catalogue is None or item.kind != "page" or item.key in self._retries:
+            return None  # a 304 would leave a half-done first attempt's links unfollowed
         story = self.catalogue.story_for(item.url)
         if story is None or story.status != "live" or not story.versions:
             return None
@@ -765,7 +769,9 @@ class Crawler:
         if page.is_article:
             self.stats.articles += 1
         if item.kind == "page" and item.found_by == "recrawl":
-            if new_version:  # a new version may cite new sources and show new images
+            # a new version may cite new sources and show new images; a retried item's
+            # first attempt may have made that version and died before following it
+            if new_version or item.key in self._retries:
                 known = {url for url, _ in self.state.citations(page_url)}
                 self._follow_article(item, page_url, page, skip=known)
         elif item.kind == "page":

@@ -22,6 +22,7 @@ Crawl state (:class:`workers.redisstate.RedisState`)::
 Distributed frontier (Heritrix-like: one queue per host, one worker per host)::
 
     {p}:frontier:{host}              zset    JSON item incl. crawl_id, scored by due time
+    {p}:claims:{host}                hash    frontier item -> id of the worker fetching it
     {p}:hosts:frontier               set     hosts whose frontier is not empty
     {p}:ready                        zset    host -> earliest time it may be leased
     {p}:leased                       zset    host -> lease expiry (caller's clock)
@@ -134,6 +135,11 @@ class Keys:
         """Zset: one host's queue, JSON items scored by due time. ``frontier("")`` is
         the stem the Lua scripts append host names to."""
         return self._k("frontier", host)
+
+    def claims(self, host: str) -> str:
+        """Hash: frontier item -> worker fetching it (an entry left by a dead worker marks
+        the item's next claim as a retry; completing the item deletes its entry)."""
+        return self._k("claims", host)
 
     def frontier_hosts(self) -> str:
         """Set: hosts whose frontier is not empty."""

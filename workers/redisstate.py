@@ -10,8 +10,9 @@ Life of a URL in the frontier::
 
     add_url ──> frontier:{host} (scored by due) ──> host in `ready` (scored by max(due, host_next))
     lease_ready_host ──> host out of `ready`, into `leased` (expiry) + lease:{host} = worker
-    next_item ──> the earliest due item, *left in place* (a killed worker loses nothing)
-    complete_item ──> item removed, URL marked
+    claim_items ──> the earliest due items, claimed but *left in place* (a killed worker
+                    loses nothing: the next holder claims them again, as retries)
+    complete_item ──> item removed, claim dropped, URL marked
     release_host(next_at) ──> lease dropped, host back in `ready` at max(next_at, due)
     (lease expired) ──> the next lease_ready_host moves the host back to `ready`
 
@@ -35,7 +36,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
-from typing import TypedDict, cast
+from typing import NamedTuple, TypedDict, cast
 
 import redis
 from redis.backoff import ExponentialBackoff
@@ -111,7 +112,7 @@ return 1
 )
 
 # KEYS urls, queued, counts, ready, leased, frontier_hosts
-# ARGV url_key, status, has_note, note, now, frontier stem, host_next stem
+# ARGV url_key, status, has_note, note, now, frontier stem, host_next stem, claims stem
 _MARK = (
     _SCHEDULE
     + """
@@ -136,6 +137,7 @@ if ARGV[2] == 'queued' then
 else
   redis.call('ZREM', KEYS[2], ARGV[1])
   redis.call('ZREM', frontier, rec['item'])
+  redis.call('HDEL', ARGV[8] .. host, rec['item'])
   if redis.call('EXISTS', frontier) == 0 then redis.call('SREM', KEYS[6], host) end
 end
 if not redis.call('ZSCORE', KEYS[5], host) then schedule(KEYS[4], ARGV[6], ARGV[7], host) end
@@ -143,12 +145,13 @@ return 1
 """
 )
 
-# KEYS ready, leased, frontier_hosts | ARGV member, host, frontier stem, host_next stem
+# KEYS ready, leased, frontier_hosts, claims | ARGV member, host, frontier stem, host_next stem
 _REMOVE = (
     _SCHEDULE
     + """
 local frontier = ARGV[3] .. ARGV[2]
 local removed = redis.call('ZREM', frontier, ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
 if redis.call('EXISTS', frontier) == 0 then redis.call('SREM', KEYS[3], ARGV[2]) end
 if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then schedule(KEYS[1], ARGV[3], ARGV[4], ARGV[2]) end
 return removed
@@ -177,6 +180,32 @@ while true do
 end
 """
 )
+
+# Claim up to ARGV[3] due items not already claimed by this worker; each comes with the id
+# of the worker that claimed it before ('' if none: a first attempt).
+# KEYS frontier, claims | ARGV now, worker, wanted
+_CLAIM = """
+local wanted = tonumber(ARGV[3])
+local out = {}
+local got = 0
+local offset = 0
+while got < wanted do
+  local batch = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', offset, wanted)
+  if #batch == 0 then break end
+  for _, member in ipairs(batch) do
+    local owner = redis.call('HGET', KEYS[2], member)
+    if owner ~= ARGV[2] then
+      redis.call('HSET', KEYS[2], member, ARGV[2])
+      out[#out + 1] = member
+      out[#out + 1] = owner or ''
+      got = got + 1
+      if got >= wanted then break end
+    end
+  end
+  offset = offset + #batch
+end
+return out
+"""
 
 # KEYS lease, leased | ARGV worker, ttl_ms, expiry, now, host
 _RENEW = """
@@ -297,6 +326,14 @@ def item_of(member: str | bytes) -> tuple[int, FrontierItem]:
 Arg = str | int | float | bytes  # a script argument
 
 
+class Claim(NamedTuple):
+    """A frontier item claimed by a worker (see :meth:`RedisState.claim_items`)."""
+
+    crawl_id: int
+    item: FrontierItem
+    retry: bool  # claimed before by a worker that did not complete it
+
+
 class FrontierStats(TypedDict):
     """What ``storyvault status`` shows of the shared frontier."""
 
@@ -331,6 +368,7 @@ class RedisState:
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
         self._remove = client.register_script(_REMOVE)
+        self._claim = client.register_script(_CLAIM)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = DEFAULT_PREFIX) -> RedisState:
@@ -456,7 +494,7 @@ class RedisState:
         ]
         args: list[Arg] = [key, status, int(note is not None), note or "", repr(self._clock())]
         with self._guard(f"marking {key} {status}"):
-            self._mark(keys, [*args, *self._stems()])
+            self._mark(keys, [*args, *self._stems(), k.claims("")])
 
     def url_counts(self, crawl_id: int) -> dict[str, int]:
         """Number of URLs per status in this crawl."""
@@ -552,15 +590,28 @@ class RedisState:
         with self._guard(f"releasing {host}"):
             return bool(self._release(keys, args))
 
-    def next_item(self, host: str, now: float) -> tuple[int, FrontierItem] | None:
-        """(crawl_id, item) due first on ``host`` at ``now``; left in the frontier until
-        :meth:`complete_item`, so a worker killed mid-fetch loses nothing."""
-        with self._guard(f"reading the frontier of {host}"):
-            found = cast(
+    def claim_items(
+        self, host: str, worker_id: str, now: float, limit: int = 1
+    ) -> list[Claim]:
+        """Up to ``limit`` items of ``host`` due at ``now``, earliest first, claimed for
+        ``worker_id``; items it claimed already (still in flight) are skipped.
+
+        Claimed items stay in the frontier until :meth:`complete_item`, so a worker killed
+        mid-fetch loses nothing: once its lease expires the next holder of the host claims
+        them again, as retries (``Claim.retry``): the dead worker may have written their
+        records without following their links.
+        """
+        k = self.keys
+        with self._guard(f"claiming items of {host}"):
+            reply = cast(
                 list[bytes],
-                self._r.zrangebyscore(self.keys.frontier(host), "-inf", repr(now), 0, 1),
+                self._claim([k.frontier(host), k.claims(host)], [repr(now), worker_id, limit]),
             )
-        return item_of(found[0]) if found else None
+        claims = []
+        for member, owner in zip(reply[::2], reply[1::2], strict=True):
+            crawl_id, item = item_of(member)
+            claims.append(Claim(crawl_id, item, retry=bool(owner)))
+        return claims
 
     def complete_item(
         self,
@@ -583,7 +634,7 @@ class RedisState:
         k = self.keys
         args: list[Arg] = [member_of(crawl_id, item), host, *self._stems()]
         with self._guard(f"completing {item.url}"):
-            self._remove([k.ready(), k.leased(), k.frontier_hosts()], args)
+            self._remove([k.ready(), k.leased(), k.frontier_hosts(), k.claims(host)], args)
 
     def expired_leases(self, now: float) -> int:
         """Hosts whose lease ran out (a dead worker's): the next lease call reclaims them."""

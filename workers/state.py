@@ -101,6 +101,23 @@ class FrontierItem:
         )
 
     @classmethod
+    def seed(cls, url: str) -> FrontierItem:
+        """An outlet's start page, queued by a discovery pass."""
+        from workers.urls import canonical, host_of
+
+        return cls(
+            url=url,
+            key=canonical(url),
+            host=host_of(url),
+            kind="page",
+            hops=0,
+            cite_depth=0,
+            via=None,
+            found_by="seed",
+            priority=2,
+        )
+
+    @classmethod
     def recrawl(cls, url: str) -> FrontierItem:
         """A story queued to be fetched again (on schedule or by an operator)."""
         from workers.urls import canonical, host_of

@@ -167,6 +167,9 @@ class LiveServer:
         self._requests: list[RequestLogEntry] = []
         self._errors: list[str] = []
         self._in_flight = 0
+        self._max_in_flight = 0
+        #: seconds every handler waits before it runs (to make concurrency observable)
+        self.latency = 0.0
         # Touched in the loop thread only:
         self._handler_tasks: set[asyncio.Task[Any]] = set()
         self._transports: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()
@@ -228,6 +231,12 @@ class LiveServer:
         """Number of handlers currently running (streams still being written count)."""
         with self._lock:
             return self._in_flight
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most handlers that ever ran at once (see :attr:`latency`)."""
+        with self._lock:
+            return self._max_in_flight
 
     def wait_idle(self, timeout: float = 5.0) -> None:
         """Block until no handler is running; :class:`TimeoutError` after *timeout* s."""
@@ -314,11 +323,14 @@ class LiveServer:
         with self._lock:
             self._requests.append(entry)
             self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
         if task is not None:
             self._handler_tasks.add(task)
         if request.transport is not None:
             self._transports.add(request.transport)
         try:
+            if self.latency:
+                await asyncio.sleep(self.latency)
             response: web.StreamResponse = await handler(request)
         finally:
             if task is not None:

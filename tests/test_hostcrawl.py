@@ -1,0 +1,143 @@
+"""One host turn of the distributed crawl, in-process: real outlet, real Redis, real WARCs.
+
+The service tests (tests/test_service.py) run the same code in Celery workers; here a
+turn can be stopped at an exact point, which a SIGKILL of a worker only hits by chance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
+from workers.archive import Archive
+from workers.catalogue import Catalogue
+from workers.crawl import Found
+from workers.hostcrawl import HostCrawler
+from workers.rediscatalogue import RedisCatalogueStore
+from workers.redisstate import RedisState, connect
+from workers.settings import Settings
+from workers.state import FrontierItem
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL: nothing after the point it is raised at runs."""
+
+
+@pytest.fixture
+def site() -> Iterator[OutletFixture]:
+    spec = OutletSpec(sections=1, articles_per_section=2, calendar_trap=False, noise=False)
+    with start_outlet(spec) as fx:
+        yield fx
+
+
+class Service:
+    """What one worker process holds: Redis state, catalogue, this process's archive."""
+
+    def __init__(self, redis_url: str, archive: Path, outlet: str, **settings: object) -> None:
+        self.settings = Settings(
+            archive=archive,
+            allow_private=True,
+            host_delay=0.0,
+            redis_url=redis_url,
+            **settings,  # type: ignore[arg-type]
+        )
+        self.outlet = outlet
+        client = connect(redis_url)
+        self.state = RedisState(client)
+        self.catalogue = Catalogue.for_settings(RedisCatalogueStore(client), self.settings)
+        self.archive = Archive(self.settings)
+        self.archive.open()
+
+    def crawler(self, worker: str, cls: type[HostCrawler] = HostCrawler) -> HostCrawler:
+        return cls(
+            self.settings,
+            [self.outlet],
+            state=self.state,
+            archive=self.archive,
+            catalogue=self.catalogue,
+            worker_id=worker,
+        )
+
+    def queue(self, url: str) -> None:
+        """Queue ``url`` as a discovery pass queues an outlet's start page."""
+        crawl_id, _ = self.state.begin_crawl([f"discover:{self.outlet}"])
+        assert self.state.add_url(crawl_id, FrontierItem.seed(url))
+
+    def drain(self, worker: str = "live") -> None:
+        """Take turns until no host has work (bounded)."""
+        for _ in range(50):
+            turn = asyncio.run(self.crawler(worker).take_turn(batch_seconds=5))
+            if turn.host is None and not self.state.frontier_stats()["queued"]:
+                return
+        raise AssertionError(f"frontier never emptied: {self.state.frontier_stats()}")
+
+
+def captured(archive: Path) -> list[str]:
+    urls = []
+    for path in sorted(archive.rglob("*.warc.gz")):
+        with path.open("rb") as fh:
+            urls += [
+                r.rec_headers.get_header("WARC-Target-URI")
+                for r in ArchiveIterator(fh)
+                if r.rec_type in ("response", "revisit")
+            ]
+    return urls
+
+
+class DiesBeforeFollowing(HostCrawler):
+    """Writes and catalogues its page, then dies before queueing what the page links to."""
+
+    def _follow(
+        self, item: FrontierItem, page_url: str, found: Found, new_version: bool = False
+    ) -> None:
+        if item.kind == "page":
+            raise Killed
+        super()._follow(item, page_url, found, new_version)
+
+
+def test_a_page_written_by_a_dead_worker_is_followed_by_the_next(
+    site: OutletFixture, redis_url: str, archive_dir: Path
+) -> None:
+    service = Service(redis_url, archive_dir, site.url("/"))
+    article = site.article_urls()[0]
+    service.queue(article)
+    with pytest.raises(Killed):
+        asyncio.run(service.crawler("doomed", DiesBeforeFollowing).take_turn())
+    service.archive.close()
+    story = service.catalogue.story_for(article)
+    assert story is not None and story.versions == 1 and story.etag  # written, catalogued
+    site.clear_logs()
+
+    service.drain()
+    service.archive.close()
+
+    # the live worker fetched the article again in full (a 304 would show no links) ...
+    retries = [e for e in site.outlet.requests if site.url(e.path_qs) == article]
+    assert len(retries) == 1
+    assert not {"if-none-match", "if-modified-since"} & {h.lower() for h in retries[0].headers}
+    # ... and fetched what it cites, which the dead worker never queued
+    cited = site.site.expected_cited(site.site.article_urls()[0])
+    assert cited and set(cited) <= set(captured(archive_dir))
+    # still one version: the second capture is the same story text
+    assert service.catalogue.story_for(article).versions == 1  # type: ignore[union-attr]
+
+
+def test_a_turn_fetches_up_to_the_host_concurrency_at_once(
+    site: OutletFixture, redis_url: str, archive_dir: Path
+) -> None:
+    service = Service(redis_url, archive_dir, site.url("/"), host_concurrency=4)
+    site.outlet.latency = 0.05
+    service.queue(site.url("/"))
+    service.drain()
+    service.archive.close()
+    got = captured(archive_dir)
+    assert set(site.article_urls()) <= set(got)
+    assert len(got) == len(set(got)), "a URL was fetched twice in one pass"
+    assert site.outlet.max_in_flight > 1
+    assert site.outlet.max_in_flight <= 4
+
