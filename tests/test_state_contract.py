@@ -22,7 +22,7 @@ from tests.support.redis import RedisServer
 from workers.archive import StoredPayload
 from workers.errors import ConfigError, StateError
 from workers.rediskeys import Keys, pywb_index
-from workers.redisstate import Claim, RedisState, connect, text
+from workers.redisstate import Claim, RedisState, TurnBatch, connect, text
 from workers.state import CrawlStore, FrontierItem, SQLiteState
 
 T = 1_800_000_000.0  # the injected "now"
@@ -278,6 +278,36 @@ def test_claimed_items_stay_until_completed(rstate: RedisState) -> None:
     assert rstate.url_counts(crawl) == {"done": 1, "failed": 1}
     with pytest.raises(ValueError, match=r"b\.test"):
         rstate.complete_item("b.test", crawl, second, "done")
+
+
+def test_a_sync_applies_a_turns_batch_then_claims(rstate: RedisState) -> None:
+    crawl, _ = rstate.begin_crawl(["http://a.test/"])
+    home = item("http://a.test/", seq=1)
+    rstate.add_url(crawl, home, due=T)
+    assert rstate.lease_ready_host("w1", now=T, ttl=30) == "a.test"
+    assert rstate.claim_items("a.test", "w1", now=T) == [Claim(crawl, home, retry=False)]
+    batch = TurnBatch()
+    links = [item(f"http://a.test/{n}", seq=n + 1) for n in range(1, 4)]
+    for link in [*links, home]:  # the home page is seen in this crawl already
+        batch.add(crawl, link, T)
+    batch.add(crawl, item("http://b.test/cited", seq=9, kind="cited"), T)
+    batch.mark(crawl, home.key, "done", None)
+    payload = StoredPayload("http://a.test/", "2027-01-15T08:00:00Z", "<urn:uuid:1>", "sha1:X")
+    batch.payload("a.test/", payload)
+    added, claims = rstate.sync("a.test", "w1", T, batch, limit=2)
+    assert added == [True, True, True, False, True]
+    assert [c.item for c in claims] == links[:2]  # the home page is done: not claimed
+    assert rstate.url_counts(crawl) == {"queued": 4, "done": 1}
+    assert rstate.lookup_payload("a.test/", "sha1:X") == payload
+    assert rstate.frontier_stats(now=T)["queued"] == {"a.test": 3, "b.test": 1}
+    assert batch.take() == ([], [], [])  # the batch was emptied
+    # items claimed but never started go back as first attempts, not retries
+    rstate.unclaim("a.test", "w1", claims[1:])
+    assert rstate.claim_items("a.test", "w2", now=T, limit=5) == [
+        Claim(crawl, links[0], retry=True),  # w1 started it: a retry
+        Claim(crawl, links[1], retry=False),
+        Claim(crawl, links[2], retry=False),
+    ]
 
 
 def test_two_workers_never_lease_the_same_host(rstate: RedisState) -> None:

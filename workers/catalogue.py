@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS stories (
     last_modified TEXT,
     payload      TEXT
 );
+CREATE INDEX IF NOT EXISTS stories_due ON stories (next_due) WHERE status = 'live';
 CREATE TABLE IF NOT EXISTS story_urls (
     url_key      TEXT PRIMARY KEY,
     story_id     TEXT NOT NULL
@@ -313,6 +314,11 @@ class CatalogueStore(Protocol):
 
     def stories(self, outlet: str | None = None) -> list[StoryRow]: ...
 
+    def due_stories(self, cutoff: str, outlet: str | None = None) -> list[StoryRow]:
+        """Live stories (of ``outlet``) whose next re-crawl (ISO) is at or before ``cutoff``,
+        ordered by (first_seen, story_id); without reading every story."""
+        ...
+
     def versions(self, story_id: str) -> list[VersionRow]: ...
 
     def events(self, story_id: str) -> list[dict[str, str]]: ...
@@ -426,6 +432,15 @@ class SQLiteCatalogueStore:
             rows = self._db.execute(query + " ORDER BY first_seen, story_id", args).fetchall()
         return [StoryRow(*r) for r in rows]
 
+    def due_stories(self, cutoff: str, outlet: str | None = None) -> list[StoryRow]:
+        query = "SELECT * FROM stories WHERE status = 'live' AND next_due <= ?"
+        args: tuple[str, ...] = (cutoff,)
+        if outlet:
+            query, args = query + " AND outlet = ?", (cutoff, outlet)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY first_seen, story_id", args).fetchall()
+        return [StoryRow(*r) for r in rows]
+
     def versions(self, story_id: str) -> list[VersionRow]:
         with self._lock:
             rows = self._db.execute(
@@ -524,12 +539,7 @@ class Catalogue:
 
     def due(self, now: datetime, outlet: str | None = None) -> list[StoryRow]:
         """Live stories whose next re-crawl is due at ``now``."""
-        cutoff = iso(now)
-        return [
-            s
-            for s in self.stories(outlet)
-            if s.status == "live" and s.next_due is not None and s.next_due <= cutoff
-        ]
+        return self.store.due_stories(iso(now), outlet)
 
     def versions(self, story_id: str) -> list[VersionRow]:
         return self.store.versions(story_id)

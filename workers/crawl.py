@@ -51,7 +51,7 @@ from workers.outbox import Outbox
 from workers.politeness import HostGate, RobotsRules
 from workers.reindex import reconcile
 from workers.settings import Settings
-from workers.state import CrawlStore, FrontierItem, SQLiteState
+from workers.state import CrawlStore, DigestIndex, FrontierItem, SQLiteState
 from workers.story import Story, extract_story
 from workers.urls import Scope, canonical, host_of
 from workers.warc import REVISIT_NOT_MODIFIED
@@ -275,7 +275,7 @@ class Crawler:
             seq=self._seq,
         )
         self._seen_keys.add(key)
-        if not self.state.add_url(self.crawl_id, item):
+        if not self._queue(item):
             return False
         if kind == "page":
             self._page_counts[host] = self._page_counts.get(host, 0) + 1
@@ -284,6 +284,19 @@ class Crawler:
         self._push(item)
         self._ensure_robots(host, url)
         return True
+
+    def _queue(self, item: FrontierItem) -> bool:
+        """Add ``item`` to the crawl's frontier; False if the crawl had seen its key."""
+        return self.state.add_url(self.crawl_id, item)
+
+    def _mark(self, item: FrontierItem, status: str, note: str | None = None) -> None:
+        """Record ``item``'s outcome: it leaves the frontier (its records are written)."""
+        self.state.mark(self.crawl_id, item.key, status, note)
+
+    @property
+    def _digests(self) -> DigestIndex:
+        """Where payload digests are looked up and remembered (revisit records)."""
+        return self.state
 
     def _known_story_skipped(self, url: str, found_by: str) -> bool:
         """In discovery passes, stories already known wait for their schedule."""
@@ -384,11 +397,7 @@ class Crawler:
             if item is None:
                 return
             try:
-                await self._process(item)
-            except Exception:
-                self.stats.errors += 1
-                log.exception("crawl_item_failed", url=item.url, kind=item.kind)
-                self.state.mark(self.crawl_id, item.key, "failed", "internal error")
+                await self._process_safely(item)
             finally:
                 assert self._changed is not None
                 async with self._changed:
@@ -405,6 +414,16 @@ class Crawler:
             await asyncio.sleep(0.5)
 
     # -- one URL ----------------------------------------------------------------------------
+    async def _process_safely(self, item: FrontierItem) -> None:
+        """:meth:`_process`; a bug is logged and its URL marked failed, not retried forever
+        (a :class:`StateError` while marking it propagates: the URL stays queued)."""
+        try:
+            await self._process(item)
+        except Exception:
+            self.stats.errors += 1
+            log.exception("crawl_item_failed", url=item.url, kind=item.kind)
+            self._mark(item, "failed", "internal error")
+
     async def _process(self, item: FrontierItem) -> None:
         if item.kind == "robots":
             await self._fetch_robots(item)
@@ -412,7 +431,7 @@ class Crawler:
         rules = self._robots.get(item.host)
         if rules is None or not rules.allowed(item.url, self.ua_token):
             self.stats.blocked += 1
-            self.state.mark(self.crawl_id, item.key, "blocked", "robots.txt")
+            self._mark(item, "blocked", "robots.txt")
             log.info("robots_blocked", url=item.url)
             return
         await self._fetch_and_follow(item)
@@ -437,7 +456,7 @@ class Crawler:
             log.warning("robots_failed", url=item.url, error=exc.message)
         rules = RobotsRules.from_response(status, body)
         self.state.robots_put(item.host, status, body)
-        self.state.mark(self.crawl_id, item.key, "done" if ok else "failed")
+        self._mark(item, "done" if ok else "failed")
         self.stats.pages += 1
         log.info("robots_loaded", host=item.host, status=status, mode=rules.mode)
         self._set_robots(item.host, item.url, rules)
@@ -519,9 +538,7 @@ class Crawler:
                 found_by="redirect",
             )
         self.stats.pages += 1
-        self.state.mark(
-            self.crawl_id, item.key, "failed" if error else "done", error.message if error else None
-        )
+        self._mark(item, "failed" if error else "done", error.message if error else None)
 
     async def _handle(
         self, item: FrontierItem, exchange: Exchange, found_box: list[Found | None]
@@ -648,7 +665,7 @@ class Crawler:
             )
         else:
             written = await asyncio.to_thread(
-                write_exchange, self.archive, self.state, exchange, meta
+                write_exchange, self.archive, self._digests, exchange, meta
             )
         self.stats.fetched += 1
         self.stats.bytes += exchange.body_length

@@ -17,20 +17,21 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 import structlog
 
-from workers.archive import Archive
+from workers.archive import Archive, StoredPayload
 from workers.catalogue import Catalogue
 from workers.crawl import Crawler
 from workers.fetch import Fetcher
 from workers.politeness import RobotsRules
-from workers.redisstate import Claim, RedisState
+from workers.redisstate import Claim, RedisState, TurnBatch
 from workers.settings import Settings
-from workers.state import FrontierItem
+from workers.state import DigestIndex, FrontierItem
 
 log = structlog.get_logger(__name__)
 
@@ -74,6 +75,7 @@ class HostCrawler(Crawler):
         self.redis_state = state
         self.worker_id = worker_id
         self._changed = asyncio.Condition()
+        self._batch = TurnBatch()
 
     # the frontier lives in Redis: RedisState.add_url already queued the item there
     def _push(self, item: FrontierItem) -> None:
@@ -118,18 +120,45 @@ class HostCrawler(Crawler):
         structlog.contextvars.bind_contextvars(host=host)
         deadline = time.monotonic() + batch_seconds
         renew = _Renewal(self.redis_state, host, self.worker_id, lease_ttl)
+        claimed: deque[Claim] = deque()
+        in_flight = 0
+        done = asyncio.Condition()
+
+        def more() -> bool:
+            """Sync the batch, claim the host's next items; False when none is due."""
+            _, got = self.redis_state.sync(
+                host, self.worker_id, time.time(), self._batch, self.gate.concurrency
+            )
+            claimed.extend(got)
+            return bool(got)
+
+        async def next_claim() -> Claim | None:
+            """The next item; while others are in flight, wait: they may queue more."""
+            while time.monotonic() < deadline and turn.urls < batch_urls and renew.held():
+                if claimed:
+                    return claimed.popleft()
+                if (self._batch.queued or not in_flight) and more():
+                    continue
+                if not in_flight:
+                    return None
+                async with done:
+                    await done.wait()
+            return None
 
         async def slot(max_items: int = batch_urls) -> None:
-            taken = 0
-            while time.monotonic() < deadline and turn.urls < batch_urls and renew.held():
-                if taken >= max_items:
+            nonlocal in_flight
+            for _ in range(max_items):
+                claim = await next_claim()
+                if claim is None:
                     return
-                claimed = self.redis_state.claim_items(host, self.worker_id, time.time())
-                if not claimed:
-                    return
-                taken += 1
                 turn.urls += 1
-                await self._turn_item(host, claimed[0])
+                in_flight += 1
+                try:
+                    await self._turn_item(host, claim)
+                finally:
+                    in_flight -= 1
+                    async with done:
+                        done.notify_all()
 
         try:
             wait = self.redis_state.host_next_at(host) - time.time()
@@ -141,12 +170,30 @@ class HostCrawler(Crawler):
                     await slot(max_items=1)  # robots.txt (cached or fetched) first, alone
                 await asyncio.gather(*(slot() for _ in range(self.gate.concurrency)))
         finally:
+            # what was done is recorded even if the turn failed; what was not started
+            # goes back as it was (a claim left behind would make it a retry)
+            self.redis_state.sync(host, self.worker_id, time.time(), self._batch, 0)
+            self.redis_state.unclaim(host, self.worker_id, claimed)
             delay = self.gate.set_crawl_delay(host, None)
             wait = max(delay, min(self.gate.ready_in(host), self.settings.max_crawl_delay))
             self.redis_state.release_host(host, self.worker_id, time.time() + wait)
             structlog.contextvars.unbind_contextvars("host")
         turn.new_versions, turn.errors = self.stats.versions, self.stats.errors
         return turn
+
+    # What a turn queues, finishes and archives reaches Redis in batches (TurnBatch), one
+    # round trip with each claim of new items: a worker killed before a sync loses only
+    # the outcome of items still claimed, which the next holder fetches again as retries.
+    def _queue(self, item: FrontierItem) -> bool:
+        self._batch.add(self.crawl_id, item, time.time())
+        return True  # new to this process (see enqueue); Redis drops it if the crawl has it
+
+    def _mark(self, item: FrontierItem, status: str, note: str | None = None) -> None:
+        self._batch.mark(self.crawl_id, item.key, status, note)
+
+    @property
+    def _digests(self) -> DigestIndex:
+        return _BatchedDigests(self.redis_state, self._batch)
 
     async def _turn_item(self, host: str, claim: Claim) -> None:
         self.crawl_id = claim.crawl_id
@@ -161,11 +208,23 @@ class HostCrawler(Crawler):
             else:  # robots.txt before any other path of the host
                 robots = FrontierItem.robots(item.url)
                 self.state.add_url(self.crawl_id, robots)
-                await self._process(robots)
-                self.redis_state.complete_item(host, self.crawl_id, robots, None)
-        await self._process(item)  # marks the URL done/failed/blocked in the store
-        self.redis_state.complete_item(host, self.crawl_id, item, None)
+                await self._process_safely(robots)
+        # marking the URL done/failed/blocked takes it out of the frontier (and its claim)
+        await self._process_safely(item)
         self._retries.discard(item.key)
+
+
+class _BatchedDigests:
+    """Digests looked up in Redis at once, remembered with the turn's next sync."""
+
+    def __init__(self, state: RedisState, batch: TurnBatch) -> None:
+        self.state, self.batch = state, batch
+
+    def lookup_payload(self, url_key: str, digest: str) -> StoredPayload | None:
+        return self.state.lookup_payload(url_key, digest)
+
+    def remember_payload(self, url_key: str, payload: StoredPayload) -> None:
+        self.batch.payload(url_key, payload)
 
 
 class _Renewal:

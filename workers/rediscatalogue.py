@@ -22,7 +22,7 @@ import redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from workers.catalogue import Change, StoryRow, VersionRow
+from workers.catalogue import Change, StoryRow, VersionRow, from_iso
 from workers.errors import StateError
 from workers.rediskeys import DEFAULT_PREFIX, Keys
 from workers.redisstate import check_client, text, translate_errors, url_of
@@ -49,6 +49,18 @@ return 1
 def _watch(pipe: Pipeline, *keys: str) -> None:
     """WATCH ``keys`` (redis-py leaves ``Pipeline.watch`` untyped)."""
     pipe.watch(*keys)  # type: ignore[no-untyped-call]
+
+
+def _is_due(story: StoryRow, cutoff: str) -> bool:
+    return story.status == "live" and story.next_due is not None and story.next_due <= cutoff
+
+
+def _schedule(pipe: Pipeline, due_key: str, story: StoryRow) -> None:
+    """Keep ``stories:due`` in step with the story row written in the same MULTI."""
+    if story.status == "live" and story.next_due:
+        pipe.zadd(due_key, {story.story_id: from_iso(story.next_due).timestamp()})
+    else:
+        pipe.zrem(due_key, story.story_id)
 
 
 def _index_member(story: StoryRow) -> str:
@@ -143,6 +155,7 @@ class RedisCatalogueStore:
             pipe.zrem(k.all_stories(), _index_member(old))
             pipe.zrem(k.stories_by_outlet(old.outlet), _index_member(old))
         pipe.set(k.story(sid), _story_json(st))
+        _schedule(pipe, k.stories_due(), st)
         pipe.zadd(k.all_stories(), {_index_member(st): 0})
         pipe.zadd(k.stories_by_outlet(st.outlet), {_index_member(st): 0})
         pipe.sadd(k.story_outlets(), st.outlet)
@@ -188,6 +201,7 @@ class RedisCatalogueStore:
                     story.next_due = when
                     pipe.multi()
                     pipe.set(key, _story_json(story))
+                    _schedule(pipe, self.keys.stories_due(), story)
                     pipe.execute()
                     return
                 except WatchError:
@@ -212,6 +226,7 @@ class RedisCatalogueStore:
             k.story_urls(),
             k.all_stories(),
             k.story_outlets(),
+            k.stories_due(),
             k.applied(),
             k.outbox(),
             k.outbox_pending(),
@@ -244,6 +259,19 @@ class RedisCatalogueStore:
         with self._guard(f"looking up the story of {url_key}"):
             found = cast(bytes | None, self._r.hget(self.keys.story_urls(), url_key))
             return self._load_story(self._r, text(found)) if found is not None else None
+
+    def due_stories(self, cutoff: str, outlet: str | None = None) -> list[StoryRow]:
+        """Live stories (of ``outlet``) due at ISO time ``cutoff``, by (first_seen, id)."""
+        until = from_iso(cutoff).timestamp()
+        with self._guard("listing due stories"):
+            ids = cast(list[bytes], self._r.zrangebyscore(self.keys.stories_due(), "-inf", until))
+            rows: list[StoryRow] = []
+            for start in range(0, len(ids), 500):
+                chunk = [self.keys.story(text(i)) for i in ids[start : start + 500]]
+                raws = cast(list[bytes | None], self._r.mget(chunk))
+                rows += [StoryRow(**json.loads(raw)) for raw in raws if raw is not None]
+        due = [s for s in rows if _is_due(s, cutoff) and (not outlet or s.outlet == outlet)]
+        return sorted(due, key=lambda s: (s.first_seen, s.story_id))
 
     def stories(self, outlet: str | None = None) -> list[StoryRow]:
         """Every story (of ``outlet``), ordered by (first_seen, story_id)."""

@@ -38,6 +38,7 @@ Version catalogue (:class:`workers.rediscatalogue.RedisCatalogueStore`)::
     {p}:stories                      zset    "first_seen<TAB>story_id", all scores 0 (lex order)
     {p}:stories:outlet:{outlet}      zset    same, per outlet
     {p}:stories:outlets              set     outlets that have stories
+    {p}:stories:due                  zset    story id of a live story, scored by next_due (epoch)
     {p}:applied                      set     WARC record ids already folded in
     {p}:outbox                       hash    message id -> JSON {story_id, number, warc_file, body}
     {p}:outbox:pending               zset    message ids not yet delivered, scored by outbox:seq
@@ -189,6 +190,10 @@ class Keys:
     def story_outlets(self) -> str:
         """Set: outlets that have stories."""
         return self._k("stories", "outlets")
+
+    def stories_due(self) -> str:
+        """Zset: ids of live stories with a next re-crawl time, scored by it (epoch s)."""
+        return self._k("stories", "due")
 
     def applied(self) -> str:
         """Set: WARC record ids already folded into the catalogue."""

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -89,59 +90,138 @@ end
 return 1
 """
 
-# KEYS urls, queued, crawl, counts, host_pages, ready, leased, frontier_hosts
-# ARGV url_key, record, member, seq, is_page, host, due, frontier stem, host_next stem
-_ADD = (
+# Queueing and marking URLs, shared by the one-URL scripts and the batched SYNC script.
+# `g` holds the key names: ARGV[1..11] of each of those scripts (see RedisState._globals).
+_FRONTIER = (
     _SCHEDULE
     + """
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-local top = redis.call('HGET', KEYS[3], 'max_seq')
-if not top or tonumber(ARGV[4]) > tonumber(top) then
-  redis.call('HSET', KEYS[3], 'max_seq', ARGV[4])
+local function globals(argv)
+  return {ready = argv[1], leased = argv[2], fhosts = argv[3], fstem = argv[4],
+          nstem = argv[5], cstem = argv[6], crawl = argv[7], urls = argv[8],
+          queued = argv[9], counts = argv[10], pages = argv[11]}
 end
-redis.call('HINCRBY', KEYS[4], 'queued', 1)
-if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[5], ARGV[6], 1) end
-redis.call('ZADD', ARGV[8] .. ARGV[6], ARGV[7], ARGV[3])
-redis.call('SADD', KEYS[8], ARGV[6])
-if not redis.call('ZSCORE', KEYS[7], ARGV[6]) then
-  schedule(KEYS[6], ARGV[8], ARGV[9], ARGV[6])
+
+local function add_url(g, crawl_id, url_key, record, member, seq, is_page, host, due)
+  local crawl = g.crawl .. crawl_id
+  if redis.call('HSETNX', crawl .. g.urls, url_key, record) == 0 then return 0 end
+  redis.call('ZADD', crawl .. g.queued, seq, url_key)
+  local top = redis.call('HGET', crawl, 'max_seq')
+  if not top or tonumber(seq) > tonumber(top) then
+    redis.call('HSET', crawl, 'max_seq', seq)
+  end
+  redis.call('HINCRBY', crawl .. g.counts, 'queued', 1)
+  if is_page == '1' then redis.call('HINCRBY', crawl .. g.pages, host, 1) end
+  redis.call('ZADD', g.fstem .. host, due, member)
+  redis.call('SADD', g.fhosts, host)
+  if not redis.call('ZSCORE', g.leased, host) then schedule(g.ready, g.fstem, g.nstem, host) end
+  return 1
 end
-return 1
+
+local function mark(g, crawl_id, url_key, status, has_note, note, now)
+  local crawl = g.crawl .. crawl_id
+  local raw = redis.call('HGET', crawl .. g.urls, url_key)
+  if not raw then return 0 end
+  local rec = cjson.decode(raw)
+  local item = cjson.decode(rec['item'])
+  local host = item['host']
+  local old = rec['status']
+  rec['status'] = status
+  if has_note == '1' then rec['note'] = note else rec['note'] = cjson.null end
+  redis.call('HSET', crawl .. g.urls, url_key, cjson.encode(rec))
+  if old ~= status then
+    local counts = crawl .. g.counts
+    if redis.call('HINCRBY', counts, old, -1) <= 0 then redis.call('HDEL', counts, old) end
+    redis.call('HINCRBY', counts, status, 1)
+  end
+  local frontier = g.fstem .. host
+  if status == 'queued' then
+    redis.call('ZADD', crawl .. g.queued, item['seq'], url_key)
+    redis.call('ZADD', frontier, 'NX', now, rec['item'])
+    redis.call('SADD', g.fhosts, host)
+  else
+    redis.call('ZREM', crawl .. g.queued, url_key)
+    redis.call('ZREM', frontier, rec['item'])
+    redis.call('HDEL', g.cstem .. host, rec['item'])
+    if redis.call('EXISTS', frontier) == 0 then redis.call('SREM', g.fhosts, host) end
+  end
+  if not redis.call('ZSCORE', g.leased, host) then schedule(g.ready, g.fstem, g.nstem, host) end
+  return 1
+end
+
+-- Claim up to `wanted` due items of `host` not already claimed by `worker`; each comes
+-- with the id of the worker that claimed it before ('' if none: a first attempt).
+local function claim(g, host, worker, now, wanted)
+  local frontier, claims = g.fstem .. host, g.cstem .. host
+  local out = {}
+  local got = 0
+  local offset = 0
+  while got < wanted do
+    local batch = redis.call('ZRANGEBYSCORE', frontier, '-inf', now, 'LIMIT', offset, wanted)
+    if #batch == 0 then break end
+    for _, member in ipairs(batch) do
+      local owner = redis.call('HGET', claims, member)
+      if owner ~= worker then
+        redis.call('HSET', claims, member, worker)
+        out[#out + 1] = member
+        out[#out + 1] = owner or ''
+        got = got + 1
+        if got >= wanted then break end
+      end
+    end
+    offset = offset + #batch
+  end
+  return out
+end
 """
 )
 
-# KEYS urls, queued, counts, ready, leased, frontier_hosts
-# ARGV url_key, status, has_note, note, now, frontier stem, host_next stem, claims stem
-_MARK = (
-    _SCHEDULE
+# ARGV globals (11) | crawl_id, url_key, record, member, seq, is_page, host, due
+_ADD = _FRONTIER + "return add_url(globals(ARGV), unpack(ARGV, 12, 19))\n"
+
+# ARGV globals (11) | crawl_id, url_key, status, has_note, note, now
+_MARK = _FRONTIER + "return mark(globals(ARGV), unpack(ARGV, 12, 17))\n"
+
+# ARGV globals (11) | host, worker, now, wanted | host's claims to drop: n, members...
+_CLAIM = (
+    _FRONTIER
     + """
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-local rec = cjson.decode(raw)
-local item = cjson.decode(rec['item'])
-local host = item['host']
-local old = rec['status']
-rec['status'] = ARGV[2]
-if ARGV[3] == '1' then rec['note'] = ARGV[4] else rec['note'] = cjson.null end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
-if old ~= ARGV[2] then
-  if redis.call('HINCRBY', KEYS[3], old, -1) <= 0 then redis.call('HDEL', KEYS[3], old) end
-  redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
+local g = globals(ARGV)
+local n = tonumber(ARGV[16])
+for i = 17, 16 + n do
+  if redis.call('HGET', g.cstem .. ARGV[12], ARGV[i]) == ARGV[13] then
+    redis.call('HDEL', g.cstem .. ARGV[12], ARGV[i])
+  end
 end
-local frontier = ARGV[6] .. host
-if ARGV[2] == 'queued' then
-  redis.call('ZADD', KEYS[2], item['seq'], ARGV[1])
-  redis.call('ZADD', frontier, 'NX', ARGV[5], rec['item'])
-  redis.call('SADD', KEYS[6], host)
-else
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  redis.call('ZREM', frontier, rec['item'])
-  redis.call('HDEL', ARGV[8] .. host, rec['item'])
-  if redis.call('EXISTS', frontier) == 0 then redis.call('SREM', KEYS[6], host) end
+return claim(g, ARGV[12], ARGV[13], ARGV[14], tonumber(ARGV[15]))
+"""
+)
+
+# One round trip per batch of a host turn: what the turn found and finished, then more
+# work. ARGV globals (11) | host, worker, now, wanted, #adds, #marks, #payloads,
+# adds (8 each, as _ADD), marks (5 each: crawl_id, url_key, status, has_note, note),
+# payloads (3 each: digests key, digest, JSON). Adds come before marks: a URL leaves the
+# frontier only after what it links to is queued.
+_SYNC = (
+    _FRONTIER
+    + """
+local g = globals(ARGV)
+local host, worker, now, wanted = ARGV[12], ARGV[13], ARGV[14], tonumber(ARGV[15])
+local nadd, nmark, npay = tonumber(ARGV[16]), tonumber(ARGV[17]), tonumber(ARGV[18])
+local i = 19
+local added = {}
+for _ = 1, nadd do
+  added[#added + 1] = add_url(g, unpack(ARGV, i, i + 7))
+  i = i + 8
 end
-if not redis.call('ZSCORE', KEYS[5], host) then schedule(KEYS[4], ARGV[6], ARGV[7], host) end
-return 1
+for _ = 1, nmark do
+  mark(g, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], now)
+  i = i + 5
+end
+for _ = 1, npay do
+  redis.call('HSETNX', ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  i = i + 3
+end
+return {added, claim(g, host, worker, now, wanted)}
 """
 )
 
@@ -180,32 +260,6 @@ while true do
 end
 """
 )
-
-# Claim up to ARGV[3] due items not already claimed by this worker; each comes with the id
-# of the worker that claimed it before ('' if none: a first attempt).
-# KEYS frontier, claims | ARGV now, worker, wanted
-_CLAIM = """
-local wanted = tonumber(ARGV[3])
-local out = {}
-local got = 0
-local offset = 0
-while got < wanted do
-  local batch = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', offset, wanted)
-  if #batch == 0 then break end
-  for _, member in ipairs(batch) do
-    local owner = redis.call('HGET', KEYS[2], member)
-    if owner ~= ARGV[2] then
-      redis.call('HSET', KEYS[2], member, ARGV[2])
-      out[#out + 1] = member
-      out[#out + 1] = owner or ''
-      got = got + 1
-      if got >= wanted then break end
-    end
-  end
-  offset = offset + #batch
-end
-return out
-"""
 
 # KEYS lease, leased | ARGV worker, ttl_ms, expiry, now, host
 _RENEW = """
@@ -369,6 +423,7 @@ class RedisState:
         self._release = client.register_script(_RELEASE)
         self._remove = client.register_script(_REMOVE)
         self._claim = client.register_script(_CLAIM)
+        self._sync = client.register_script(_SYNC)
 
     @classmethod
     def from_url(cls, url: str, prefix: str = DEFAULT_PREFIX) -> RedisState:
@@ -411,13 +466,8 @@ class RedisState:
 
     def remember_payload(self, url_key: str, payload: StoredPayload) -> None:
         """Record an archived payload; the first one per (url_key, digest) wins."""
-        data = {
-            "target_uri": payload.target_uri,
-            "warc_date": payload.warc_date,
-            "record_id": payload.record_id,
-        }
         with self._guard("remembering a payload digest"):
-            self._r.hsetnx(self.keys.digests(url_key), payload.digest, json.dumps(data))
+            self._r.hsetnx(self.keys.digests(url_key), payload.digest, _payload_json(payload))
 
     # -- crawls --------------------------------------------------------------------------
     def begin_crawl(self, seeds: Iterable[str]) -> tuple[int, bool]:
@@ -440,24 +490,32 @@ class RedisState:
 
         A queued item also enters its host's frontier, due at ``due`` (default: now).
         """
+        args = self._add_args(crawl_id, item, self._clock() if due is None else due)
+        with self._guard(f"queueing {item.url}"):
+            added = self._add(args=[*self._globals(), *args])
+        return bool(added)
+
+    def _globals(self) -> list[Arg]:
+        """The key names every frontier script starts its ARGV with (see _FRONTIER)."""
         k = self.keys
-        member = member_of(crawl_id, item)
-        record = json.dumps({"item": member, "status": "queued", "note": None})
-        when = self._clock() if due is None else due
-        keys = [
-            k.urls(crawl_id),
-            k.queued(crawl_id),
-            k.crawl(crawl_id),
-            k.counts(crawl_id),
-            k.host_pages(crawl_id),
+        crawl = k.crawl("0")
+        return [
             k.ready(),
             k.leased(),
             k.frontier_hosts(),
+            k.frontier(""),
+            k.host_next(""),
+            k.claims(""),
+            k.crawl(""),
+            *(name(0).removeprefix(crawl) for name in (k.urls, k.queued, k.counts, k.host_pages)),
         ]
-        args: list[Arg] = [item.key, record, member, item.seq, int(item.kind == "page"), item.host]
-        with self._guard(f"queueing {item.url}"):
-            added = self._add(keys, [*args, repr(when), *self._stems()])
-        return bool(added)
+
+    @staticmethod
+    def _add_args(crawl_id: int, item: FrontierItem, due: float) -> list[Arg]:
+        member = member_of(crawl_id, item)
+        record = json.dumps({"item": member, "status": "queued", "note": None})
+        page = int(item.kind == "page")
+        return [crawl_id, item.key, record, member, item.seq, page, item.host, repr(due)]
 
     def seen(self, crawl_id: int, key: str) -> bool:
         """True if ``key`` was ever queued in this crawl."""
@@ -483,18 +541,9 @@ class RedisState:
         Any status but "queued" also takes the URL out of its host's frontier; "queued"
         puts it back (due now) if it was not there.
         """
-        k = self.keys
-        keys = [
-            k.urls(crawl_id),
-            k.queued(crawl_id),
-            k.counts(crawl_id),
-            k.ready(),
-            k.leased(),
-            k.frontier_hosts(),
-        ]
-        args: list[Arg] = [key, status, int(note is not None), note or "", repr(self._clock())]
+        args: list[Arg] = [crawl_id, key, status, int(note is not None), note or ""]
         with self._guard(f"marking {key} {status}"):
-            self._mark(keys, [*args, *self._stems(), k.claims("")])
+            self._mark(args=[*self._globals(), *args, repr(self._clock())])
 
     def url_counts(self, crawl_id: int) -> dict[str, int]:
         """Number of URLs per status in this crawl."""
@@ -601,17 +650,43 @@ class RedisState:
         them again, as retries (``Claim.retry``): the dead worker may have written their
         records without following their links.
         """
-        k = self.keys
+        args: list[Arg] = [host, worker_id, repr(now), limit, 0]
         with self._guard(f"claiming items of {host}"):
-            reply = cast(
-                list[bytes],
-                self._claim([k.frontier(host), k.claims(host)], [repr(now), worker_id, limit]),
+            reply = cast(list[bytes], self._claim(args=[*self._globals(), *args]))
+        return _claims(reply)
+
+    def unclaim(self, host: str, worker_id: str, claims: Iterable[Claim]) -> None:
+        """Give back claimed items ``worker_id`` did not start (they stay first attempts)."""
+        members = [member_of(c.crawl_id, c.item) for c in claims]
+        if not members:
+            return
+        args: list[Arg] = [host, worker_id, "0", 0, len(members), *members]
+        with self._guard(f"giving back items of {host}"):
+            self._claim(args=[*self._globals(), *args])
+
+    def sync(
+        self, host: str, worker_id: str, now: float, batch: TurnBatch, limit: int
+    ) -> tuple[list[bool], list[Claim]]:
+        """Apply what a turn of ``host`` queued, finished and archived since its last sync
+        (``batch``, emptied), then claim up to ``limit`` more items: one round trip.
+
+        Returns whether each queued item was new to its crawl, and the claims
+        (:meth:`claim_items`). Queued items are applied before finished ones, so a URL
+        leaves the frontier only after what it links to is queued.
+        """
+        adds, marks, payloads = batch.take()
+        args: list[Arg] = [host, worker_id, repr(now), limit, len(adds), len(marks), len(payloads)]
+        for crawl_id, item, due in adds:
+            args += self._add_args(crawl_id, item, due)
+        for crawl_id, key, status, note in marks:
+            args += [crawl_id, key, status, int(note is not None), note or ""]
+        for url_key, payload in payloads:
+            args += [self.keys.digests(url_key), payload.digest, _payload_json(payload)]
+        with self._guard(f"syncing the turn of {host}"):
+            added, reply = cast(
+                tuple[list[int], list[bytes]], self._sync(args=[*self._globals(), *args])
             )
-        claims = []
-        for member, owner in zip(reply[::2], reply[1::2], strict=True):
-            crawl_id, item = item_of(member)
-            claims.append(Claim(crawl_id, item, retry=bool(owner)))
-        return claims
+        return [bool(a) for a in added], _claims(reply)
 
     def complete_item(
         self,
@@ -669,6 +744,64 @@ class RedisState:
             backing_off=int(backing_off),
             leased=int(leased),
         )
+
+
+def _payload_json(payload: StoredPayload) -> str:
+    data = {
+        "target_uri": payload.target_uri,
+        "warc_date": payload.warc_date,
+        "record_id": payload.record_id,
+    }
+    return json.dumps(data)
+
+
+def _claims(reply: list[bytes]) -> list[Claim]:
+    claims = []
+    for member, owner in zip(reply[::2], reply[1::2], strict=True):
+        crawl_id, item = item_of(member)
+        claims.append(Claim(crawl_id, item, retry=bool(owner)))
+    return claims
+
+
+class TurnBatch:
+    """What a host turn queued, finished and archived since its last
+    :meth:`RedisState.sync`. Thread-safe: records are written in threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._adds: list[tuple[int, FrontierItem, float]] = []
+        self._marks: list[tuple[int, str, str, str | None]] = []
+        self._payloads: list[tuple[str, StoredPayload]] = []
+
+    def add(self, crawl_id: int, item: FrontierItem, due: float) -> None:
+        with self._lock:
+            self._adds.append((crawl_id, item, due))
+
+    def mark(self, crawl_id: int, key: str, status: str, note: str | None) -> None:
+        with self._lock:
+            self._marks.append((crawl_id, key, status, note))
+
+    def payload(self, url_key: str, payload: StoredPayload) -> None:
+        with self._lock:
+            self._payloads.append((url_key, payload))
+
+    @property
+    def queued(self) -> int:
+        """URLs queued since the last sync (they may give the host more work)."""
+        return len(self._adds)
+
+    def take(
+        self,
+    ) -> tuple[
+        list[tuple[int, FrontierItem, float]],
+        list[tuple[int, str, str, str | None]],
+        list[tuple[str, StoredPayload]],
+    ]:
+        """Everything recorded so far, in order; the batch is empty afterwards."""
+        with self._lock:
+            taken = self._adds, self._marks, self._payloads
+            self._adds, self._marks, self._payloads = [], [], []
+        return taken
 
 
 def _ms(seconds: float) -> int:
