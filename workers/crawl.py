@@ -367,7 +367,7 @@ class Crawler:
                     queue = self._queues[host]
                     if not queue:
                         continue
-                    if self._dispatched.get(host, 0) >= self.gate.concurrency:
+                    if self._dispatched.get(host, 0) >= self.gate.limit(host):
                         continue
                     top = queue[0][2]
                     if host not in self._robots and top.kind != "robots":

@@ -112,12 +112,17 @@ class HostGate:
     def ready_in(self, host: str) -> float:
         """Seconds until a request to ``host`` may start (0 if now); inf while it is full."""
         state = self._host(host)
-        if state.active >= self.concurrency:
+        if state.active >= self.limit(host):
             return float("inf")
         return max(0.0, state.next_at - self._clock())
 
+    def limit(self, host: str) -> int:
+        """Requests to ``host`` at once: one while it has a delay (a delay is the time
+        between one request's end and the next one's start), else ``concurrency``."""
+        return 1 if self._host(host).delay > 0 else self.concurrency
+
     def busy(self, host: str) -> bool:
-        return self._host(host).active >= self.concurrency
+        return self._host(host).active >= self.limit(host)
 
     @asynccontextmanager
     async def slot(self, url: str) -> AsyncIterator[None]:
