@@ -46,10 +46,14 @@ class CeleryOutbox:
 
     def deliver(self, closed_files: Iterable[str] | None = None) -> int:
         pending = self.catalogue.pending_messages(closed_files)
-        for message_id, body in pending:
-            clean_version.apply_async(args=[json.loads(body)], queue="clean")
-            self.catalogue.mark_delivered([message_id], datetime.now(UTC))
-            log.info("version_queued", message_id=message_id, queue="clean")
+        if not pending:
+            return 0
+        with app.producer_or_acquire() as producer:  # one connection for the whole batch
+            for message_id, body in pending:
+                clean_version.apply_async(args=[json.loads(body)], queue="clean", producer=producer)
+                log.info("version_queued", message_id=message_id, queue="clean")
+        # a crash before this line sends the batch again: the cleaner is idempotent
+        self.catalogue.mark_delivered([m for m, _ in pending], datetime.now(UTC))
         return len(pending)
 
 
@@ -76,7 +80,7 @@ def resources() -> Resources:
     settings: Settings = app.storyvault_settings  # type: ignore[attr-defined]
     client = connect(settings.redis_url)
     keys = Keys(settings.redis_prefix)
-    state = RedisState(client, settings.redis_prefix)
+    state = RedisState(client, settings.redis_prefix, host_cap=settings.host_holders)
     catalogue = Catalogue.for_settings(RedisCatalogueStore(client, settings.redis_prefix), settings)
     outbox = CeleryOutbox(catalogue)
     archive = Archive(settings)
@@ -151,7 +155,8 @@ def dispatch() -> dict[str, Any]:
             res.state.add_url(crawl_id, item)
             # not due again until this capture is applied, which reschedules it
             res.catalogue.store.set_next_due(story.story_id, iso(now + timedelta(days=365)))
-    ready = int(res.state.frontier_stats().get("ready_now", 0))
+    stats = res.state.frontier_stats()
+    ready = stats["ready_now"] + stats["joinable"]  # hosts to lease, hosts to share
     ready += res.state.expired_leases(time.time())  # a dead worker's hosts come back
     waiting = int(res.state.client.llen("fetch"))
     sent = max(0, ready - waiting)
@@ -185,7 +190,8 @@ def crawl_host(self: Any) -> dict[str, Any]:
         res.state.client.expire(minute, 7200)
         if turn.host:
             res.state.client.hset(res.keys.last_capture(), turn.host, datetime.now(UTC).isoformat())
-    if turn.host is not None and res.state.frontier_stats().get("ready_now", 0):
+    stats = res.state.frontier_stats()
+    if turn.host is not None and stats["ready_now"] + stats["joinable"]:
         crawl_host.apply_async(queue="fetch")  # keep going without waiting for beat
     return turn.as_dict()
 

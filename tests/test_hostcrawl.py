@@ -7,6 +7,7 @@ turn can be stopped at an exact point, which a SIGKILL of a worker only hits by 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,7 +49,7 @@ class Service:
         )
         self.outlet = outlet
         client = connect(redis_url)
-        self.state = RedisState(client)
+        self.state = RedisState(client, host_cap=self.settings.host_holders)
         self.catalogue = Catalogue.for_settings(RedisCatalogueStore(client), self.settings)
         self.archive = Archive(self.settings)
         self.archive.open()
@@ -141,3 +142,50 @@ def test_a_turn_fetches_up_to_the_host_concurrency_at_once(
     assert site.outlet.max_in_flight > 1
     assert site.outlet.max_in_flight <= 4
 
+
+
+def test_two_workers_share_a_host_that_allows_parallel_requests(
+    site: OutletFixture, redis_url: str, archive_dir: Path
+) -> None:
+    service = Service(redis_url, archive_dir, site.url("/"), host_concurrency=4, host_workers=2)
+    assert service.state.host_cap == 2
+    site.outlet.latency = 0.02
+    service.queue(site.url("/"))
+
+    async def both() -> list[int]:
+        one, other = service.crawler("one"), service.crawler("other")
+        turns = [asyncio.create_task(one.take_turn(batch_seconds=5))]
+        await asyncio.sleep(0.3)  # the first holder has queued the outlet's pages by now
+        turns.append(asyncio.create_task(other.take_turn(batch_seconds=5)))
+        return [t.urls for t in await asyncio.gather(*turns)]
+
+    urls = asyncio.run(both())
+    assert all(n > 0 for n in urls), f"the host was not shared: {urls}"
+    service.drain()
+    service.archive.close()
+    got = captured(archive_dir)
+    assert set(site.article_urls()) <= set(got)
+    assert len(got) == len(set(got)), "a URL was fetched twice in one pass"
+    assert site.outlet.max_in_flight <= 4  # the host's concurrency, split between holders
+
+
+def test_a_host_with_a_crawl_delay_is_not_shared(redis_url: str, archive_dir: Path) -> None:
+    spec = OutletSpec(
+        sections=1, articles_per_section=2, calendar_trap=False, noise=False, crawl_delay=0.2
+    )
+    with start_outlet(spec, cited_hosts=()) as site:
+        service = Service(redis_url, archive_dir, site.url("/"), host_concurrency=4)
+        service.queue(site.url("/"))
+
+        async def both() -> list[int]:
+            one, other = service.crawler("one"), service.crawler("other")
+            first = asyncio.create_task(one.take_turn(batch_seconds=3))
+            await asyncio.sleep(0.1)  # robots.txt is read: the host is solo from now on
+            second = asyncio.create_task(other.take_turn(batch_seconds=3))
+            return [t.urls for t in await asyncio.gather(first, second)]
+
+        assert asyncio.run(both())[1] == 0
+        times = [e.monotonic_time for e in site.outlet.requests[1:]]  # after robots.txt
+        service.archive.close()
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert gaps and min(gaps) >= 0.18  # one holder keeps the Crawl-delay

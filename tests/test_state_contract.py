@@ -244,6 +244,7 @@ def test_add_url_fills_the_host_frontier_and_ready_set(rstate: RedisState) -> No
         "ready_now": 0,
         "backing_off": 1,
         "leased": 0,
+        "joinable": 0,
     }
     assert rstate.lease_ready_host("w1", now=T, ttl=30) is None  # nothing due yet
     assert rstate.claim_items("a.test", "w1", now=T) == []
@@ -263,8 +264,11 @@ def test_claimed_items_stay_until_completed(rstate: RedisState) -> None:
         Claim(crawl, second, retry=False)
     ]
     assert rstate.claim_items("a.test", "w1", now=T + 2) == []
-    # w1 died: the next holder gets both again, as retries; a killed worker loses nothing
-    assert rstate.claim_items("a.test", "w2", now=T + 2, limit=5) == [
+    # while w1 holds the host, its items are in flight: nobody else claims them
+    assert rstate.claim_items("a.test", "w2", now=T + 2, limit=5) == []
+    # w1 died: once its lease is over, the next holder gets both again, as retries
+    assert rstate.lease_ready_host("w2", now=T + 31, ttl=30) == "a.test"
+    assert rstate.claim_items("a.test", "w2", now=T + 31, limit=5) == [
         Claim(crawl, first, retry=True),
         Claim(crawl, second, retry=True),
     ]
@@ -303,11 +307,55 @@ def test_a_sync_applies_a_turns_batch_then_claims(rstate: RedisState) -> None:
     assert batch.take() == ([], [], [])  # the batch was emptied
     # items claimed but never started go back as first attempts, not retries
     rstate.unclaim("a.test", "w1", claims[1:])
-    assert rstate.claim_items("a.test", "w2", now=T, limit=5) == [
+    assert rstate.lease_ready_host("w2", now=T + 31, ttl=30) == "a.test"  # w1's ran out
+    assert rstate.claim_items("a.test", "w2", now=T + 31, limit=5) == [
         Claim(crawl, links[0], retry=True),  # w1 started it: a retry
         Claim(crawl, links[1], retry=False),
         Claim(crawl, links[2], retry=False),
     ]
+
+
+def test_a_host_allowing_parallel_requests_is_shared_up_to_the_cap(redis_url: str) -> None:
+    client = connect(redis_url)
+    shared = RedisState(client, clock=Clock(), host_cap=2)
+    crawl, _ = shared.begin_crawl(["http://a.test/"])
+    items = [item(f"http://a.test/{n}", seq=n) for n in range(4)]
+    for it in items:
+        shared.add_url(crawl, it, due=T)
+    shared.add_url(crawl, item("http://b.test/0", seq=9), due=T + 1)
+    assert shared.lease_ready_host("w1", now=T + 1, ttl=30) == "a.test"
+    assert shared.frontier_stats(now=T + 1)["joinable"] == 1
+    # an unleased host first: sharing is for when no other host is ready
+    assert shared.lease_ready_host("w2", now=T + 1, ttl=30) == "b.test"
+    assert shared.lease_ready_host("w3", now=T + 1, ttl=30) == "a.test"
+    assert shared.lease_ready_host("w4", now=T + 1, ttl=30) == "b.test"
+    assert shared.lease_ready_host("w7", now=T + 1, ttl=30) is None  # two holders each: full
+    assert shared.holders("a.test") == 2
+    # holders never claim each other's items
+    one = shared.claim_items("a.test", "w1", now=T + 1, limit=3)
+    other = shared.claim_items("a.test", "w3", now=T + 1, limit=3)
+    assert [c.item for c in one + other] == items and not any(c.retry for c in one + other)
+    # w1 finishes its items and goes; the host keeps its other holder and has room again
+    for done in one:
+        shared.mark(crawl, done.item.key, "done")
+    assert shared.release_host("a.test", "w1", next_at=T + 1)
+    stats = shared.frontier_stats(now=T + 1)
+    assert stats["leased"] == 2 and stats["joinable"] == 1  # a.test
+    # w3 dies: once its lease is over, its items come back to the next holder as retries
+    assert shared.lease_ready_host("w5", now=T + 40, ttl=30) == "a.test"
+    assert shared.holders("a.test") == 1
+    assert shared.claim_items("a.test", "w5", now=T + 40, limit=5) == [
+        Claim(crawl, items[3], retry=True)
+    ]
+    # a host whose robots.txt sets a Crawl-delay is never shared
+    shared.make_solo("a.test")
+    assert shared.renew_lease("a.test", "w5", ttl=30, now=T + 41)
+    assert shared.frontier_stats(now=T + 41)["joinable"] == 0
+    assert shared.lease_ready_host("w6", now=T + 41, ttl=30) == "b.test"  # w2's, w4's ran out
+    assert shared.lease_ready_host("w8", now=T + 41, ttl=30) == "b.test"
+    assert shared.lease_ready_host("w9", now=T + 41, ttl=30) is None
+    assert shared.holders("a.test") == 1
+    client.close()
 
 
 def test_two_workers_never_lease_the_same_host(rstate: RedisState) -> None:
@@ -391,6 +439,7 @@ def test_a_host_with_an_empty_frontier_is_not_ready(rstate: RedisState) -> None:
         "ready_now": 0,
         "backing_off": 0,
         "leased": 0,
+        "joinable": 0,
     }
 
 

@@ -28,7 +28,7 @@ from workers.archive import Archive, StoredPayload
 from workers.catalogue import Catalogue
 from workers.crawl import Crawler
 from workers.fetch import Fetcher
-from workers.politeness import RobotsRules
+from workers.politeness import HostGate, RobotsRules
 from workers.redisstate import Claim, RedisState, TurnBatch
 from workers.settings import Settings
 from workers.state import DigestIndex, FrontierItem
@@ -76,10 +76,23 @@ class HostCrawler(Crawler):
         self.worker_id = worker_id
         self._changed = asyncio.Condition()
         self._batch = TurnBatch()
+        self._leaving: set[str] = set()  # shared hosts found to need a single holder
+        if state.host_cap > 1:  # holders of one host share its concurrency
+            share = -(-settings.host_concurrency // state.host_cap)
+            self.gate = HostGate(settings.host_delay, share, max_delay=settings.max_crawl_delay)
 
     # the frontier lives in Redis: RedisState.add_url already queued the item there
     def _push(self, item: FrontierItem) -> None:
         self.stats.hosts.add(item.host)
+
+    def _set_robots(self, host: str, url: str, rules: RobotsRules) -> None:
+        super()._set_robots(host, url, rules)
+        if self.redis_state.host_cap > 1 and rules.crawl_delay(self.ua_token):
+            # a Crawl-delay is kept by one worker's gate, not by several
+            self.redis_state.make_solo(host)
+            if self.redis_state.holders(host) > 1:
+                log.info("host_unshared", host=host, reason="robots.txt Crawl-delay")
+                self._leaving.add(host)
 
     def _ensure_robots(self, host: str, url: str) -> None:
         """Robots rules come from the shared cache; a host's own turn fetches them."""
@@ -127,7 +140,7 @@ class HostCrawler(Crawler):
         def more() -> bool:
             """Sync the batch, claim the host's next items; False when none is due."""
             _, got = self.redis_state.sync(
-                host, self.worker_id, time.time(), self._batch, self.gate.concurrency
+                host, self.worker_id, time.time(), self._batch, self.gate.limit(host)
             )
             claimed.extend(got)
             return bool(got)
@@ -135,6 +148,8 @@ class HostCrawler(Crawler):
         async def next_claim() -> Claim | None:
             """The next item; while others are in flight, wait: they may queue more."""
             while time.monotonic() < deadline and turn.urls < batch_urls and renew.held():
+                if host in self._leaving:
+                    return None
                 if claimed:
                     return claimed.popleft()
                 if (self._batch.queued or not in_flight) and more():
@@ -168,7 +183,7 @@ class HostCrawler(Crawler):
                 self._fetcher = fetcher
                 if host not in self._robots:
                     await slot(max_items=1)  # robots.txt (cached or fetched) first, alone
-                await asyncio.gather(*(slot() for _ in range(self.gate.concurrency)))
+                await asyncio.gather(*(slot() for _ in range(self.gate.limit(host))))
         finally:
             # what was done is recorded even if the turn failed; what was not started
             # goes back as it was (a claim left behind would make it a retry)

@@ -25,8 +25,10 @@ Distributed frontier (Heritrix-like: one queue per host, one worker per host)::
     {p}:claims:{host}                hash    frontier item -> id of the worker fetching it
     {p}:hosts:frontier               set     hosts whose frontier is not empty
     {p}:ready                        zset    host -> earliest time it may be leased
-    {p}:leased                       zset    host -> lease expiry (caller's clock)
-    {p}:lease:{host}                 string  owning worker id, PX LEASE ttl
+    {p}:leased                       zset    host -> earliest lease expiry of its holders
+    {p}:joinable                     zset    leased host another worker may share -> since
+    {p}:lease:{host}                 hash    holding worker id -> lease expiry (caller's clock)
+    {p}:host:solo:{host}             string  "1": the host is never shared (Crawl-delay), TTL
     {p}:host:next:{host}             string  time before which the host must not be fetched
 
 Version catalogue (:class:`workers.rediscatalogue.RedisCatalogueStore`)::
@@ -154,9 +156,19 @@ class Keys:
         """Zset: leased hosts scored by lease expiry (in the callers' clock)."""
         return self._k("leased")
 
+    def joinable(self) -> str:
+        """Zset: leased hosts with room for another holder (see ``host_workers``), scored
+        by the time they became so."""
+        return self._k("joinable")
+
     def lease(self, host: str) -> str:
-        """String: id of the worker holding the host (PX the lease ttl)."""
+        """Hash: worker id -> expiry of its lease of the host (in the callers' clock)."""
         return self._k("lease", host)
+
+    def host_solo(self, host: str) -> str:
+        """String: set while the host must have one holder at a time (its robots.txt sets
+        a Crawl-delay); TTL ROBOTS_TTL."""
+        return self._k("host", "solo", host)
 
     def host_next(self, host: str) -> str:
         """String: time before which no worker fetches from the host (TTL HOST_NEXT_TTL)."""

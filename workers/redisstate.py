@@ -91,14 +91,14 @@ return 1
 """
 
 # Queueing and marking URLs, shared by the one-URL scripts and the batched SYNC script.
-# `g` holds the key names: ARGV[1..11] of each of those scripts (see RedisState._globals).
+# `g` holds the key names: ARGV[1..12] of each of those scripts (see RedisState._globals).
 _FRONTIER = (
     _SCHEDULE
     + """
 local function globals(argv)
   return {ready = argv[1], leased = argv[2], fhosts = argv[3], fstem = argv[4],
           nstem = argv[5], cstem = argv[6], crawl = argv[7], urls = argv[8],
-          queued = argv[9], counts = argv[10], pages = argv[11]}
+          queued = argv[9], counts = argv[10], pages = argv[11], lstem = argv[12]}
 end
 
 local function add_url(g, crawl_id, url_key, record, member, seq, is_page, host, due)
@@ -148,8 +148,9 @@ local function mark(g, crawl_id, url_key, status, has_note, note, now)
   return 1
 end
 
--- Claim up to `wanted` due items of `host` not already claimed by `worker`; each comes
--- with the id of the worker that claimed it before ('' if none: a first attempt).
+-- Claim up to `wanted` due items of `host` not claimed by `worker` or another holder of
+-- the host; each comes with the id of the worker that claimed it before ('' if none: a
+-- first attempt; else a worker that no longer holds the host, i.e. died with it).
 local function claim(g, host, worker, now, wanted)
   local frontier, claims = g.fstem .. host, g.cstem .. host
   local out = {}
@@ -160,6 +161,9 @@ local function claim(g, host, worker, now, wanted)
     if #batch == 0 then break end
     for _, member in ipairs(batch) do
       local owner = redis.call('HGET', claims, member)
+      if owner and owner ~= worker and redis.call('HEXISTS', g.lstem .. host, owner) == 1 then
+        owner = worker  -- in flight at another holder: skip it
+      end
       if owner ~= worker then
         redis.call('HSET', claims, member, worker)
         out[#out + 1] = member
@@ -175,29 +179,29 @@ end
 """
 )
 
-# ARGV globals (11) | crawl_id, url_key, record, member, seq, is_page, host, due
-_ADD = _FRONTIER + "return add_url(globals(ARGV), unpack(ARGV, 12, 19))\n"
+# ARGV globals (12) | crawl_id, url_key, record, member, seq, is_page, host, due
+_ADD = _FRONTIER + "return add_url(globals(ARGV), unpack(ARGV, 13, 20))\n"
 
-# ARGV globals (11) | crawl_id, url_key, status, has_note, note, now
-_MARK = _FRONTIER + "return mark(globals(ARGV), unpack(ARGV, 12, 17))\n"
+# ARGV globals (12) | crawl_id, url_key, status, has_note, note, now
+_MARK = _FRONTIER + "return mark(globals(ARGV), unpack(ARGV, 13, 18))\n"
 
-# ARGV globals (11) | host, worker, now, wanted | host's claims to drop: n, members...
+# ARGV globals (12) | host, worker, now, wanted | host's claims to drop: n, members...
 _CLAIM = (
     _FRONTIER
     + """
 local g = globals(ARGV)
-local n = tonumber(ARGV[16])
-for i = 17, 16 + n do
-  if redis.call('HGET', g.cstem .. ARGV[12], ARGV[i]) == ARGV[13] then
-    redis.call('HDEL', g.cstem .. ARGV[12], ARGV[i])
+local n = tonumber(ARGV[17])
+for i = 18, 17 + n do
+  if redis.call('HGET', g.cstem .. ARGV[13], ARGV[i]) == ARGV[14] then
+    redis.call('HDEL', g.cstem .. ARGV[13], ARGV[i])
   end
 end
-return claim(g, ARGV[12], ARGV[13], ARGV[14], tonumber(ARGV[15]))
+return claim(g, ARGV[13], ARGV[14], ARGV[15], tonumber(ARGV[16]))
 """
 )
 
 # One round trip per batch of a host turn: what the turn found and finished, then more
-# work. ARGV globals (11) | host, worker, now, wanted, #adds, #marks, #payloads,
+# work. ARGV globals (12) | host, worker, now, wanted, #adds, #marks, #payloads,
 # adds (8 each, as _ADD), marks (5 each: crawl_id, url_key, status, has_note, note),
 # payloads (3 each: digests key, digest, JSON). Adds come before marks: a URL leaves the
 # frontier only after what it links to is queued.
@@ -205,9 +209,9 @@ _SYNC = (
     _FRONTIER
     + """
 local g = globals(ARGV)
-local host, worker, now, wanted = ARGV[12], ARGV[13], ARGV[14], tonumber(ARGV[15])
-local nadd, nmark, npay = tonumber(ARGV[16]), tonumber(ARGV[17]), tonumber(ARGV[18])
-local i = 19
+local host, worker, now, wanted = ARGV[13], ARGV[14], ARGV[15], tonumber(ARGV[16])
+local nadd, nmark, npay = tonumber(ARGV[17]), tonumber(ARGV[18]), tonumber(ARGV[19])
+local i = 20
 local added = {}
 for _ = 1, nadd do
   added[#added + 1] = add_url(g, unpack(ARGV, i, i + 7))
@@ -238,48 +242,107 @@ return removed
 """
 )
 
-# KEYS ready, leased | ARGV now, ttl_ms, expiry, worker, frontier/host_next/lease stems
-_LEASE = (
+# Host leases. A host is held by one worker, or, when its politeness allows parallel
+# requests, by up to `cap` workers at once (`joinable` lists those with room). Each holder's
+# expiry is in lease:{host}; `leased` scores a host by its earliest one.
+# L: ready, leased, joinable, frontier/host_next/lease/solo stems, cap (see _lease_keys)
+_LEASES = (
     _SCHEDULE
     + """
-for _, host in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])) do
-  redis.call('ZREM', KEYS[2], host)
-  redis.call('DEL', ARGV[7] .. host)
-  schedule(KEYS[1], ARGV[5], ARGV[6], host)
+local function leases(argv, at)
+  return {ready = argv[at], leased = argv[at + 1], joinable = argv[at + 2],
+          fstem = argv[at + 3], nstem = argv[at + 4], lstem = argv[at + 5],
+          sstem = argv[at + 6], cap = tonumber(argv[at + 7])}
 end
-while true do
-  local pick = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)
-  if #pick == 0 then return false end
-  local host = pick[1]
-  redis.call('ZREM', KEYS[1], host)
-  if redis.call('EXISTS', ARGV[5] .. host) == 1 then
-    redis.call('SET', ARGV[7] .. host, ARGV[4], 'PX', ARGV[2])
-    redis.call('ZADD', KEYS[2], ARGV[3], host)
-    return host
+
+local function cap_of(L, host)
+  if redis.call('EXISTS', L.sstem .. host) == 1 then return 1 end
+  return L.cap
+end
+
+-- after a host's holders changed: fix its place in leased, joinable and ready
+local function settle(L, host, now)
+  local lease = L.lstem .. host
+  local expiries = redis.call('HVALS', lease)
+  if #expiries == 0 then
+    redis.call('DEL', lease)
+    redis.call('ZREM', L.leased, host)
+    redis.call('ZREM', L.joinable, host)
+    schedule(L.ready, L.fstem, L.nstem, host)
+    return
+  end
+  local earliest = tonumber(expiries[1])
+  for _, e in ipairs(expiries) do earliest = math.min(earliest, tonumber(e)) end
+  redis.call('ZADD', L.leased, earliest, host)
+  if #expiries < cap_of(L, host) then
+    redis.call('ZADD', L.joinable, 'NX', now, host)
+  else
+    redis.call('ZREM', L.joinable, host)
   end
 end
 """
 )
 
-# KEYS lease, leased | ARGV worker, ttl_ms, expiry, now, host
-_RENEW = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-local expiry = redis.call('ZSCORE', KEYS[2], ARGV[5])
-if not expiry or tonumber(expiry) <= tonumber(ARGV[4]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5])
+# ARGV now, expiry, worker | L (8)
+_LEASE = (
+    _LEASES
+    + """
+local now, expiry, worker = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local L = leases(ARGV, 4)
+for _, host in ipairs(redis.call('ZRANGEBYSCORE', L.leased, '-inf', now)) do
+  local lease = L.lstem .. host
+  local held = redis.call('HGETALL', lease)
+  for i = 1, #held, 2 do
+    if tonumber(held[i + 1]) <= now then redis.call('HDEL', lease, held[i]) end
+  end
+  settle(L, host, now)
+end
+while true do  -- an unleased host, the one that waited longest
+  local pick = redis.call('ZRANGEBYSCORE', L.ready, '-inf', now, 'LIMIT', 0, 1)
+  if #pick == 0 then break end
+  local host = pick[1]
+  redis.call('ZREM', L.ready, host)
+  if redis.call('EXISTS', L.fstem .. host) == 1 then
+    redis.call('HSET', L.lstem .. host, worker, expiry)
+    settle(L, host, now)
+    return host
+  end
+end
+for _, host in ipairs(redis.call('ZRANGE', L.joinable, 0, 99)) do  -- else share one
+  local lease = L.lstem .. host
+  local due = redis.call('ZRANGEBYSCORE', L.fstem .. host, '-inf', now, 'LIMIT', 0, 1)
+  if #due > 0 and redis.call('HLEN', lease) < cap_of(L, host) then
+    redis.call('HSET', lease, worker, expiry)
+    settle(L, host, now)
+    return host
+  end
+end
+return false
+"""
+)
+
+# ARGV worker, expiry, now, host | L (8)
+_RENEW = (
+    _LEASES
+    + """
+local L = leases(ARGV, 5)
+local held = redis.call('HGET', L.lstem .. ARGV[4], ARGV[1])
+if not held or tonumber(held) <= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', L.lstem .. ARGV[4], ARGV[1], ARGV[2])
+settle(L, ARGV[4], tonumber(ARGV[3]))
 return 1
 """
+)
 
-# KEYS lease, leased, ready, host_next | ARGV worker, next_at, host, stems, host_next ttl
+# ARGV worker, next_at, host, now, host_next ttl | L (8)
 _RELEASE = (
-    _SCHEDULE
+    _LEASES
     + """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[3])
-redis.call('SET', KEYS[4], ARGV[2], 'EX', ARGV[6])
-schedule(KEYS[3], ARGV[4], ARGV[5], ARGV[3])
+local L = leases(ARGV, 6)
+local host = ARGV[3]
+if redis.call('HDEL', L.lstem .. host, ARGV[1]) == 0 then return 0 end
+redis.call('SET', L.nstem .. host, ARGV[2], 'EX', ARGV[5])
+settle(L, host, tonumber(ARGV[4]))
 return 1
 """
 )
@@ -396,6 +459,7 @@ class FrontierStats(TypedDict):
     ready_now: int  # hosts a worker may lease now
     backing_off: int  # hosts with work whose politeness time or due time is in the future
     leased: int  # hosts held by a worker (including expired, not yet reclaimed, leases)
+    joinable: int  # leased hosts another worker may share (see RedisState.host_cap)
 
 
 class RedisState:
@@ -407,12 +471,15 @@ class RedisState:
         prefix: str = DEFAULT_PREFIX,
         *,
         clock: Callable[[], float] = time.time,
+        host_cap: int = 1,
     ) -> None:
         check_client(client)
         self._r = client
         self.keys = Keys(prefix)
         self.url = url_of(client)
         self._clock = clock
+        #: how many workers may hold one host at once (see Settings.host_holders)
+        self.host_cap = max(1, host_cap)
         self._owns_client = False
         self._begin = client.register_script(_BEGIN)
         self._finish = client.register_script(_FINISH)
@@ -508,6 +575,7 @@ class RedisState:
             k.claims(""),
             k.crawl(""),
             *(name(0).removeprefix(crawl) for name in (k.urls, k.queued, k.counts, k.host_pages)),
+            k.lease(""),
         ]
 
     @staticmethod
@@ -606,38 +674,53 @@ class RedisState:
         return sorted((text(url), str(json.loads(v)[0])) for url, v in raw.items())
 
     # -- distributed frontier ------------------------------------------------------------
-    def lease_ready_host(self, worker_id: str, now: float, ttl: float) -> str | None:
-        """Lease the host that has waited longest (ready score <= ``now``) for ``ttl`` s.
-
-        First returns hosts whose lease expired to ``ready``. Returns None if no host is
-        ready; two workers never hold the same host.
-        """
+    def _lease_args(self) -> list[Arg]:
         k = self.keys
-        args: list[Arg] = [repr(now), _ms(ttl), repr(now + ttl), worker_id, *self._stems()]
-        args.append(k.lease(""))
+        stems = [k.frontier(""), k.host_next(""), k.lease(""), k.host_solo("")]
+        return [k.ready(), k.leased(), k.joinable(), *stems, self.host_cap]
+
+    def lease_ready_host(self, worker_id: str, now: float, ttl: float) -> str | None:
+        """Lease a host for ``ttl`` s: the unleased one that has waited longest (ready
+        score <= ``now``), else a leased one with room for another holder and due work.
+
+        First drops holders whose lease expired (a dead worker's hosts come back). Returns
+        None if no host is ready. A host has one holder at a time, or up to
+        ``host_cap`` when that is above 1 and the host is not solo (:meth:`make_solo`).
+        """
+        args: list[Arg] = [repr(now), repr(now + ttl), worker_id, *self._lease_args()]
         with self._guard("leasing a host"):
-            host = self._lease([k.ready(), k.leased()], args)
+            host = self._lease(args=args)
         return None if host is None else text(host)
 
     def renew_lease(self, host: str, worker_id: str, ttl: float, now: float) -> bool:
         """Extend ``worker_id``'s lease of ``host`` to ``now + ttl``; False if it is not
-        (or no longer, at ``now``) the owner: the worker must then leave the host alone."""
-        k = self.keys
-        args: list[Arg] = [worker_id, _ms(ttl), repr(now + ttl), repr(now), host]
+        (or no longer, at ``now``) a holder: the worker must then leave the host alone."""
+        args: list[Arg] = [worker_id, repr(now + ttl), repr(now), host, *self._lease_args()]
         with self._guard(f"renewing the lease of {host}"):
-            return bool(self._renew([k.lease(host), k.leased()], args))
+            return bool(self._renew(args=args))
 
     def release_host(self, host: str, worker_id: str, next_at: float) -> bool:
         """Give ``host`` back; no worker may fetch from it before ``next_at``.
 
-        Only the owner can release (False otherwise). The host returns to ``ready`` at
-        max(``next_at``, its earliest due item) if its frontier is not empty.
+        Only a holder can release (False otherwise). Once it has no holder, the host
+        returns to ``ready`` at max(``next_at``, its earliest due item) if its frontier
+        is not empty.
         """
-        k = self.keys
-        keys = [k.lease(host), k.leased(), k.ready(), k.host_next(host)]
-        args: list[Arg] = [worker_id, repr(next_at), host, *self._stems(), HOST_NEXT_TTL]
+        now = self._clock()
+        args: list[Arg] = [worker_id, repr(next_at), host, repr(now), HOST_NEXT_TTL]
         with self._guard(f"releasing {host}"):
-            return bool(self._release(keys, args))
+            return bool(self._release(args=[*args, *self._lease_args()]))
+
+    def holders(self, host: str) -> int:
+        """How many workers hold ``host`` now."""
+        with self._guard(f"counting the holders of {host}"):
+            return int(self._r.hlen(self.keys.lease(host)))
+
+    def make_solo(self, host: str) -> None:
+        """From now on (ROBOTS_TTL) ``host`` has one holder at a time: its robots.txt
+        sets a Crawl-delay, which one worker's gate keeps and several would not."""
+        with self._guard(f"making {host} solo"):
+            self._r.set(self.keys.host_solo(host), "1", ex=ROBOTS_TTL)
 
     def claim_items(
         self, host: str, worker_id: str, now: float, limit: int = 1
@@ -734,15 +817,17 @@ class RedisState:
             pipe.zcount(k.ready(), "-inf", repr(at))
             pipe.zcount(k.ready(), f"({at!r}", "+inf")
             pipe.zcard(k.leased())
+            pipe.zcard(k.joinable())
             replies = cast(list[int], pipe.execute())
         sizes = dict(zip(hosts, replies, strict=False))
-        ready, backing_off, leased = replies[len(hosts) :]
+        ready, backing_off, leased, joinable = replies[len(hosts) :]
         return FrontierStats(
             queued={h: n for h, n in sizes.items() if n},
             ready=int(ready) + int(backing_off),
             ready_now=int(ready),
             backing_off=int(backing_off),
             leased=int(leased),
+            joinable=int(joinable),
         )
 
 
@@ -803,6 +888,3 @@ class TurnBatch:
             self._adds, self._marks, self._payloads = [], [], []
         return taken
 
-
-def _ms(seconds: float) -> int:
-    return max(1, round(seconds * 1000))

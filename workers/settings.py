@@ -77,11 +77,22 @@ class Settings:
     dispatch_every: float = 1.0
     lease_ttl: float = 60.0
     batch_seconds: float = 20.0
+    # workers that may share one host whose politeness allows parallel requests
+    host_workers: int = 2
 
     @property
     def full_user_agent(self) -> str:
         """The User-Agent header: the project and a contact URL, as crawlers should."""
         return f"{self.user_agent} (+{self.contact_url})" if self.contact_url else self.user_agent
+
+    @property
+    def host_holders(self) -> int:
+        """Workers of the service that may hold one host at once: ``host_workers`` when
+        its politeness allows parallel requests (no delay, ``host_concurrency`` above 1),
+        else 1. Each holder then keeps its share of ``host_concurrency``."""
+        if self.host_delay > 0 or self.host_concurrency < 2:
+            return 1
+        return max(1, min(self.host_workers, self.host_concurrency))
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied and type-checked."""
