@@ -478,6 +478,7 @@ class Bench:
         run.detail = {
             "cpu_s": m.cpu_detail,
             "discover_cmd_s": m.discover_s,
+            "drained_s": m.drained_s,
             "redis_commands": sum(m.redis_calls.values()),
             "redis_commands_top": dict(list(m.redis_calls.items())[:8]),
             "redis_commands_all": m.redis_calls,
@@ -784,6 +785,10 @@ def print_service_detail(r: Run) -> None:
         f"celery main {cpu.get('celery_main')}), beat {cpu.get('beat')}, "
         f"redis {cpu.get('redis')}; `storyvault discover` itself {d.get('discover_cmd_s')} s; "
         f"WARC responses {d.get('warc_responses')}"
+    )
+    print(
+        f"  {r.name}: crawl done (every version sent to the clean queue) at {r.wall_s} s; "
+        f"clean queue consumed by the reference cleaner at {d.get('drained_s')} s"
     )
     vs = d.get("vs_embedded_urls")
     if vs is not None:

@@ -7,7 +7,14 @@ shared :6379), ``storyvault outlets add URL``, one ``storyvault worker --concurr
 process group can be stopped; then ``storyvault discover`` and a wait until the service is
 idle: queues empty, frontier ``queued_total`` 0, no host leased.
 
-The measured wall time runs from the spawn of ``storyvault discover`` to the first of a
+Two ends are taken. The crawl is *done* when the frontier is empty, no host is leased,
+the ``discover`` and ``fetch`` queues are empty and every new version has been sent to
+the ``clean`` queue (the outbox has nothing pending): the point where the embedded crawl
+ends, its messages in ``queue/clean.jsonl``. The service is *drained* when the reference
+cleaner has also consumed the ``clean`` queue, work the embedded crawl does not do. The
+ratio against the embedded crawl is taken at *done*; *drained* is reported beside it.
+
+Each measured wall time runs from the spawn of ``storyvault discover`` to the first of a
 streak of idle observations (polled every ``POLL_S`` in-process with the numbers
 ``storyvault status --json`` shows: queue lengths and ``RedisState.frontier_stats``,
 without its 1 s worker ping and its per-minute capture counters); the streak must
@@ -127,7 +134,8 @@ class ServiceMeasure:
     t0_epoch: float = 0.0  # wall clock at the spawn of `storyvault discover`
     redis_calls: dict[str, int] = field(default_factory=dict)  # commands run meanwhile
     redis_usec: int = 0  # redis-server's own time executing them
-    end_epoch: float = 0.0  # wall clock when the service went idle
+    end_epoch: float = 0.0  # wall clock when the crawl was done
+    drained_s: float = 0.0  # from discover until the clean queue was consumed too
 
 
 class Service:
@@ -223,9 +231,9 @@ class Service:
 
     # -- measurement
 
-    def _busy(self) -> tuple[Callable[[], tuple[int, dict[str, Any]]], Any]:
-        """A probe: (queued + leased work, the numbers behind it), as `status` counts them;
-        and its Redis client, to close."""
+    def _busy(self) -> tuple[Callable[[], tuple[int, int, dict[str, Any]]], Any]:
+        """A probe: (work left: queued, leased, unsent and clean tasks; the clean tasks of
+        it; the numbers behind them), as `status` counts them; and its client, to close."""
         from workers.redisstate import RedisState, connect
         from workers.settings import Settings
 
@@ -234,15 +242,22 @@ class Service:
         client = connect(settings.redis_url)
         state = RedisState(client, settings.redis_prefix)
 
-        def probe() -> tuple[int, dict[str, Any]]:
+        def probe() -> tuple[int, int, dict[str, Any]]:
+            """(crawl work left, of which clean tasks, the numbers behind them)."""
             pipe = client.pipeline(transaction=False)
             for q in ("discover", "fetch", "clean"):
                 pipe.llen(q)
-            queues = [int(n) for n in pipe.execute()]
+            pipe.zcard(state.keys.outbox_pending())
+            *queues, pending = [int(n) for n in pipe.execute()]
             frontier = state.frontier_stats()
             queued = sum(frontier["queued"].values())
-            numbers = {"queues": queues, "queued_total": queued, "leased": frontier["leased"]}
-            return sum(queues) + queued + int(frontier["leased"]), numbers
+            numbers = {
+                "queues": queues,
+                "queued_total": queued,
+                "leased": frontier["leased"],
+                "outbox_pending": pending,
+            }
+            return sum(queues) + queued + int(frontier["leased"]) + pending, queues[2], numbers
 
         return probe, client
 
@@ -271,7 +286,7 @@ class Service:
 
     def _measure(
         self,
-        probe: Callable[[], tuple[int, dict[str, Any]]],
+        probe: Callable[[], tuple[int, int, dict[str, Any]]],
         served: Callable[[], int],
         timeout: float,
     ) -> ServiceMeasure:
@@ -289,14 +304,14 @@ class Service:
         if discover.returncode != 0:
             raise RuntimeError(f"storyvault discover failed: {discover.stderr.strip()}")
         deadline = t0 + timeout
-        idle_since: float | None = None
+        idle_since: float | None = None  # of the crawl (clean tasks aside)
         idle_count = -1
         status: dict[str, Any] = {}
-        end = None
+        end = drained = None
         while time.monotonic() < deadline:
             now = time.monotonic()
-            busy, status = probe()
-            if busy:
+            busy, cleaning, status = probe()
+            if busy - cleaning:
                 idle_since = None
             else:
                 count = served()
@@ -305,8 +320,10 @@ class Service:
                 elif idle_since is None or count != idle_count:
                     idle_since, idle_count = now, count
                 elif now - idle_since >= CALM_S:
-                    end = idle_since
-                    break
+                    end = idle_since if end is None else end
+                    if not cleaning:
+                        drained = now
+                        break
             self._check_alive()
             pids = sorted(set(pids) | set(processes_of(sessions, {redis_pid})))
             time.sleep(POLL_S)
@@ -318,11 +335,12 @@ class Service:
             sorted(((k, n) for k, n in calls.items() if n), key=lambda kv: -kv[1])
         )
         result.redis_usec = usec1 - usec0
-        if end is None:
+        if end is None or drained is None:
             result.timed_out, result.ok = True, False
             result.note = f"not idle after {timeout:.0f} s: {json.dumps(status)}"
-            end = t1
+            end = t1 if end is None else end
         result.wall_s = end - t0
+        result.drained_s = round((drained or t1) - t0, 3)
         result.end_epoch = result.t0_epoch + result.wall_s
         # CPU over [t0, t1]: the calm tail costs next to nothing (beat's dispatch ticks)
         # the worker's session: supervisor (`storyvault worker`) > celery main > pool processes
