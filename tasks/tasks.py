@@ -155,6 +155,9 @@ def dispatch() -> dict[str, Any]:
             res.state.add_url(crawl_id, item)
             # not due again until this capture is applied, which reschedules it
             res.catalogue.store.set_next_due(story.story_id, iso(now + timedelta(days=365)))
+    finished = res.state.finish_idle_crawls(grace=60.0)  # passes that are over
+    if finished:
+        log.info("crawls_finished", crawl_ids=finished)
     stats = res.state.frontier_stats()
     ready = stats["ready_now"] + stats["joinable"]  # hosts to lease, hosts to share
     ready += res.state.expired_leases(time.time())  # a dead worker's hosts come back
@@ -162,7 +165,7 @@ def dispatch() -> dict[str, Any]:
     sent = max(0, ready - waiting)
     for _ in range(sent):
         crawl_host.apply_async(queue="fetch")
-    return {"recrawls": len(due), "turns_sent": sent}
+    return {"recrawls": len(due), "turns_sent": sent, "crawls_finished": len(finished)}
 
 
 @app.task(name="storyvault.crawl_host", bind=True)

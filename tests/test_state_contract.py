@@ -21,7 +21,7 @@ import workers.state
 from tests.support.redis import RedisServer
 from workers.archive import StoredPayload
 from workers.errors import ConfigError, StateError
-from workers.rediskeys import Keys, pywb_index
+from workers.rediskeys import FINISHED_CRAWL_TTL, Keys, pywb_index
 from workers.redisstate import Claim, RedisState, TurnBatch, connect, text
 from workers.state import CrawlStore, FrontierItem, SQLiteState
 
@@ -355,6 +355,28 @@ def test_a_host_allowing_parallel_requests_is_shared_up_to_the_cap(redis_url: st
     assert shared.lease_ready_host("w8", now=T + 41, ttl=30) == "b.test"
     assert shared.lease_ready_host("w9", now=T + 41, ttl=30) is None
     assert shared.holders("a.test") == 1
+    client.close()
+
+
+def test_service_crawls_finish_when_nothing_is_queued(redis_url: str) -> None:
+    clock = Clock()
+    client = connect(redis_url)
+    rstate = RedisState(client, clock=clock)
+    done, _ = rstate.begin_crawl(["discover:http://a.test/:1"])
+    busy, _ = rstate.begin_crawl(["discover:http://b.test/:1"])
+    one = item("http://a.test/1", seq=1)
+    rstate.add_url(done, one)
+    rstate.add_url(busy, item("http://b.test/1", seq=1))
+    rstate.mark(done, one.key, "done")
+    clock.now += 61
+    fresh, _ = rstate.begin_crawl(["recrawl:9"])  # begun just now: its URLs may be coming
+    assert rstate.finish_idle_crawls(grace=60) == [done]
+    assert rstate.begin_crawl(["discover:http://a.test/:1"])[0] not in (done, busy, fresh)
+    assert rstate.begin_crawl(["discover:http://b.test/:1"]) == (busy, True)
+    assert rstate.begin_crawl(["recrawl:9"]) == (fresh, True)
+    ttl = client.ttl(rstate.keys.urls(done))
+    assert 0 < ttl <= FINISHED_CRAWL_TTL  # its records go, in time
+    assert client.ttl(rstate.keys.urls(busy)) == -1
     client.close()
 
 

@@ -55,8 +55,10 @@ Service bookkeeping (written by ``tasks/``)::
 
 pywb's own index (no prefix): ``pywb:{collection}:cdxj``, see :func:`pywb_index`.
 
-Crawl records and the catalogue carry no TTL: like the SQLite file they are kept until
-deleted, and the catalogue can be rebuilt from the WARC files (``storyvault reindex``).
+Crawl records carry no TTL while the crawl is open; the service finishes its crawls once
+nothing is queued in them (``RedisState.finish_idle_crawls``) and their records then
+expire after FINISHED_CRAWL_TTL. The catalogue carries no TTL: like the SQLite file it is
+kept until deleted, and the catalogue can be rebuilt from the WARC files (``storyvault reindex``).
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ HOST_NEXT_TTL = 86400
 
 #: ``captures:{minute}`` counters expire after this many seconds (status shows one hour).
 CAPTURES_MINUTE_TTL = 7200
+
+#: The records of a finished service crawl (its URLs and their outcomes) expire after this
+#: many seconds; what was fetched stays in the WARC files.
+FINISHED_CRAWL_TTL = 14 * 86400
 
 #: A sensible lease length for callers of ``lease_ready_host``/``renew_lease``, seconds.
 #: A worker renews well before it runs out (e.g. every ttl/3); a dead worker's hosts come

@@ -49,7 +49,13 @@ from redis.typing import EncodableT
 
 from workers.archive import StoredPayload
 from workers.errors import ConfigError, StateError
-from workers.rediskeys import DEFAULT_PREFIX, HOST_NEXT_TTL, ROBOTS_TTL, Keys
+from workers.rediskeys import (
+    DEFAULT_PREFIX,
+    FINISHED_CRAWL_TTL,
+    HOST_NEXT_TTL,
+    ROBOTS_TTL,
+    Keys,
+)
 from workers.state import FrontierItem
 
 # -- Lua ---------------------------------------------------------------------------------
@@ -551,6 +557,32 @@ class RedisState:
         keys = [self.keys.crawl(crawl_id), self.keys.crawls()]
         with self._guard("finishing a crawl"):
             self._finish(keys, [str(crawl_id), repr(self._clock())])
+
+    def finish_idle_crawls(self, grace: float) -> list[int]:
+        """Finish every open crawl begun more than ``grace`` s ago with nothing queued (a
+        service pass that is over); its records expire after FINISHED_CRAWL_TTL."""
+        k = self.keys
+        now = self._clock()
+        finished = []
+        with self._guard("finishing idle crawls"):
+            open_ids = [int(i) for i in cast(list[bytes], self._r.hvals(k.crawls()))]
+            pipe = self._r.pipeline(transaction=False)
+            for crawl_id in open_ids:
+                pipe.hget(k.crawl(crawl_id), "started")
+                pipe.hget(k.counts(crawl_id), "queued")
+            replies = cast(list[bytes | None], pipe.execute())
+        for crawl_id, started, queued in zip(open_ids, replies[::2], replies[1::2], strict=True):
+            if int(queued or 0) == 0 and float(started or 0) < now - grace:
+                self.finish_crawl(crawl_id)
+                finished.append(crawl_id)
+        if finished:
+            with self._guard("expiring finished crawls"):
+                pipe = self._r.pipeline(transaction=False)
+                for crawl_id in finished:
+                    for key in (k.crawl, k.urls, k.queued, k.counts, k.host_pages):
+                        pipe.expire(key(crawl_id), FINISHED_CRAWL_TTL)
+                pipe.execute()
+        return finished
 
     def add_url(self, crawl_id: int, item: FrontierItem, *, due: float | None = None) -> bool:
         """Queue ``item`` unless its key was already seen in this crawl; True if queued.
