@@ -200,6 +200,30 @@ def test_two_workers_crawl_what_the_embedded_crawl_does(
     replay_from_redis_index(service, site.article_urls()[0], tmp_path / "pywb-root")
 
 
+def test_two_workers_share_a_host_that_allows_parallel_requests(
+    redis_url: str, archive_dir: Path, tmp_path: Path
+) -> None:
+    spec = OutletSpec(sections=3, articles_per_section=8, calendar_trap=False, noise=False)
+    with start_outlet(spec) as site:
+        site.outlet.latency = 0.05
+        service = Service(redis_url, archive_dir, tmp_path)
+        service.env |= {"STORYVAULT_HOST_DELAY": "0", "STORYVAULT_HOST_CONCURRENCY": "4"}
+        try:
+            assert service.cli("outlets", "add", site.url("/")).returncode == 0
+            service.worker(concurrency=2)
+            service.beat()
+            assert service.cli("discover").returncode == 0
+            service.wait_idle()
+        finally:
+            service.stop()
+        requests = server_requests(site)
+        # both processes fetched from the outlet at once, within its concurrency of 4
+        # (2 each); nothing was fetched twice
+        assert 2 < site.outlet.max_in_flight <= 4
+        assert [k for k, n in Counter(requests).items() if n > 1] == []
+    assert set(site.article_urls()) <= captured(archive_dir)
+
+
 def replay_from_redis_index(service: Service, url: str, root: Path) -> None:
     import redis
 

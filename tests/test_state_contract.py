@@ -327,6 +327,10 @@ def test_a_host_allowing_parallel_requests_is_shared_up_to_the_cap(redis_url: st
     assert shared.frontier_stats(now=T + 1)["joinable"] == 1
     # an unleased host first: sharing is for when no other host is ready
     assert shared.lease_ready_host("w2", now=T + 1, ttl=30) == "b.test"
+    # and only once the first holder has read robots.txt
+    assert shared.lease_ready_host("w3", now=T + 1, ttl=30) is None
+    for host in ("a.test", "b.test"):
+        shared.robots_put(host, 200, b"User-agent: *\nAllow: /\n")
     assert shared.lease_ready_host("w3", now=T + 1, ttl=30) == "a.test"
     assert shared.lease_ready_host("w4", now=T + 1, ttl=30) == "b.test"
     assert shared.lease_ready_host("w7", now=T + 1, ttl=30) is None  # two holders each: full

@@ -222,7 +222,8 @@ class HostCrawler(Crawler):
                 self._set_robots(host, item.url, RobotsRules.from_response(*cached))
             else:  # robots.txt before any other path of the host
                 robots = FrontierItem.robots(item.url)
-                self.state.add_url(self.crawl_id, robots)
+                # queued and marked in one batch: no other holder ever sees it due
+                self._queue(robots)
                 await self._process_safely(robots)
         # marking the URL done/failed/blocked takes it out of the frontier (and its claim)
         await self._process_safely(item)

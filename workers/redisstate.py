@@ -251,14 +251,14 @@ return removed
 # Host leases. A host is held by one worker, or, when its politeness allows parallel
 # requests, by up to `cap` workers at once (`joinable` lists those with room). Each holder's
 # expiry is in lease:{host}; `leased` scores a host by its earliest one.
-# L: ready, leased, joinable, frontier/host_next/lease/solo stems, cap (see _lease_keys)
+# L: ready, leased, joinable, frontier/host_next/lease/solo/robots stems, cap (_lease_args)
 _LEASES = (
     _SCHEDULE
     + """
 local function leases(argv, at)
   return {ready = argv[at], leased = argv[at + 1], joinable = argv[at + 2],
           fstem = argv[at + 3], nstem = argv[at + 4], lstem = argv[at + 5],
-          sstem = argv[at + 6], cap = tonumber(argv[at + 7])}
+          sstem = argv[at + 6], rstem = argv[at + 7], cap = tonumber(argv[at + 8])}
 end
 
 local function cap_of(L, host)
@@ -289,7 +289,7 @@ end
 """
 )
 
-# ARGV now, expiry, worker | L (8)
+# ARGV now, expiry, worker | L (9)
 _LEASE = (
     _LEASES
     + """
@@ -317,7 +317,9 @@ end
 for _, host in ipairs(redis.call('ZRANGE', L.joinable, 0, 99)) do  -- else share one
   local lease = L.lstem .. host
   local due = redis.call('ZRANGEBYSCORE', L.fstem .. host, '-inf', now, 'LIMIT', 0, 1)
-  if #due > 0 and redis.call('HLEN', lease) < cap_of(L, host) then
+  -- shared once its robots.txt is known: one holder fetches it, the others read it
+  if #due > 0 and redis.call('HLEN', lease) < cap_of(L, host)
+      and redis.call('EXISTS', L.rstem .. host) == 1 then
     redis.call('HSET', lease, worker, expiry)
     settle(L, host, now)
     return host
@@ -327,7 +329,7 @@ return false
 """
 )
 
-# ARGV worker, expiry, now, host | L (8)
+# ARGV worker, expiry, now, host | L (9)
 _RENEW = (
     _LEASES
     + """
@@ -340,7 +342,7 @@ return 1
 """
 )
 
-# ARGV worker, next_at, host, now, host_next ttl | L (8)
+# ARGV worker, next_at, host, now, host_next ttl | L (9)
 _RELEASE = (
     _LEASES
     + """
@@ -708,7 +710,7 @@ class RedisState:
     # -- distributed frontier ------------------------------------------------------------
     def _lease_args(self) -> list[Arg]:
         k = self.keys
-        stems = [k.frontier(""), k.host_next(""), k.lease(""), k.host_solo("")]
+        stems = [k.frontier(""), k.host_next(""), k.lease(""), k.host_solo(""), k.robots("")]
         return [k.ready(), k.leased(), k.joinable(), *stems, self.host_cap]
 
     def lease_ready_host(self, worker_id: str, now: float, ttl: float) -> str | None:
@@ -717,7 +719,8 @@ class RedisState:
 
         First drops holders whose lease expired (a dead worker's hosts come back). Returns
         None if no host is ready. A host has one holder at a time, or up to
-        ``host_cap`` when that is above 1 and the host is not solo (:meth:`make_solo`).
+        ``host_cap`` when that is above 1, its robots.txt is cached (its first holder
+        fetches it alone) and it is not solo (:meth:`make_solo`).
         """
         args: list[Arg] = [repr(now), repr(now + ttl), worker_id, *self._lease_args()]
         with self._guard("leasing a host"):
