@@ -143,7 +143,6 @@ def test_a_turn_fetches_up_to_the_host_concurrency_at_once(
     assert site.outlet.max_in_flight <= 4
 
 
-
 def test_two_workers_share_a_host_that_allows_parallel_requests(
     site: OutletFixture, redis_url: str, archive_dir: Path
 ) -> None:
