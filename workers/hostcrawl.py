@@ -183,7 +183,14 @@ class HostCrawler(Crawler):
                 self._fetcher = fetcher
                 if host not in self._robots:
                     await slot(max_items=1)  # robots.txt (cached or fetched) first, alone
-                await asyncio.gather(*(slot() for _ in range(self.gate.limit(host))))
+                try:
+                    # a slot that fails (Redis gone) stops the others before the fetcher
+                    # closes: their items stay claimed, to be fetched again as retries
+                    async with asyncio.TaskGroup() as slots:
+                        for _ in range(self.gate.limit(host)):
+                            slots.create_task(slot())
+                except ExceptionGroup as failed:
+                    raise failed.exceptions[0] from None
         finally:
             # what was done is recorded even if the turn failed; what was not started
             # goes back as it was (a claim left behind would make it a retry)
