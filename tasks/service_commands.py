@@ -242,9 +242,9 @@ def service_status(settings: Settings, *, ping_workers: bool = True) -> dict[str
     state = RedisState(client, settings.redis_prefix)
     frontier = state.frontier_stats()
     minute = int(time.time() // 60)
-    captures = sum(
-        int(client.get(keys.captures_minute(m)) or 0) for m in range(minute - 59, minute + 1)
-    )
+    hour = range(minute - 59, minute + 1)
+    captures = sum(int(n or 0) for n in client.mget([keys.captures_minute(m) for m in hour]))
+    errors = sum(int(n or 0) for n in client.mget([keys.errors_minute(m) for m in hour]))
     workers: list[str] = []
     if ping_workers:
         export_env(settings)
@@ -256,6 +256,7 @@ def service_status(settings: Settings, *, ping_workers: bool = True) -> dict[str
         "queues": {q: int(client.llen(q)) for q in ("discover", "fetch", "clean")},
         "frontier": {**frontier, "queued_total": sum(frontier["queued"].values())},
         "captures_last_hour": captures,
+        "errors_last_hour": errors,
         "last_capture": {
             k.decode(): v.decode() for k, v in client.hgetall(keys.last_capture()).items()
         },
@@ -274,7 +275,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         "frontier: "
         + ", ".join(f"{k} {v}" for k, v in status["frontier"].items() if not isinstance(v, dict))
     )
-    print(f"captured in the last hour: {status['captures_last_hour']}")
+    print(
+        f"last hour: {status['captures_last_hour']} captured, {status['errors_last_hour']} failed"
+    )
     for outlet, when in status["last_capture"].items():
         print(f"  last capture {outlet}: {when}")
     print(f"workers online: {len(status['workers'])} {' '.join(status['workers'])}")

@@ -28,7 +28,7 @@ from workers.catalogue import Catalogue, iso
 from workers.cleaner import write_clean
 from workers.hostcrawl import HostCrawler
 from workers.rediscatalogue import RedisCatalogueStore
-from workers.rediskeys import Keys, pywb_index
+from workers.rediskeys import CAPTURES_MINUTE_TTL, Keys, pywb_index
 from workers.redisstate import RedisState, connect, text
 from workers.reindex import reconcile
 from workers.settings import Settings
@@ -188,11 +188,18 @@ def crawl_host(self: Any) -> dict[str, Any]:
     )
     if turn.urls:
         res.archive.close()  # new versions become readable, replayable and queued
-        minute = res.keys.captures_minute(int(time.time() // 60))
-        res.state.client.incrby(minute, turn.urls)
-        res.state.client.expire(minute, 7200)
+        minute = int(time.time() // 60)
+        pipe = res.state.client.pipeline(transaction=False)
+        for key, n in (
+            (res.keys.captures_minute(minute), turn.urls - turn.errors),
+            (res.keys.errors_minute(minute), turn.errors),
+        ):
+            if n > 0:
+                pipe.incrby(key, n)
+                pipe.expire(key, CAPTURES_MINUTE_TTL)
         if turn.host:
-            res.state.client.hset(res.keys.last_capture(), turn.host, datetime.now(UTC).isoformat())
+            pipe.hset(res.keys.last_capture(), turn.host, datetime.now(UTC).isoformat())
+        pipe.execute()
     stats = res.state.frontier_stats()
     if turn.host is not None and stats["ready_now"] + stats["joinable"]:
         crawl_host.apply_async(queue="fetch")  # keep going without waiting for beat

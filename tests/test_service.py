@@ -169,6 +169,7 @@ def test_two_workers_crawl_what_the_embedded_crawl_does(
         gaps = [b - a for a, b in itertools.pairwise(times)]
         assert not gaps or min(gaps) >= DELAY, (server.base, min(gaps))
     assert status["captures_last_hour"] >= len(site.article_urls())
+    assert status["errors_last_hour"] == 0
     assert len(status["workers"]) == 1 and status["queues"] == {
         "discover": 0,
         "fetch": 0,
@@ -206,16 +207,24 @@ def test_two_workers_share_a_host_that_allows_parallel_requests(
     spec = OutletSpec(sections=3, articles_per_section=8, calendar_trap=False, noise=False)
     with start_outlet(spec) as site:
         site.outlet.latency = 0.05
+        # one article cites a source nobody answers at: its failure shows in `status`
+        dead = "http://127.0.0.9:9/gone"
+        site.site.add_cited_link(site.site.article_urls()[0], dead, "a source that is gone")
         service = Service(redis_url, archive_dir, tmp_path)
-        service.env |= {"STORYVAULT_HOST_DELAY": "0", "STORYVAULT_HOST_CONCURRENCY": "4"}
+        service.env |= {
+            "STORYVAULT_HOST_DELAY": "0",
+            "STORYVAULT_HOST_CONCURRENCY": "4",
+            "STORYVAULT_BACKOFF_BASE": "0.01",
+        }
         try:
             assert service.cli("outlets", "add", site.url("/")).returncode == 0
             service.worker(concurrency=2)
             service.beat()
             assert service.cli("discover").returncode == 0
-            service.wait_idle()
+            status = service.wait_idle()
         finally:
             service.stop()
+        assert status["errors_last_hour"] >= 1  # robots.txt and the page of the dead host
         requests = server_requests(site)
         # both processes fetched from the outlet at once, within its concurrency of 4
         # (2 each); nothing was fetched twice

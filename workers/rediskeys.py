@@ -51,6 +51,7 @@ Service bookkeeping (written by ``tasks/``)::
 
     {p}:outlets                      hash    registered outlet URL -> JSON options
     {p}:captures:{minute}            string  URLs captured in that minute (epoch // 60), TTL
+    {p}:errors:{minute}              string  fetches that failed in that minute, TTL
     {p}:last_capture                 hash    host -> ISO time of its last capture
 
 pywb's own index (no prefix): ``pywb:{collection}:cdxj``, see :func:`pywb_index`.
@@ -242,6 +243,11 @@ class Keys:
         """String: URLs captured in ``minute`` (epoch seconds // 60); TTL
         :data:`CAPTURES_MINUTE_TTL`."""
         return self._k("captures", minute)
+
+    def errors_minute(self, minute: int) -> str:
+        """String: fetches that failed in ``minute`` (after their retries; robots.txt
+        included); TTL :data:`CAPTURES_MINUTE_TTL`."""
+        return self._k("errors", minute)
 
     def last_capture(self) -> str:
         """Hash: host -> ISO time of its last capture."""
