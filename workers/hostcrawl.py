@@ -81,7 +81,7 @@ class HostCrawler(Crawler):
             share = -(-settings.host_concurrency // state.host_cap)
             self.gate = HostGate(settings.host_delay, share, max_delay=settings.max_crawl_delay)
 
-    # the frontier lives in Redis: RedisState.add_url already queued the item there
+    # the frontier lives in Redis: the turn's next sync queues the item there (_queue)
     def _push(self, item: FrontierItem) -> None:
         self.stats.hosts.add(item.host)
 
