@@ -22,6 +22,7 @@ ARTICLE = f"""<!doctype html><html lang="uk"><head><title>Talks resume</title>
   {STORY}
   <p>According to <a href="https://cited.example/report/1">the report</a>, and
      <a href="/news/politics/earlier-story-7654321">our earlier story</a>.</p>
+  <p class="read-also">Read also: <a href="/news/world/teaser-1111111">Teaser</a></p>
   <img srcset="/img/a.webp 1x, /img/a@2x.webp 2x" src="/img/a.jpg">
   <div class="share-buttons"><a href="https://social.example/share?u=1">Share</a></div>
 </article>
@@ -48,6 +49,7 @@ def test_article_signals_citations_and_regions() -> None:
     assert regions["https://social.example/share?u=1"] == "share"
     assert regions["https://other.example/related/2"] in ("aside", "related")
     assert regions["https://commenter.example/x"] == "comments"
+    assert regions["http://news.example/news/world/teaser-1111111"] == "related"  # read also
     assert regions["https://footer.example/"] == "footer"
     assert page.feeds == ["http://news.example/feeds/rss.xml"]
     assert page.requisites == [

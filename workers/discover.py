@@ -56,7 +56,7 @@ _REGION_WORDS = (
     (
         "related",
         re.compile(
-            r"related|recommend|more-stories|read-more|readmore|also-read|"
+            r"related|recommend|more-stories|read-more|readmore|also-read|read-also|see-also|"
             r"teaser|promo|trending|popular|most-read",
             re.I,
         ),
