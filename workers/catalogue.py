@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
@@ -128,6 +128,11 @@ class StoryRow:
 
     def payload_ref(self) -> dict[str, str] | None:
         return json.loads(self.payload) if self.payload else None
+
+
+# the stories columns in StoryRow's field order (rows are built by position)
+_STORY_COLUMNS = ", ".join(f.name for f in fields(StoryRow))
+_STORY_COLUMNS_OF_S = ", ".join(f"s.{f.name}" for f in fields(StoryRow))
 
 
 @dataclass
@@ -418,14 +423,14 @@ class SQLiteCatalogueStore:
     def story_by_key(self, url_key: str) -> StoryRow | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT s.* FROM stories s JOIN story_urls u ON u.story_id = s.story_id"
-                " WHERE u.url_key = ?",
+                f"SELECT {_STORY_COLUMNS_OF_S} FROM stories s"
+                " JOIN story_urls u ON u.story_id = s.story_id WHERE u.url_key = ?",
                 (url_key,),
             ).fetchone()
         return StoryRow(*row) if row else None
 
     def stories(self, outlet: str | None = None) -> list[StoryRow]:
-        query, args = "SELECT * FROM stories", cast(tuple[str, ...], ())
+        query, args = f"SELECT {_STORY_COLUMNS} FROM stories", cast(tuple[str, ...], ())
         if outlet:
             query, args = query + " WHERE outlet = ?", (outlet,)
         with self._lock:
@@ -433,7 +438,7 @@ class SQLiteCatalogueStore:
         return [StoryRow(*r) for r in rows]
 
     def due_stories(self, cutoff: str, outlet: str | None = None) -> list[StoryRow]:
-        query = "SELECT * FROM stories WHERE status = 'live' AND next_due <= ?"
+        query = f"SELECT {_STORY_COLUMNS} FROM stories WHERE status = 'live' AND next_due <= ?"
         args: tuple[str, ...] = (cutoff,)
         if outlet:
             query, args = query + " AND outlet = ?", (cutoff, outlet)
