@@ -7,8 +7,10 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+import workers.archive
 from tests.test_warc_records import sha1_b32
 from workers.archive import Archive
 from workers.fetch import Exchange
@@ -72,3 +74,17 @@ def test_rotation_names_and_warcinfo(archive_dir: Path) -> None:
     assert {line.split('"filename": "')[1].split('"')[0] for line in index} <= {
         f.name for f in files
     }
+
+
+def test_a_long_running_archive_remembers_a_bounded_number_of_closed_files(
+    archive_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers.archive, "CLOSED_FILES_KEPT", 2)
+    archive = Archive(Settings(archive=archive_dir))
+    archive.open()
+    for n in range(7):  # a service worker closes a file at the end of every host turn
+        archive.write_capture(exchange(n), metadata=[])
+        archive.close()
+    assert 2 <= len(archive.closed_files) <= 4
+    assert archive.closed_files[-1] == max(archive.warc_dir.glob("*.warc.gz"))
+    assert len(list(archive.warc_dir.glob("*.warc.gz"))) == 7  # the files stay, of course

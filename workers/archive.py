@@ -150,6 +150,10 @@ class WarcFile:
         return self.final_path
 
 
+#: How many closed files an Archive remembers (see Archive.closed_files).
+CLOSED_FILES_KEPT = 1000
+
+
 class Archive:
     """A collection of WARC files and its CDXJ index. Thread-safe; one per process."""
 
@@ -175,6 +179,9 @@ class Archive:
         self._lock = threading.Lock()
         self._current: WarcFile | None = None
         self._serial = 0
+        # the files this process closed, newest last; bounded, as a service worker runs
+        # for months: a version's message is delivered when its file closes, or with the
+        # next close (a record applied just after a size rotation)
         self.closed_files: list[Path] = []
         # called with each file's final path and its CDXJ lines once closed and indexed
         self.on_closed: list[Callable[[Path, list[str]], object]] = []
@@ -309,6 +316,8 @@ class Archive:
             return
         path = current.close()
         self.closed_files.append(path)
+        if len(self.closed_files) > 2 * CLOSED_FILES_KEPT:
+            del self.closed_files[:-CLOSED_FILES_KEPT]
         cdxj.merge_into(self.index_path, current.index_lines)
         for callback in self.on_closed:
             callback(path, current.index_lines)
