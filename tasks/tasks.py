@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -95,7 +96,28 @@ def resources() -> Resources:
         os.getpid(), settings, state, catalogue, archive, outbox, keys, index_in_redis
     )
     repair_dead_files(_resources)
+    threading.Thread(
+        target=_rollover, args=(_resources,), name="warc-rollover", daemon=True
+    ).start()
     return _resources
+
+
+def _rollover(res: Resources) -> None:
+    """This process's WARC file stays open across host turns; close it once idle or old
+    (settings ``warc_idle_seconds``, ``warc_max_seconds``), and retry sending versions
+    whose file is closed but whose message did not go (Redis or the broker was away)."""
+    s = res.settings
+    tick = max(0.05, min(1.0, s.warc_idle_seconds / 4))
+    retry_every, last_retry = 10.0, time.monotonic()
+    while True:
+        time.sleep(tick)
+        try:
+            closed = res.archive.close_if_stale(s.warc_idle_seconds, s.warc_max_seconds)
+            if not closed and time.monotonic() - last_retry >= retry_every:
+                last_retry = time.monotonic()
+                res.outbox.deliver([p.name for p in list(res.archive.closed_files)])
+        except Exception:  # never let the thread die: the next tick tries again
+            log.warning("warc_rollover_failed", exc_info=True)
 
 
 def repair_dead_files(res: Resources) -> list[Path]:
@@ -186,8 +208,7 @@ def crawl_host(self: Any) -> dict[str, Any]:
             lease_ttl=res.settings.lease_ttl, batch_seconds=res.settings.batch_seconds
         )
     )
-    if turn.urls:
-        res.archive.close()  # new versions become readable, replayable and queued
+    if turn.urls:  # the WARC file stays open for the next turn (see _rollover)
         minute = int(time.time() // 60)
         pipe = res.state.client.pipeline(transaction=False)
         for key, n in (

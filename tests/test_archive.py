@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,9 +83,29 @@ def test_a_long_running_archive_remembers_a_bounded_number_of_closed_files(
     monkeypatch.setattr(workers.archive, "CLOSED_FILES_KEPT", 2)
     archive = Archive(Settings(archive=archive_dir))
     archive.open()
-    for n in range(7):  # a service worker closes a file at the end of every host turn
+    for n in range(7):  # a service worker closes files for months
         archive.write_capture(exchange(n), metadata=[])
         archive.close()
     assert 2 <= len(archive.closed_files) <= 4
     assert archive.closed_files[-1] == max(archive.warc_dir.glob("*.warc.gz"))
     assert len(list(archive.warc_dir.glob("*.warc.gz"))) == 7  # the files stay, of course
+
+
+def test_an_idle_or_old_file_is_closed_and_the_next_write_opens_another(
+    archive_dir: Path,
+) -> None:
+    archive = Archive(Settings(archive=archive_dir))
+    archive.open()
+    assert not archive.close_if_stale(idle=0.0, max_age=0.0)  # nothing open
+    archive.write_capture(exchange(0), metadata=[])
+    assert not archive.close_if_stale(idle=60.0, max_age=60.0)  # busy and young
+    time.sleep(0.3)
+    assert archive.close_if_stale(idle=0.2, max_age=60.0)  # idle
+    assert archive.closed_files and not list(archive.warc_dir.glob("*.open"))
+    archive.write_capture(exchange(1), metadata=[])
+    for n in range(2, 5):  # written to all the time, but open too long
+        time.sleep(0.1)
+        archive.write_capture(exchange(n), metadata=[])
+    assert archive.close_if_stale(idle=60.0, max_age=0.25)
+    assert len(list(archive.warc_dir.glob("*.warc.gz"))) == 2
+    assert archive.index_path.read_text().count('"url": "http://news.test/') == 5  # all indexed

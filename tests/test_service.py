@@ -50,6 +50,7 @@ class Service:
             "STORYVAULT_DISCOVER_EVERY": "100000",
             "STORYVAULT_LEASE_TTL": "4",
             "STORYVAULT_BATCH_SECONDS": "3",
+            "STORYVAULT_WARC_IDLE_SECONDS": "0.5",
         }
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:

@@ -20,6 +20,7 @@ import importlib.metadata
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,6 +101,7 @@ class WarcFile:
         self.writer = writer_factory(self._fh, clock=clock, ids=ids)
         self.index_lines: list[str] = []
         self.records = 0
+        self.opened = self.last_write = time.monotonic()
         self.write(self.writer.warcinfo(name, info))
 
     @property
@@ -117,6 +119,7 @@ class WarcFile:
             raise ArchiveError(self.open_path, f"write failed at offset {offset}: {exc}") from exc
         length = self._fh.tell() - offset
         self.records += 1
+        self.last_write = time.monotonic()
         line = cdxj.cdxj_line(record, offset, length, self.name)
         if line:
             self.index_lines.append(line)
@@ -206,6 +209,24 @@ class Archive:
         """Close the open WARC file (if any) and merge its lines into the index."""
         with self._lock:
             self._close_current()
+
+    def close_if_stale(self, idle: float, max_age: float) -> bool:
+        """Close the open file if nothing was written to it for ``idle`` s or it has been
+        open for ``max_age`` s; True if it was closed.
+
+        A long-running writer's rollover (like warcprox's idle rollover): the service
+        keeps one file open across host turns, and this makes what it holds replayable
+        and its versions' messages deliverable without waiting for the size limit.
+        """
+        with self._lock:
+            current = self._current
+            if current is None:
+                return False
+            now = time.monotonic()
+            if now - current.last_write < idle and now - current.opened < max_age:
+                return False
+            self._close_current()
+            return True
 
     def __enter__(self) -> Archive:
         self.open()

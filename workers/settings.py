@@ -79,6 +79,10 @@ class Settings:
     batch_seconds: float = 20.0
     # workers that may share one host whose politeness allows parallel requests
     host_workers: int = 2
+    # a worker's WARC file stays open across host turns; it is closed (its records
+    # replayable, its versions queued) after this long without a write, or this long open
+    warc_idle_seconds: float = 5.0
+    warc_max_seconds: float = 300.0
 
     @property
     def full_user_agent(self) -> str:
