@@ -81,6 +81,15 @@ class Service:
     def beat(self) -> subprocess.Popen[bytes]:
         return self.start("beat", name="beat")
 
+    def crawl(self, outlet: str, *concurrency: int) -> list[subprocess.Popen[bytes]]:
+        """Register ``outlet``, start one worker per ``concurrency`` and beat, discover;
+        return the workers."""
+        assert self.cli("outlets", "add", outlet).returncode == 0
+        workers = [self.worker(concurrency=n) for n in concurrency]
+        self.beat()
+        assert self.cli("discover").returncode == 0
+        return workers
+
     def status(self) -> dict[str, Any]:
         result = self.cli("status", "--json")
         assert result.returncode == 0, result.stderr
@@ -155,10 +164,7 @@ def server_requests(fx: OutletFixture) -> list[tuple[str, str]]:
 def test_two_workers_crawl_what_the_embedded_crawl_does(
     site: OutletFixture, service: Service, tmp_path: Path
 ) -> None:
-    assert service.cli("outlets", "add", site.url("/")).returncode == 0
-    service.worker(concurrency=2)
-    service.beat()
-    assert service.cli("discover").returncode == 0
+    service.crawl(site.url("/"), 2)
     status = service.wait_idle()
     distributed = captured(service.archive)
     requests = server_requests(site)
@@ -218,10 +224,7 @@ def test_two_workers_share_a_host_that_allows_parallel_requests(
             "STORYVAULT_BACKOFF_BASE": "0.01",
         }
         try:
-            assert service.cli("outlets", "add", site.url("/")).returncode == 0
-            service.worker(concurrency=2)
-            service.beat()
-            assert service.cli("discover").returncode == 0
+            service.crawl(site.url("/"), 2)
             status = service.wait_idle()
         finally:
             service.stop()
@@ -268,11 +271,7 @@ def replay_from_redis_index(service: Service, url: str, root: Path) -> None:
 
 
 def test_a_killed_worker_loses_nothing(site: OutletFixture, service: Service) -> None:
-    assert service.cli("outlets", "add", site.url("/")).returncode == 0
-    doomed = service.worker(concurrency=1)
-    service.worker(concurrency=1)
-    service.beat()
-    assert service.cli("discover").returncode == 0
+    doomed, _ = service.crawl(site.url("/"), 1, 1)
     deadline = time.monotonic() + 60
     while len(site.outlet.requests) < 6 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -295,10 +294,7 @@ def test_workers_survive_a_redis_restart(
     with RedisServer(persist=True) as redis_server:
         service = Service(redis_server.url, archive_dir, tmp_path)
         try:
-            assert service.cli("outlets", "add", site.url("/")).returncode == 0
-            service.worker(concurrency=2)
-            service.beat()
-            assert service.cli("discover").returncode == 0
+            service.crawl(site.url("/"), 2)
             deadline = time.monotonic() + 60
             while len(site.outlet.requests) < 5 and time.monotonic() < deadline:
                 time.sleep(0.05)

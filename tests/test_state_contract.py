@@ -252,7 +252,7 @@ def test_add_url_fills_the_host_frontier_and_ready_set(rstate: RedisState) -> No
     assert rstate.claim_items("a.test", "w1", now=T + 10) == [Claim(crawl, two, retry=False)]
 
 
-def test_claimed_items_stay_until_completed(rstate: RedisState) -> None:
+def test_claimed_items_stay_until_marked(rstate: RedisState) -> None:
     crawl, _ = rstate.begin_crawl(["http://a.test/"])
     first, second = item("http://a.test/1", seq=1), item("http://a.test/2", seq=2)
     rstate.add_url(crawl, first, due=T)
@@ -272,16 +272,13 @@ def test_claimed_items_stay_until_completed(rstate: RedisState) -> None:
         Claim(crawl, first, retry=True),
         Claim(crawl, second, retry=True),
     ]
-    rstate.complete_item("a.test", crawl, first, "done")
+    rstate.mark(crawl, first.key, "done")
     assert rstate.url_counts(crawl) == {"queued": 1, "done": 1}
-    rstate.mark(crawl, second.key, "failed", "timeout")  # mark() leaves the frontier too
+    rstate.mark(crawl, second.key, "failed", "timeout")  # a failure takes it out too
     assert rstate.claim_items("a.test", "w3", now=T + 2) == []
-    rstate.complete_item("a.test", crawl, second)  # status None: just make sure it is out
     # nothing is left of the claims once the items are done
     assert not rstate.client.exists(rstate.keys.claims("a.test"))
     assert rstate.url_counts(crawl) == {"done": 1, "failed": 1}
-    with pytest.raises(ValueError, match=r"b\.test"):
-        rstate.complete_item("b.test", crawl, second, "done")
 
 
 def test_a_sync_applies_a_turns_batch_then_claims(rstate: RedisState) -> None:
@@ -427,7 +424,7 @@ def test_release_puts_the_host_back_at_next_at(rstate: RedisState) -> None:
     rstate.add_url(crawl, first, due=T)
     rstate.add_url(crawl, item("http://a.test/2", seq=2), due=T)
     assert rstate.lease_ready_host("w1", now=T, ttl=30) == "a.test"
-    rstate.complete_item("a.test", crawl, first, "done")
+    rstate.mark(crawl, first.key, "done")
     assert rstate.release_host("a.test", "w1", next_at=T + 10)
     assert not rstate.release_host("a.test", "w1", next_at=T + 10)  # no longer the owner
     assert rstate.host_next_at("a.test") == T + 10
@@ -441,7 +438,7 @@ def test_release_waits_for_the_earliest_due_item(rstate: RedisState) -> None:
     rstate.add_url(crawl, item("http://a.test/1", seq=1), due=T)
     assert rstate.lease_ready_host("w1", now=T, ttl=30) == "a.test"
     rstate.add_url(crawl, item("http://a.test/2", seq=2), due=T + 50)  # while leased
-    rstate.complete_item("a.test", crawl, item("http://a.test/1", seq=1), "done")
+    rstate.mark(crawl, item("http://a.test/1", seq=1).key, "done")
     assert rstate.release_host("a.test", "w1", next_at=T + 10)
     assert rstate.lease_ready_host("w2", now=T + 10, ttl=30) is None
     assert rstate.lease_ready_host("w2", now=T + 50, ttl=30) == "a.test"
@@ -452,7 +449,7 @@ def test_a_host_with_an_empty_frontier_is_not_ready(rstate: RedisState) -> None:
     only = item("http://a.test/1", seq=1)
     rstate.add_url(crawl, only, due=T)
     assert rstate.lease_ready_host("w1", now=T, ttl=30) == "a.test"
-    rstate.complete_item("a.test", crawl, only, "done")
+    rstate.mark(crawl, only.key, "done")
     assert rstate.release_host("a.test", "w1", next_at=T + 1)
     assert rstate.lease_ready_host("w2", now=T + 100, ttl=30) is None
     # a redirect hop queued and marked at once never makes its host ready
@@ -474,7 +471,7 @@ def test_an_expired_lease_with_no_work_left_is_dropped(rstate: RedisState) -> No
     only = item("http://a.test/1", seq=1)
     rstate.add_url(crawl, only, due=T)
     assert rstate.lease_ready_host("dead", now=T, ttl=1) == "a.test"
-    rstate.complete_item("a.test", crawl, only, "done")  # finished, then died unreleased
+    rstate.mark(crawl, only.key, "done")  # finished, then died unreleased
     assert rstate.lease_ready_host("w2", now=T + 5, ttl=1) is None
     assert rstate.frontier_stats(now=T + 5)["leased"] == 0
 
@@ -497,7 +494,7 @@ def test_items_of_several_crawls_share_the_host_queue(rstate: RedisState) -> Non
     rstate.add_url(first, same, due=T)
     rstate.add_url(second, same, due=T + 1)
     assert rstate.claim_items("a.test", "w1", now=T + 1) == [Claim(first, same, retry=False)]
-    rstate.complete_item("a.test", first, same, "done")
+    rstate.mark(first, same.key, "done")
     assert rstate.claim_items("a.test", "w1", now=T + 1) == [Claim(second, same, retry=False)]
     assert rstate.url_counts(second) == {"queued": 1}
 

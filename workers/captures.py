@@ -29,7 +29,7 @@ from warcio.recordloader import ArcWarcRecord
 
 from workers.cdxj import surt_key
 from workers.errors import ArchiveError, ConfigError
-from workers.reader import StoredResponse, read_record
+from workers.reader import StoredResponse, header_of, read_record, text_of
 from workers.reindex import parse_fields, warc_datetime
 from workers.schedule import parse_duration
 from workers.urls import host_of
@@ -388,16 +388,11 @@ class Resolved:
         return self.record.status or self.payload_record.status
 
     def header(self, name: str) -> str | None:
-        for k, v in self.headers:
-            if k.lower() == name.lower():
-                return v
-        return None
+        return header_of(self.headers, name)
 
     def text(self) -> str:
         """The payload decoded (content-encoding undone, charset applied)."""
-        from workers.content import to_text
-
-        return to_text(self.payload, self.header("Content-Type"), self.header("Content-Encoding"))
+        return text_of(self.payload, self.headers)
 
 
 def resolve(index: CollectionIndex, entry: IndexEntry) -> Resolved:

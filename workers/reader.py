@@ -21,13 +21,23 @@ class StoredResponse:
     payload: bytes  # entity body as stored (content-encoding intact)
 
     def header(self, name: str) -> str | None:
-        for k, v in self.headers:
-            if k.lower() == name.lower():
-                return v
-        return None
+        return header_of(self.headers, name)
 
     def text(self) -> str:
-        return to_text(self.payload, self.header("Content-Type"), self.header("Content-Encoding"))
+        return text_of(self.payload, self.headers)
+
+
+def header_of(headers: list[tuple[str, str]], name: str) -> str | None:
+    """The first header called ``name`` (case-insensitive), or None."""
+    wanted = name.lower()
+    return next((v for k, v in headers if k.lower() == wanted), None)
+
+
+def text_of(payload: bytes, headers: list[tuple[str, str]]) -> str:
+    """A stored payload as text: content-encoding undone, charset applied."""
+    return to_text(
+        payload, header_of(headers, "Content-Type"), header_of(headers, "Content-Encoding")
+    )
 
 
 def read_record(path: Path, offset: int) -> StoredResponse:

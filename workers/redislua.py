@@ -187,19 +187,6 @@ return {added, claim(g, host, worker, now, wanted)}
 """
 )
 
-# KEYS ready, leased, frontier_hosts, claims | ARGV member, host, frontier stem, host_next stem
-REMOVE = (
-    SCHEDULE
-    + """
-local frontier = ARGV[3] .. ARGV[2]
-local removed = redis.call('ZREM', frontier, ARGV[1])
-redis.call('HDEL', KEYS[4], ARGV[1])
-if redis.call('EXISTS', frontier) == 0 then redis.call('SREM', KEYS[3], ARGV[2]) end
-if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then schedule(KEYS[1], ARGV[3], ARGV[4], ARGV[2]) end
-return removed
-"""
-)
-
 # Host leases. A host is held by one worker, or, when its politeness allows parallel
 # requests, by up to `cap` workers at once (`joinable` lists those with room). Each holder's
 # expiry is in lease:{host}; `leased` scores a host by its earliest one.

@@ -12,7 +12,7 @@ Life of a URL in the frontier::
     lease_ready_host ──> host out of `ready`, into `leased` (expiry) + lease:{host} = worker
     claim_items ──> the earliest due items, claimed but *left in place* (a killed worker
                     loses nothing: the next holder claims them again, as retries)
-    complete_item ──> item removed, claim dropped, URL marked
+    mark(done, ...) ──> item removed, claim dropped, URL marked (sync marks in batches)
     release_host(next_at) ──> lease dropped, host back in `ready` at max(next_at, due)
     (lease expired) ──> the next lease_ready_host moves the host back to `ready`
 
@@ -199,7 +199,6 @@ class RedisState:
         self._lease = client.register_script(lua.LEASE)
         self._renew = client.register_script(lua.RENEW)
         self._release = client.register_script(lua.RELEASE)
-        self._remove = client.register_script(lua.REMOVE)
         self._claim = client.register_script(lua.CLAIM)
         self._sync = client.register_script(lua.SYNC)
 
@@ -228,9 +227,6 @@ class RedisState:
 
     def _guard(self, what: str) -> AbstractContextManager[None]:
         return translate_errors(self.url, what)
-
-    def _stems(self) -> list[str]:
-        return [self.keys.frontier(""), self.keys.host_next("")]
 
     # -- payload digests -----------------------------------------------------------------
     def lookup_payload(self, url_key: str, digest: str) -> StoredPayload | None:
@@ -464,10 +460,10 @@ class RedisState:
         """Up to ``limit`` items of ``host`` due at ``now``, earliest first, claimed for
         ``worker_id``; items it claimed already (still in flight) are skipped.
 
-        Claimed items stay in the frontier until :meth:`complete_item`, so a worker killed
-        mid-fetch loses nothing: once its lease expires the next holder of the host claims
-        them again, as retries (``Claim.retry``): the dead worker may have written their
-        records without following their links.
+        Claimed items stay in the frontier until :meth:`mark` (or a :meth:`sync`) takes
+        them out, so a worker killed mid-fetch loses nothing: once its lease expires the
+        next holder of the host claims them again, as retries (``Claim.retry``): the
+        dead worker may have written their records without following their links.
         """
         args: list[Arg] = [host, worker_id, repr(now), limit, 0]
         with self._guard(f"claiming items of {host}"):
@@ -506,29 +502,6 @@ class RedisState:
                 tuple[list[int], list[bytes]], self._sync(args=[*self._globals(), *args])
             )
         return [bool(a) for a in added], _claims(reply)
-
-    def complete_item(
-        self,
-        host: str,
-        crawl_id: int,
-        item: FrontierItem,
-        status: str | None = None,
-        note: str | None = None,
-    ) -> None:
-        """Take a fetched item out of the frontier and mark its URL ``status``.
-
-        ``status=None`` leaves the URL's status as it is (the engine marked it already:
-        :meth:`mark` with any status but "queued" takes it out of the frontier too).
-        Raises ValueError if ``item`` is not ``host``'s.
-        """
-        if host != item.host:
-            raise ValueError(f"{item.url} belongs to {item.host}, not {host}")
-        if status is not None:
-            self.mark(crawl_id, item.key, status, note)
-        k = self.keys
-        args: list[Arg] = [member_of(crawl_id, item), host, *self._stems()]
-        with self._guard(f"completing {item.url}"):
-            self._remove([k.ready(), k.leased(), k.frontier_hosts(), k.claims(host)], args)
 
     def expired_leases(self, now: float) -> int:
         """Hosts whose lease ran out (a dead worker's): the next lease call reclaims them."""

@@ -111,7 +111,9 @@ def _lock_path(venv: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive flock on ``path`` (created if missing) for the block: one
+    process at a time builds what another would otherwise build too."""
     with open(path, "a+b") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
@@ -150,7 +152,7 @@ def ensure_pywb_venv(venv: Path, *, on_build: Callable[[Path], None] | None = No
     if pywb_venv_ready(venv):
         return venv
     venv.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive(_lock_path(venv)):
+    with exclusive(_lock_path(venv)):
         if pywb_venv_ready(venv):
             return venv
         if on_build is not None:

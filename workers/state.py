@@ -103,23 +103,15 @@ class FrontierItem:
     @classmethod
     def seed(cls, url: str) -> FrontierItem:
         """An outlet's start page, queued by a discovery pass."""
-        from workers.urls import canonical, host_of
-
-        return cls(
-            url=url,
-            key=canonical(url),
-            host=host_of(url),
-            kind="page",
-            hops=0,
-            cite_depth=0,
-            via=None,
-            found_by="seed",
-            priority=2,
-        )
+        return cls._start_page(url, "seed")
 
     @classmethod
     def recrawl(cls, url: str) -> FrontierItem:
         """A story queued to be fetched again (on schedule or by an operator)."""
+        return cls._start_page(url, "recrawl")
+
+    @classmethod
+    def _start_page(cls, url: str, found_by: str) -> FrontierItem:
         from workers.urls import canonical, host_of
 
         return cls(
@@ -130,7 +122,7 @@ class FrontierItem:
             hops=0,
             cite_depth=0,
             via=None,
-            found_by="recrawl",
+            found_by=found_by,
             priority=2,
         )
 

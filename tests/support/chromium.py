@@ -14,16 +14,15 @@ Flags (FIELD-NOTES): ``--headless --no-sandbox --disable-gpu --no-first-run
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from workers.replayenv import exclusive
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (
@@ -51,16 +50,6 @@ def find_chromium() -> str | None:
         if found:
             return found
     return None
-
-
-@contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def _apt(*args: str) -> subprocess.CompletedProcess[str]:
@@ -101,7 +90,7 @@ def ensure_chromium() -> str:
     if found:
         return found
     lock = Path(tempfile.gettempdir()) / "storyvault-chromium-install.lock"
-    with _exclusive(lock):
+    with exclusive(lock):
         found = find_chromium()
         if found:
             return found
