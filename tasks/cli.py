@@ -173,7 +173,9 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     if summary.interrupted:
         print("storyvault: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
-    return 0
+    for url, reason in summary.seeds_failed.items():
+        print(f"storyvault: error: {url} was not captured: {reason}", file=sys.stderr)
+    return 1 if summary.seeds_failed else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

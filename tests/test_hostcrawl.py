@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from tests.support.hostile import ROBOTS_STATUS, robots_app
 from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
+from tests.support.servers import LiveServer
 from workers.archive import Archive
 from workers.catalogue import Catalogue
 from workers.crawl import Found
@@ -40,12 +42,11 @@ class Service:
     """What one worker process holds: Redis state, catalogue, this process's archive."""
 
     def __init__(self, redis_url: str, archive: Path, outlet: str, **settings: object) -> None:
+        defaults: dict[str, object] = {"allow_private": True, "host_delay": 0.0}
         self.settings = Settings(
             archive=archive,
-            allow_private=True,
-            host_delay=0.0,
             redis_url=redis_url,
-            **settings,  # type: ignore[arg-type]
+            **{**defaults, **settings},  # type: ignore[arg-type]
         )
         self.outlet = outlet
         client = connect(redis_url)
@@ -188,3 +189,35 @@ def test_a_host_with_a_crawl_delay_is_not_shared(redis_url: str, archive_dir: Pa
         service.archive.close()
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert gaps and min(gaps) >= 0.18  # one holder keeps the Crawl-delay
+
+
+def test_a_failed_robots_txt_is_retried_by_the_next_turn(redis_url: str, archive_dir: Path) -> None:
+    with LiveServer(robots_app(), "127.0.0.5") as server:
+        server.app[ROBOTS_STATUS][:] = [503, 503, 503, 200]  # the first fetch fails, 3 tries
+        service = Service(
+            redis_url, archive_dir, server.url("/"), robots_retry_seconds=0, backoff_base=0.01
+        )
+        service.queue(server.url("/"))
+        service.drain()
+        assert [e.path for e in server.requests] == ["/robots.txt"] * 3
+        crawl_id, _ = service.state.begin_crawl([f"discover:{server.url('/')}"])
+        assert service.state.url_counts(crawl_id).get("blocked", 0) == 0
+        # the outlet is discovered again: robots.txt is asked again, not remembered for a day
+        service.state.finish_crawl(crawl_id)
+        service.queue(server.url("/"))
+        service.drain()
+        service.archive.close()
+    assert {server.url("/"), server.url("/news/one")} <= set(captured(archive_dir))
+
+
+def test_a_guard_refusal_of_robots_txt_is_not_cached(redis_url: str, archive_dir: Path) -> None:
+    with LiveServer(robots_app(), "127.0.0.5") as server:
+        service = Service(redis_url, archive_dir, server.url("/"), allow_private=False)
+        service.queue(server.url("/"))
+        service.drain()
+        service.archive.close()
+        assert server.requests == []
+        host = server.url("/").split("//")[1].rstrip("/")
+        assert service.state.robots_get(host, 10**9) is None
+        crawl_id, _ = service.state.begin_crawl([f"discover:{server.url('/')}"])
+        assert service.state.url_counts(crawl_id).get("blocked", 0) == 0

@@ -45,10 +45,10 @@ from workers.discover import (
     parse_html,
     parse_sitemap,
 )
-from workers.errors import FetchError
+from workers.errors import BlockedAddressError, FetchError, RedirectLoopError
 from workers.fetch import RETRY_STATUSES, Exchange, Fetcher, parse_retry_after
 from workers.outbox import Outbox
-from workers.politeness import HostGate, RobotsRules
+from workers.politeness import HostGate, RobotsRules, robots_verdict
 from workers.reindex import reconcile
 from workers.settings import Settings
 from workers.state import CrawlStore, DigestIndex, FrontierItem, SQLiteState
@@ -78,6 +78,7 @@ class CrawlStats:
     cited: int = 0
     errors: int = 0
     blocked: int = 0
+    robots_unavailable: int = 0  # URLs not fetched: their host's robots.txt failed
     revisits: int = 0
     versions: int = 0
     hosts: set[str] = field(default_factory=set)
@@ -94,6 +95,7 @@ class CrawlStats:
             "cited_sources": self.cited,
             "errors": self.errors,
             "robots_blocked": self.blocked,
+            "robots_unavailable": self.robots_unavailable,
             "revisits": self.revisits,
             "new_versions": self.versions,
             "hosts": len(self.hosts),
@@ -110,6 +112,8 @@ class CrawlSummary:
     resumed: bool
     interrupted: bool
     stats: dict[str, object]
+    #: seeds that could not be captured, with the reason (robots.txt, address guard, ...)
+    seeds_failed: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -117,6 +121,7 @@ class CrawlSummary:
             "resumed": self.resumed,
             "interrupted": self.interrupted,
             **self.stats,
+            "seeds_failed": dict(self.seeds_failed),
         }
 
 
@@ -169,6 +174,8 @@ class Crawler:
         self.stats = CrawlStats()
         self.ua_token = settings.user_agent.split("/", 1)[0]
         self._robots: dict[str, RobotsRules] = {}
+        self.seeds_failed: dict[str, str] = {}
+        self._robots_waited: set[str] = set()  # keys that waited for a robots.txt retry
         self._queues: dict[str, list[tuple[int, int, FrontierItem]]] = {}
         self._dispatched: dict[str, int] = {}
         self._page_counts: dict[str, int] = {}
@@ -237,7 +244,9 @@ class Crawler:
         if not interrupted:
             self.state.finish_crawl(self.crawl_id)
         self.stats.queued = self._queued_count()
-        summary = CrawlSummary(self.crawl_id, self.resumed, interrupted, self.stats.as_dict())
+        summary = CrawlSummary(
+            self.crawl_id, self.resumed, interrupted, self.stats.as_dict(), self.seeds_failed
+        )
         log.info("crawl_finished", **summary.as_dict())
         return summary
 
@@ -323,11 +332,13 @@ class Crawler:
         self.stats.hosts.add(item.host)
 
     def _ensure_robots(self, host: str, url: str) -> None:
-        if host in self._robots:
+        rules = self._robots.get(host)
+        if rules is not None and not rules.expired(self._now().timestamp()):
             return
-        cached = self.state.robots_get(host, self.settings.robots_max_age)
+        self._robots.pop(host, None)  # temporary rules run out: fetch robots.txt again
+        cached = self._cached_robots(host)
         if cached is not None:
-            self._set_robots(host, url, RobotsRules.from_response(*cached))
+            self._set_robots(host, url, cached)
             return
         queue = self._queues.get(host, [])
         if any(entry[2].kind == "robots" for entry in queue):
@@ -337,9 +348,41 @@ class Crawler:
         self.state.add_url(self.crawl_id, item)  # may already be there from an earlier run
         self._push(item)
 
+    def _robots_rules(
+        self, status: int | None, body: bytes, refused: str | None = None
+    ) -> RobotsRules:
+        """The rules a robots.txt fetch gives, by the RFC 9309 policy (robots_verdict)."""
+        s = self.settings
+        return RobotsRules.from_response(
+            status,
+            body,
+            refused=refused,
+            max_age=s.robots_max_age,
+            retry_seconds=s.robots_retry_seconds,
+            now=self._now().timestamp(),
+        )
+
+    def _cached_robots(self, host: str) -> RobotsRules | None:
+        """The host's robots.txt rules from the state's cache, if still valid there: a
+        fetched file for ``robots_max_age``, a failed fetch only for its short retry time."""
+        s = self.settings
+        cached = self.state.robots_get(host, s.robots_max_age)
+        if cached is None:
+            return None
+        verdict = robots_verdict(
+            cached[0], max_age=s.robots_max_age, retry_seconds=s.robots_retry_seconds
+        )
+        if verdict.cache_seconds < s.robots_max_age:
+            cached = self.state.robots_get(host, verdict.cache_seconds)
+            if cached is None:
+                return None
+        return self._robots_rules(*cached)
+
     def _set_robots(self, host: str, url: str, rules: RobotsRules) -> None:
         self._robots[host] = rules
         self.gate.set_crawl_delay(host, rules.crawl_delay(self.ua_token))
+        if rules.reason is not None:
+            return  # nothing of the host is fetched now, its sitemaps neither
         if host in self.scope.hosts and self.mode != "recrawl":
             parts = urlsplit(url)
             sitemaps = rules.sitemaps() or [f"{parts.scheme}://{parts.netloc}/sitemap.xml"]
@@ -429,17 +472,41 @@ class Crawler:
             await self._fetch_robots(item)
             return
         rules = self._robots.get(item.host)
+        if (
+            rules is not None
+            and rules.expired(self._now().timestamp())
+            and item.key not in self._robots_waited
+        ):
+            self._robots_waited.add(item.key)  # once: a host still down fails it below
+            self._ensure_robots(item.host, item.url)  # fetch robots.txt again first
+            self._push(item)
+            return
+        if rules is not None and rules.reason is not None:
+            # robots.txt failed (5xx, no answer) or the address guard refused the host:
+            # not the site's wish, so not "blocked"; the URL is tried again next run
+            self.stats.robots_unavailable += 1
+            self._mark(item, "failed", rules.reason)
+            self._seed_failed(item, rules.reason)
+            log.warning("robots_unavailable", url=item.url, reason=rules.reason)
+            return
         if rules is None or not rules.allowed(item.url, self.ua_token):
             self.stats.blocked += 1
             self._mark(item, "blocked", "robots.txt")
+            self._seed_failed(item, "disallowed by robots.txt")
             log.info("robots_blocked", url=item.url)
             return
         await self._fetch_and_follow(item)
+
+    def _seed_failed(self, item: FrontierItem, reason: str) -> None:
+        """Note why a seed (a URL the user asked for) could not be captured."""
+        if item.found_by in ("seed", "recrawl") and item.hops == 0:
+            self.seeds_failed[item.url] = reason
 
     async def _fetch_robots(self, item: FrontierItem) -> None:
         status: int | None = None
         body = b""
         ok = True
+        refused: str | None = None
         try:
             async for exchange in self._fetch(item):
                 try:
@@ -450,13 +517,21 @@ class Crawler:
                     await self._write(item, exchange, [("foundBy", "robots")])
                 finally:
                     exchange.close()
+        except BlockedAddressError as exc:
+            ok, refused = False, f"{exc.url}: {exc.message}"
+            self.stats.errors += 1
+            log.warning("robots_failed", url=item.url, error=exc.message)
+        except RedirectLoopError as exc:
+            status = 404  # RFC 9309 2.3.1.2: too many redirects is "unavailable"
+            log.warning("robots_failed", url=item.url, error=exc.message)
         except FetchError as exc:
             ok = False
             self.stats.errors += 1
             log.warning("robots_failed", url=item.url, error=exc.message)
-        rules = RobotsRules.from_response(status, body)
-        self.state.robots_put(item.host, status, body)
-        self._mark(item, "done" if ok else "failed")
+        rules = self._robots_rules(status, body, refused)
+        if refused is None:  # an address-guard refusal is never remembered
+            self.state.robots_put(item.host, status, body)
+        self._mark(item, "done" if ok else "failed", rules.reason)
         self.stats.pages += 1
         log.info("robots_loaded", host=item.host, status=status, mode=rules.mode)
         self._set_robots(item.host, item.url, rules)
@@ -539,6 +614,8 @@ class Crawler:
             )
         self.stats.pages += 1
         self._mark(item, "failed" if error else "done", error.message if error else None)
+        if error is not None:
+            self._seed_failed(item, error.message)
 
     async def _handle(
         self, item: FrontierItem, exchange: Exchange, found_box: list[Found | None]

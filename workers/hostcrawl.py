@@ -96,12 +96,14 @@ class HostCrawler(Crawler):
 
     def _ensure_robots(self, host: str, url: str) -> None:
         """Robots rules come from the shared cache; a host's own turn fetches them."""
-        if host in self._robots:
+        rules = self._robots.get(host)
+        if rules is not None and not rules.expired(self._now().timestamp()):
             return
-        cached = self.state.robots_get(host, self.settings.robots_max_age)
+        self._robots.pop(host, None)
+        cached = self._cached_robots(host)
         if cached is not None:
-            self._robots[host] = RobotsRules.from_response(*cached)
-            self.gate.set_crawl_delay(host, self._robots[host].crawl_delay(self.ua_token))
+            self._robots[host] = cached
+            self.gate.set_crawl_delay(host, cached.crawl_delay(self.ua_token))
 
     @property
     def crawl_id(self) -> int:
@@ -181,7 +183,8 @@ class HostCrawler(Crawler):
                 await asyncio.sleep(min(wait, lease_ttl / 2))
             async with Fetcher(self.settings, gate=self.gate) as fetcher:
                 self._fetcher = fetcher
-                if host not in self._robots:
+                rules = self._robots.get(host)
+                if rules is None or rules.expired(self._now().timestamp()):
                     await slot(max_items=1)  # robots.txt (cached or fetched) first, alone
                 try:
                     # a slot that fails (Redis gone) stops the others before the fetcher
@@ -223,10 +226,13 @@ class HostCrawler(Crawler):
         if claim.retry:  # its last worker died: it may have written it and followed nothing
             log.info("frontier_retry", url=item.url)
             self._retries.add(item.key)
+        rules = self._robots.get(host)
+        if rules is not None and rules.expired(self._now().timestamp()):
+            del self._robots[host]  # a failed robots.txt is fetched again after a while
         if host not in self._robots and item.kind != "robots":
-            cached = self.state.robots_get(host, self.settings.robots_max_age)
+            cached = self._cached_robots(host)
             if cached is not None:
-                self._set_robots(host, item.url, RobotsRules.from_response(*cached))
+                self._set_robots(host, item.url, cached)
             else:  # robots.txt before any other path of the host
                 robots = FrontierItem.robots(item.url)
                 # queued and marked in one batch: no other holder ever sees it due

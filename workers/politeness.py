@@ -1,5 +1,9 @@
 """Politeness: robots.txt rules and the per-host request gate. Small policies, no I/O.
 
+:func:`robots_verdict` is the RFC 9309 policy for a robots.txt fetch (what a 2xx, 4xx,
+5xx or no answer means, and for how long), used by the embedded crawler and the
+service's host turns alike.
+
 :class:`HostGate` is what every request to a host passes through (the fetcher calls
 ``async with gate.slot(url)`` around each request, redirect hops and retries included):
 at most ``concurrency`` requests in flight per host, and a pause of ``delay`` seconds
@@ -14,6 +18,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from protego import Protego
@@ -27,26 +32,91 @@ def robots_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
 
 
+RobotsMode = Literal["parsed", "allow-all", "deny-all"]
+
+
+@dataclass(frozen=True)
+class RobotsVerdict:
+    """What one robots.txt fetch means for its host, and for how long (RFC 9309 2.3.1)."""
+
+    mode: RobotsMode
+    cache_seconds: float  # how long the outcome may be remembered; 0: never
+    reason: str | None = None  # why the host's URLs are not fetched, if they are not
+
+
+def robots_verdict(
+    status: int | None,
+    *,
+    refused: str | None = None,
+    max_age: float = 86400.0,
+    retry_seconds: float = 300.0,
+) -> RobotsVerdict:
+    """The RFC 9309 reading of a robots.txt fetch that ended with ``status``.
+
+    * 2xx: the rules are parsed and remembered for ``max_age`` seconds;
+    * 4xx ("unavailable", 429 excepted): every path is allowed, remembered ``max_age``;
+    * 5xx, 429, or no response at all (``status`` None: timeout, connection refused,
+      reset): every path is disallowed, but only for ``retry_seconds``; then the file
+      is fetched again;
+    * ``refused``: the address guard refused the host (the reason, which names the
+      flag that lifts it). This says nothing about the site's wishes: the host's URLs
+      fail with that reason and nothing is remembered.
+    """
+    if refused is not None:
+        return RobotsVerdict("deny-all", 0.0, refused)
+    if status is None or status >= 500 or status == 429:
+        what = "no response" if status is None else f"HTTP {status}"
+        minutes = max(1, round(retry_seconds / 60))
+        return RobotsVerdict(
+            "deny-all",
+            retry_seconds,
+            f"robots.txt unavailable ({what}): the host is not crawled for now; "
+            f"run again in {minutes} min to retry",
+        )
+    if status >= 400:
+        return RobotsVerdict("allow-all", max_age)
+    return RobotsVerdict("parsed", max_age)
+
+
 @dataclass(frozen=True)
 class RobotsRules:
     """The rules of one host's robots.txt, for one user agent."""
 
     body: str = ""
-    mode: str = "parsed"  # "parsed", "allow-all" (4xx, missing), "deny-all" (5xx, unreachable)
+    mode: RobotsMode = "parsed"
+    #: why nothing is fetched from this host (robots.txt unavailable, address refused);
+    #: None for rules the site itself gave (parsed, allow-all)
+    reason: str | None = None
+    #: POSIX time after which these rules must be fetched again (None: this run keeps them)
+    until: float | None = None
     _parser: Protego | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def from_response(cls, status: int | None, body: bytes) -> RobotsRules:
-        """Rules from a robots.txt fetch: 2xx parsed; 4xx allow all; 5xx or none deny all.
-
-        This follows RFC 9309: an unreachable robots.txt means "assume complete disallow".
-        """
-        if status is None or status >= 500:
-            return cls(mode="deny-all")
-        if status >= 400:
-            return cls(mode="allow-all")
+    def from_response(
+        cls,
+        status: int | None,
+        body: bytes,
+        *,
+        refused: str | None = None,
+        max_age: float = 86400.0,
+        retry_seconds: float = 300.0,
+        now: float | None = None,
+    ) -> RobotsRules:
+        """Rules from a robots.txt fetch, read as :func:`robots_verdict` says."""
+        verdict = robots_verdict(
+            status, refused=refused, max_age=max_age, retry_seconds=retry_seconds
+        )
+        until = None
+        if verdict.reason is not None and verdict.cache_seconds > 0:
+            until = (time.time() if now is None else now) + verdict.cache_seconds
+        if verdict.mode != "parsed":
+            return cls(mode=verdict.mode, reason=verdict.reason, until=until)
         text = body[: 500 * 1024].decode("utf-8", errors="replace")
         return cls(body=text, mode="parsed", _parser=Protego.parse(text))
+
+    def expired(self, now: float) -> bool:
+        """Whether these (temporary) rules are due to be fetched again at ``now``."""
+        return self.until is not None and now >= self.until
 
     def allowed(self, url: str, user_agent: str) -> bool:
         if self.mode == "allow-all":

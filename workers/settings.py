@@ -66,6 +66,9 @@ class Settings:
     # re-crawl interval by story age (age:interval, ages increasing), then never
     recrawl_curve: str = "3h:15m,1d:1h,7d:3h,30d:3d"
     robots_max_age: float = 86400.0
+    # a robots.txt that answered 5xx or nothing disallows its host for this long, then
+    # is fetched again (RFC 9309); a 4xx allows all, a 2xx is kept robots_max_age
+    robots_retry_seconds: float = 300.0
     scope_hosts: tuple[str, ...] = ()
     scope_prefixes: tuple[str, ...] = ()
     scope_exclude: tuple[str, ...] = ()

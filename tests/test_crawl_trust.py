@@ -1,0 +1,128 @@
+"""The crawler on hostile sites and under faults (robots.txt failures, endless sitemaps,
+traps, slow servers, a failing archive): what a user checks is the summary, the exit
+status and the records in the WARC (every file passes ``warcio check``, see archive_dir).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.support.hostile import ROBOTS_STATUS, robots_app
+from tests.support.servers import LiveServer
+from workers.crawl import CrawlSummary, crawl
+from workers.politeness import robots_verdict
+from workers.settings import Settings
+
+BIN = Path(sys.executable).parent
+
+
+def fast(archive_dir: Path, **kw: object) -> Settings:
+    base = Settings(
+        archive=archive_dir, allow_private=True, host_delay=0.0, concurrency=4, backoff_base=0.01
+    )
+    return base.replace(**kw)
+
+
+def run_crawl(settings: Settings, *seeds: str, timeout: float = 60) -> CrawlSummary:
+    async def bounded() -> CrawlSummary:
+        return await asyncio.wait_for(crawl(settings, list(seeds)), timeout)
+
+    return asyncio.run(bounded())
+
+
+def responses(archive_dir: Path) -> list[tuple[str, dict[str, str], bytes]]:
+    out = []
+    for path in sorted(archive_dir.rglob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for r in ArchiveIterator(fh):
+                if r.rec_type == "response":
+                    out.append(
+                        (
+                            r.rec_headers.get_header("WARC-Target-URI"),
+                            dict(r.rec_headers.headers),
+                            r.content_stream().read(),
+                        )
+                    )
+    return out
+
+
+def captured(archive_dir: Path) -> set[str]:
+    return {uri for uri, _, _ in responses(archive_dir)}
+
+
+# -- robots.txt: RFC 9309 -------------------------------------------------------------------
+def test_robots_policy_follows_rfc_9309() -> None:
+    assert robots_verdict(200).mode == "parsed"
+    assert robots_verdict(404).mode == "allow-all"
+    assert robots_verdict(404).reason is None
+    for status in (500, 503, 429, None):
+        verdict = robots_verdict(status, max_age=86400, retry_seconds=300)
+        assert verdict.mode == "deny-all"
+        assert verdict.cache_seconds == 300  # minutes, not a day
+        assert verdict.reason and "robots.txt unavailable" in verdict.reason
+    refused = robots_verdict(None, refused="refused: loopback address (use --allow-private)")
+    assert refused.cache_seconds == 0 and "--allow-private" in (refused.reason or "")
+
+
+def test_a_guard_refusal_is_not_remembered_as_deny_all(archive_dir: Path) -> None:
+    with LiveServer(robots_app(), "127.0.0.5") as server:
+        wrong = run_crawl(fast(archive_dir, allow_private=False), server.url("/"))
+        assert server.requests == []  # nothing reached the server
+        assert wrong.stats["robots_blocked"] == 0
+        assert "--allow-private" in wrong.seeds_failed[server.url("/")]
+        right = run_crawl(fast(archive_dir), server.url("/"))
+    assert right.seeds_failed == {}
+    assert right.stats["robots_blocked"] == 0
+    assert {server.url("/"), server.url("/news/one")} <= captured(archive_dir)
+
+
+@pytest.mark.parametrize("status", [503, 500])
+def test_a_failed_robots_txt_disallows_only_for_a_short_while(
+    archive_dir: Path, status: int
+) -> None:
+    with LiveServer(robots_app(), "127.0.0.5") as server:
+        server.app[ROBOTS_STATUS][:] = [status, status, status, 200]  # 3 attempts fail
+        down = run_crawl(fast(archive_dir), server.url("/"))
+        assert [e.path for e in server.requests] == ["/robots.txt"] * 3
+        assert down.stats["robots_blocked"] == 0
+        assert down.stats["robots_unavailable"] == 1
+        assert "robots.txt unavailable" in down.seeds_failed[server.url("/")]
+        # within the retry time the host waits; after it (0 s here) robots.txt is asked again
+        again = run_crawl(fast(archive_dir, robots_retry_seconds=0), server.url("/"))
+    assert again.seeds_failed == {}
+    assert again.stats["robots_blocked"] == 0
+    assert {server.url("/"), server.url("/news/one")} <= captured(archive_dir)
+
+
+def test_a_missing_robots_txt_allows_all(archive_dir: Path) -> None:
+    with LiveServer(robots_app(), "127.0.0.5") as server:
+        server.app[ROBOTS_STATUS][:] = [404]
+        summary = run_crawl(fast(archive_dir), server.url("/"))
+    assert summary.seeds_failed == {}
+    assert {server.url("/"), server.url("/news/one")} <= captured(archive_dir)
+
+
+def test_crawl_of_a_seed_that_could_not_be_fetched_exits_non_zero(archive_dir: Path) -> None:
+    with LiveServer(robots_app(), "127.0.0.5") as server:
+        cmd = [str(BIN / "storyvault"), "crawl", "--archive", str(archive_dir), server.url("/")]
+        wrong = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=60, env=dict(os.environ)
+        )
+        assert wrong.returncode == 1, wrong.stderr
+        assert server.url("/") in wrong.stderr and "--allow-private" in wrong.stderr
+        right = subprocess.run(
+            [*cmd, "--allow-private", "--delay", "0"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=dict(os.environ),
+        )
+        assert right.returncode == 0, right.stderr
+    assert server.url("/news/one") in captured(archive_dir)
