@@ -15,6 +15,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.hostile import ROBOTS_STATUS, robots_app
+from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.servers import LiveServer
 from workers.crawl import CrawlSummary, crawl
 from workers.politeness import robots_verdict
@@ -126,3 +127,16 @@ def test_crawl_of_a_seed_that_could_not_be_fetched_exits_non_zero(archive_dir: P
         )
         assert right.returncode == 0, right.stderr
     assert server.url("/news/one") in captured(archive_dir)
+
+
+# -- a sitemap or a feed as the seed ----------------------------------------------------------
+@pytest.mark.parametrize("seed", ["/sitemap_index.xml", "/sitemaps/news.xml", "/feeds/rss.xml"])
+def test_a_sitemap_or_feed_seed_is_crawled(archive_dir: Path, seed: str) -> None:
+    spec = OutletSpec(sections=1, articles_per_section=3, calendar_trap=False)
+    with start_outlet(spec, cited_hosts=()) as fx:
+        summary = run_crawl(fast(archive_dir, requisites=False), fx.url(seed), timeout=30)
+        assert fx.outlet.requests[0].path == "/robots.txt"
+    assert summary.seeds_failed == {} and not summary.interrupted
+    got = captured(archive_dir)
+    assert fx.url(seed) in got
+    assert set(fx.article_urls()) & got

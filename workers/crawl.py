@@ -412,20 +412,28 @@ class Crawler:
                         continue
                     if self._dispatched.get(host, 0) >= self.gate.limit(host):
                         continue
-                    top = queue[0][2]
-                    if host not in self._robots and top.kind != "robots":
-                        continue  # robots.txt first, always
+                    at = 0
+                    if host not in self._robots:  # robots.txt first, always, whatever
+                        at = _robots_entry(queue)  # the priority of the seed beside it
+                        if at < 0:
+                            continue
                     wait = self.gate.ready_in(host)
                     if wait > 0:
                         soonest = min(soonest, wait)
                         continue
-                    heapq.heappop(queue)
+                    top = _take(queue, at)
                     # round robin: this host goes to the back of the line
                     self._queues[host] = self._queues.pop(host)
                     self._dispatched[host] = self._dispatched.get(host, 0) + 1
                     self._in_flight += 1
                     return top
                 if self._in_flight == 0 and self._queued_count() == 0:
+                    self._changed.notify_all()
+                    return None
+                if self._in_flight == 0 and soonest == float("inf"):
+                    # nothing runs, nothing is due later, yet URLs wait: they never would
+                    log.error("frontier_stalled", queued=self._queued_count())
+                    self._stopping = True
                     self._changed.notify_all()
                     return None
                 try:
@@ -938,6 +946,25 @@ class Crawler:
         """A feed or sitemap dates ``url``: pull its re-crawl forward if that is news."""
         if self.catalogue is not None and self.catalogue.announce(url, when, self._now()):
             log.info("recrawl_pulled_forward", url=url, announced=when.isoformat())
+
+
+def _robots_entry(queue: list[tuple[int, int, FrontierItem]]) -> int:
+    """Index of the robots.txt item in a host's queue, or -1."""
+    for index, entry in enumerate(queue):
+        if entry[2].kind == "robots":
+            return index
+    return -1
+
+
+def _take(queue: list[tuple[int, int, FrontierItem]], index: int) -> FrontierItem:
+    """Remove and return the item at ``index`` of a heap-ordered queue."""
+    if index == 0:
+        return heapq.heappop(queue)[2]
+    entry = queue[index]
+    queue[index] = queue[-1]
+    queue.pop()
+    heapq.heapify(queue)
+    return entry[2]
 
 
 def _seed_kind(url: str) -> str:
