@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.support.hostile import ROBOTS_STATUS, robots_app
+from tests.support.hostile import ROBOTS_STATUS, robots_app, sitemap_trap_app
 from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.servers import LiveServer
 from workers.crawl import CrawlSummary, crawl
@@ -140,3 +140,43 @@ def test_a_sitemap_or_feed_seed_is_crawled(archive_dir: Path, seed: str) -> None
     got = captured(archive_dir)
     assert fx.url(seed) in got
     assert set(fx.article_urls()) & got
+
+
+# -- sitemaps and feeds have budgets --------------------------------------------------------
+def sitemap_requests(server: LiveServer) -> list[str]:
+    return [e.path_qs for e in server.requests if e.path.startswith("/sitemap")]
+
+
+def test_an_endless_sitemap_chain_stops_at_the_nesting_depth(archive_dir: Path) -> None:
+    with LiveServer(sitemap_trap_app(), "127.0.0.6") as server:
+        summary = run_crawl(fast(archive_dir), server.url("/"))
+        indexes = [p for p in sitemap_requests(server) if p.startswith("/sitemap-index.xml")]
+    depth = Settings().sitemap_max_depth
+    assert 3 <= depth <= 5
+    assert len(indexes) == depth + 1  # depth 0 (named by robots.txt) to the limit
+    skipped = summary.stats["skipped"]
+    assert isinstance(skipped, dict) and skipped["sitemap-depth"] >= 1
+    assert summary.stats["sitemaps"] == len(sitemap_requests(server))
+    assert not summary.interrupted
+
+
+def test_sitemaps_and_feeds_have_a_count_budget_per_host(archive_dir: Path) -> None:
+    with LiveServer(sitemap_trap_app(), "127.0.0.6") as server:
+        seed = server.url("/sitemap-wide.xml?n=60")
+        summary = run_crawl(fast(archive_dir, sitemap_budget=20), seed)
+        fetched = sitemap_requests(server)
+    assert len(fetched) == 20  # the seed, robots.txt's sitemap and what the budget leaves
+    skipped = summary.stats["skipped"]
+    assert isinstance(skipped, dict) and skipped["sitemap-budget"] >= 60 - 18
+    assert summary.stats["sitemaps"] == 20
+
+
+def test_sitemaps_and_feeds_have_a_byte_budget_per_host(archive_dir: Path) -> None:
+    with LiveServer(sitemap_trap_app(), "127.0.0.6") as server:
+        seed = server.url("/sitemap-wide.xml?n=40&pad=100000")
+        summary = run_crawl(fast(archive_dir, sitemap_bytes_budget=500_000), seed)
+        fetched = sitemap_requests(server)
+    assert len(fetched) <= 2 + 5  # the seed, robots.txt's, then ~100 kB each up to 500 kB
+    assert summary.stats["sitemap_bytes"] < 500_000 + 2 * 100_500
+    skipped = summary.stats["skipped"]
+    assert isinstance(skipped, dict) and skipped["sitemap-bytes"] >= 30

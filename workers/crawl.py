@@ -24,9 +24,11 @@ import asyncio
 import heapq
 import re
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from urllib.parse import urlsplit
 
 import structlog
@@ -53,7 +55,7 @@ from workers.reindex import reconcile
 from workers.settings import Settings
 from workers.state import CrawlStore, DigestIndex, FrontierItem, SQLiteState
 from workers.story import Story, extract_story
-from workers.urls import Scope, canonical, host_of
+from workers.urls import Scope, absolute_link, canonical, host_of
 from workers.warc import REVISIT_NOT_MODIFIED
 
 log = structlog.get_logger(__name__)
@@ -64,6 +66,19 @@ PRIORITY = {"robots": 0, "sitemap": 1, "feed": 1, "page": 3, "cited": 4, "requis
 MAX_PARSE_BYTES = 16 * 1024 * 1024
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _DIGITS = re.compile(r"\d+")
+DISCOVERY_KINDS = frozenset({"sitemap", "feed"})
+#: why a URL was left out of a crawl (the summary counts each)
+SkipReason = Literal[
+    "out-of-scope",
+    "path-trap",
+    "hops",
+    "host-budget",
+    "shape-budget",
+    "known-story",
+    "sitemap-depth",
+    "sitemap-budget",
+    "sitemap-bytes",
+]
 
 
 @dataclass
@@ -82,6 +97,9 @@ class CrawlStats:
     revisits: int = 0
     versions: int = 0
     hosts: set[str] = field(default_factory=set)
+    sitemaps: int = 0  # sitemap and feed exchanges archived
+    sitemap_bytes: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)  # URLs left out, by reason
     queued: int = 0
     in_flight: int = 0
 
@@ -99,6 +117,9 @@ class CrawlStats:
             "revisits": self.revisits,
             "new_versions": self.versions,
             "hosts": len(self.hosts),
+            "sitemaps": self.sitemaps,
+            "sitemap_bytes": self.sitemap_bytes,
+            "skipped": dict(sorted(self.skipped.items())),
             "queued": self.queued,
             "in_flight": self.in_flight,
             "elapsed_s": round(elapsed, 3),
@@ -180,7 +201,10 @@ class Crawler:
         self._dispatched: dict[str, int] = {}
         self._page_counts: dict[str, int] = {}
         self._pattern_counts: dict[tuple[str, str], int] = {}
-        self._budget_logged: set[str] = set()
+        self._budget_logged: set[tuple[str, str]] = set()
+        self._discovery_counts: dict[str, int] = {}  # sitemaps and feeds queued, per host
+        self._discovery_bytes: dict[str, int] = {}  # and their bytes fetched
+        self._skipped_keys: set[str] = set()
         self._seen_keys: set[str] = set()  # keys this process has queued in this crawl
         # keys of items an interrupted run may have left half-done (records written, links
         # not followed): fetched without validators and followed as on a first capture
@@ -259,17 +283,22 @@ class Crawler:
         if key in self._seen_keys:
             return False  # seen in this crawl: the common case for nav links
         host = host_of(url)
+        skip: tuple[SkipReason, str] | None = None
         if kind == "page":
-            reason = self.scope.reason_out(url)
-            if reason is None and hops > self.settings.max_hops:
-                reason = f"more than {self.settings.max_hops} hops from a seed"
-            if reason is None:
-                reason = self._over_budget(host, key)
-            if reason is None and self._known_story_skipped(url, found_by):
-                reason = "known story: re-crawled on its schedule"
-            if reason is not None:
-                log.debug("url_skipped", url=url, reason=reason)
-                return False
+            out = self.scope.reason_out(url)
+            if out is not None:
+                skip = ("path-trap" if out.startswith("path ") else "out-of-scope", out)
+            elif hops > self.settings.max_hops:
+                skip = ("hops", f"more than {self.settings.max_hops} hops from a seed")
+            if skip is None:
+                skip = self._over_budget(host, key)
+            if skip is None and self._known_story_skipped(url, found_by):
+                skip = ("known-story", "known story: re-crawled on its schedule")
+        elif kind in DISCOVERY_KINDS:
+            skip = self._over_discovery_budget(host, hops)
+        if skip is not None:
+            self._skip(key, url, *skip)
+            return False
         self._seq += 1
         item = FrontierItem(
             url=url,
@@ -290,6 +319,8 @@ class Crawler:
             self._page_counts[host] = self._page_counts.get(host, 0) + 1
             pattern = (host, _DIGITS.sub("N", urlsplit(key).path))
             self._pattern_counts[pattern] = self._pattern_counts.get(pattern, 0) + 1
+        elif kind in DISCOVERY_KINDS:
+            self._discovery_counts[host] = self._discovery_counts.get(host, 0) + 1
         self._push(item)
         self._ensure_robots(host, url)
         return True
@@ -316,16 +347,42 @@ class Crawler:
             and self.catalogue.story_for(url) is not None
         )
 
-    def _over_budget(self, host: str, key: str) -> str | None:
+    def _over_budget(self, host: str, key: str) -> tuple[SkipReason, str] | None:
         if self._page_counts.get(host, 0) >= self.settings.host_page_budget:
-            if host not in self._budget_logged:
-                self._budget_logged.add(host)
-                log.warning("host_budget_reached", host=host, budget=self.settings.host_page_budget)
-            return "host page budget reached"
+            self._budget_reached(host, "host_budget_reached", self.settings.host_page_budget)
+            return "host-budget", "host page budget reached"
         pattern = (host, _DIGITS.sub("N", urlsplit(key).path))
         if self._pattern_counts.get(pattern, 0) >= self.settings.pattern_budget:
-            return f"more than {self.settings.pattern_budget} pages shaped {pattern[1]}"
+            return (
+                "shape-budget",
+                f"more than {self.settings.pattern_budget} pages shaped {pattern[1]}",
+            )
         return None
+
+    def _over_discovery_budget(self, host: str, depth: int) -> tuple[SkipReason, str] | None:
+        """Sitemaps and feeds have their own budgets per host: nesting depth, count, bytes."""
+        s = self.settings
+        if depth > s.sitemap_max_depth:
+            return "sitemap-depth", f"sitemap nested more than {s.sitemap_max_depth} deep"
+        if self._discovery_counts.get(host, 0) >= s.sitemap_budget:
+            self._budget_reached(host, "sitemap_budget_reached", s.sitemap_budget)
+            return "sitemap-budget", f"more than {s.sitemap_budget} sitemaps and feeds"
+        if self._discovery_bytes.get(host, 0) >= s.sitemap_bytes_budget:
+            self._budget_reached(host, "sitemap_bytes_reached", s.sitemap_bytes_budget)
+            return "sitemap-bytes", f"sitemaps and feeds past {s.sitemap_bytes_budget} bytes"
+        return None
+
+    def _budget_reached(self, host: str, event: str, budget: int) -> None:
+        if (host, event) not in self._budget_logged:
+            self._budget_logged.add((host, event))
+            log.warning(event, host=host, budget=budget)
+
+    def _skip(self, key: str, url: str, reason: SkipReason, detail: str) -> None:
+        """Count a URL left out of the crawl (once per URL), with its reason."""
+        if key not in self._skipped_keys:
+            self._skipped_keys.add(key)
+            self.stats.skipped[reason] += 1
+        log.debug("url_skipped", url=url, reason=reason, detail=detail)
 
     def _push(self, item: FrontierItem) -> None:
         heapq.heappush(self._queues.setdefault(item.host, []), (item.priority, item.seq, item))
@@ -385,7 +442,10 @@ class Crawler:
             return  # nothing of the host is fetched now, its sitemaps neither
         if host in self.scope.hosts and self.mode != "recrawl":
             parts = urlsplit(url)
-            sitemaps = rules.sitemaps() or [f"{parts.scheme}://{parts.netloc}/sitemap.xml"]
+            listed = [absolute_link(url, sm) for sm in rules.sitemaps()]  # may be relative
+            sitemaps = [sm for sm in listed if sm] or [
+                f"{parts.scheme}://{parts.netloc}/sitemap.xml"
+            ]
             for sitemap in sitemaps:
                 self.enqueue(
                     sitemap, kind="sitemap", hops=0, cite_depth=0, via=None, found_by="robots"
@@ -496,6 +556,13 @@ class Crawler:
             self._mark(item, "failed", rules.reason)
             self._seed_failed(item, rules.reason)
             log.warning("robots_unavailable", url=item.url, reason=rules.reason)
+            return
+        spent = self._discovery_bytes.get(item.host, 0)
+        if item.kind in DISCOVERY_KINDS and spent >= self.settings.sitemap_bytes_budget:
+            # queued before the host's sitemaps and feeds had used up their bytes
+            detail = f"sitemaps and feeds past {self.settings.sitemap_bytes_budget} bytes"
+            self._skip(item.key, item.url, "sitemap-bytes", detail)
+            self._mark(item, "skipped", detail)
             return
         if rules is None or not rules.allowed(item.url, self.ua_token):
             self.stats.blocked += 1
@@ -754,6 +821,12 @@ class Crawler:
             )
         self.stats.fetched += 1
         self.stats.bytes += exchange.body_length
+        if item.kind in DISCOVERY_KINDS:
+            self.stats.sitemaps += 1
+            self.stats.sitemap_bytes += exchange.body_length
+            self._discovery_bytes[item.host] = (
+                self._discovery_bytes.get(item.host, 0) + exchange.body_length
+            )
         if written.is_revisit:
             self.stats.revisits += 1
         if item.kind == "cited" and exchange.redirect_to is None:
@@ -833,7 +906,7 @@ class Crawler:
                 self.enqueue(
                     child,
                     kind="sitemap",
-                    hops=item.hops,
+                    hops=item.hops + 1,  # a sitemap's hops are its nesting depth
                     cite_depth=0,
                     via=page_url,
                     found_by="sitemap",
@@ -847,7 +920,7 @@ class Crawler:
                     self._announce(entry.url, entry.lastmod)
                 self.enqueue(
                     entry.url,
-                    kind="page",
+                    kind="sitemap" if _seed_kind(entry.url) == "sitemap" else "page",
                     hops=item.hops + 1,
                     cite_depth=0,
                     via=page_url,

@@ -63,6 +63,11 @@ class Settings:
     max_hops: int = 25
     max_path_depth: int = 12
     news_window_days: float = 30.0
+    # sitemaps and feeds, per host: nesting depth of sitemap indexes, how many, how many
+    # bytes (an index listing the next index forever is a trap like any other)
+    sitemap_max_depth: int = 5
+    sitemap_budget: int = 500
+    sitemap_bytes_budget: int = 256 * 1024**2
     # re-crawl interval by story age (age:interval, ages increasing), then never
     recrawl_curve: str = "3h:15m,1d:1h,7d:3h,30d:3d"
     robots_max_age: float = 86400.0
