@@ -161,10 +161,18 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
         from workers.fetch import check_url
 
         check_url(url)
-    with CrawlProgress(enabled=sys.stderr.isatty() and not args.json) as progress:
-        summary = asyncio.run(
-            crawl(settings, args.urls, on_progress=progress.update, install_signals=True)
-        )
+    from workers.errors import CrawlAborted
+
+    try:
+        with CrawlProgress(enabled=sys.stderr.isatty() and not args.json) as progress:
+            summary = asyncio.run(
+                crawl(settings, args.urls, on_progress=progress.update, install_signals=True)
+            )
+    except CrawlAborted as exc:  # the archive or the state failed: nothing more is written
+        if args.json:
+            print(json.dumps(exc.summary, indent=2))
+        print(f"storyvault: error: {exc}", file=sys.stderr)
+        return 1
     result = summary.as_dict()
     if args.json:
         print(json.dumps(result, indent=2))

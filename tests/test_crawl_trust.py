@@ -6,9 +6,13 @@ status and the records in the WARC (every file passes ``warcio check``, see arch
 from __future__ import annotations
 
 import asyncio
+import errno
+import io
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,9 +21,14 @@ from warcio.archiveiterator import ArchiveIterator
 from tests.support.hostile import ROBOTS_STATUS, robots_app, sitemap_trap_app
 from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.servers import LiveServer
-from workers.crawl import CrawlSummary, crawl
+from tests.support.warc import assert_warcs_valid
+from workers.archive import Archive
+from workers.crawl import Crawler, CrawlSummary, crawl
+from workers.errors import ArchiveError, CrawlAborted
 from workers.politeness import robots_verdict
 from workers.settings import Settings
+from workers.state import SQLiteState
+from workers.warc import RecordWriter
 
 BIN = Path(sys.executable).parent
 
@@ -180,3 +189,106 @@ def test_sitemaps_and_feeds_have_a_byte_budget_per_host(archive_dir: Path) -> No
     assert summary.stats["sitemap_bytes"] < 500_000 + 2 * 100_500
     skipped = summary.stats["skipped"]
     assert isinstance(skipped, dict) and skipped["sitemap-bytes"] >= 30
+
+
+# -- a failing archive or state stops the crawl -----------------------------------------------
+class DiskFillsUp(RecordWriter):
+    """The writer boundary of a disk that takes ``room`` bytes per file, then says ENOSPC
+    (after writing what fitted, as a real full disk does)."""
+
+    room = 30_000
+
+    def write_record(self, record: object, params: object = None) -> None:
+        buf = io.BytesIO()
+        self._write_warc_record(buf, record)
+        data = buf.getvalue()
+        left = self.room - self.out.tell()
+        if len(data) > left:
+            self.out.write(data[: max(0, left)])
+            self.out.flush()
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.out.write(data)
+
+
+def test_a_failing_archive_write_stops_the_crawl_and_keeps_the_frontier(
+    archive_dir: Path,
+) -> None:
+    spec = OutletSpec(sections=1, articles_per_section=4, calendar_trap=False)
+    with start_outlet(spec, cited_hosts=()) as fx:
+        settings = fast(archive_dir, requisites=False)
+
+        async def doomed() -> None:
+            with SQLiteState.beside(archive_dir) as state:
+                archive = Archive(settings, writer_factory=DiskFillsUp)
+                archive.open()
+                crawler = Crawler(settings, [fx.url("/")], state=state, archive=archive)
+                try:
+                    await asyncio.wait_for(crawler.run(), 60)
+                finally:
+                    archive.close()
+
+        with pytest.raises(CrawlAborted) as failed:
+            asyncio.run(doomed())
+        warc = failed.value.cause
+        assert isinstance(warc, ArchiveError) and warc.path.name.endswith(".warc.gz")
+        assert "No space left on device" in str(failed.value)
+        assert "run the same command again" in str(failed.value)
+        assert not list(archive_dir.rglob("*.open"))  # cut back to whole records, closed
+        assert_warcs_valid(archive_dir)
+        with SQLiteState.beside(archive_dir) as state:
+            counts = state.url_counts(1)
+        assert counts.get("failed", 0) == 0  # nothing marked "internal error"
+        assert counts["queued"] == failed.value.queued > 0
+        before = len(fx.outlet.requests)
+        resumed = run_crawl(settings, fx.url("/"))
+        assert len(fx.outlet.requests) > before
+    assert resumed.resumed and not resumed.interrupted
+    assert set(fx.article_urls()) <= captured(archive_dir)
+
+
+@pytest.fixture
+def tiny_disk(archive_dir: Path) -> Iterator[Path]:
+    """The collection's WARC directory on a 24 KiB tmpfs (root only; skipped elsewhere)."""
+    warcs = archive_dir / "collections" / "storyvault" / "archive"
+    warcs.mkdir(parents=True)
+    mount = ["mount", "-t", "tmpfs", "-o", "size=24k", "tmpfs", str(warcs)]
+    if os.geteuid() != 0 or subprocess.run(mount, capture_output=True).returncode != 0:
+        pytest.skip("needs a tmpfs mount (root)")
+    try:
+        yield warcs
+    finally:
+        subprocess.run(["umount", "-l", str(warcs)], check=True)
+
+
+def test_crawl_on_a_full_disk_exits_non_zero_naming_the_file_and_resumes(
+    archive_dir: Path, tiny_disk: Path
+) -> None:
+    spec = OutletSpec(sections=1, articles_per_section=10, calendar_trap=False)
+    with start_outlet(spec, cited_hosts=()) as fx:
+        cmd = [
+            str(BIN / "storyvault"),
+            "crawl",
+            "--archive",
+            str(archive_dir),
+            "--allow-private",
+            "--delay",
+            "0",
+            "--no-requisites",
+            fx.url("/"),
+        ]
+        full = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        assert full.returncode == 1, full.stderr
+        error = [line for line in full.stderr.splitlines() if "storyvault: error:" in line]
+        assert error and "No space left on device" in error[0]
+        assert str(tiny_disk) in error[0] and ".warc.gz" in error[0]
+        assert "run the same command again to resume" in error[0]
+        assert not list(tiny_disk.glob("*.open"))
+        assert_warcs_valid(tiny_disk)
+        # space is freed: the same command resumes and finishes
+        remount = ["mount", "-o", "remount,size=64m", str(tiny_disk)]
+        subprocess.run(remount, check=True)
+        again = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=60)
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout)["resumed"] is True
+        assert set(fx.article_urls()) <= captured(archive_dir)
+        assert_warcs_valid(tiny_disk)

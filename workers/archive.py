@@ -15,6 +15,7 @@ file is closed: pywb resolves records by the file's final name.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import importlib.metadata
 import os
@@ -102,7 +103,14 @@ class WarcFile:
         self.index_lines: list[str] = []
         self.records = 0
         self.opened = self.last_write = time.monotonic()
-        self.write(self.writer.warcinfo(name, info))
+        try:
+            self.write(self.writer.warcinfo(name, info))
+        except ArchiveError:
+            with contextlib.suppress(OSError):
+                self._fh.close()
+            with contextlib.suppress(OSError):
+                os.unlink(self.open_path)  # holds nothing but a partial warcinfo
+            raise
 
     @property
     def size(self) -> int:
@@ -116,7 +124,11 @@ class WarcFile:
             if flush:
                 self._fh.flush()
         except OSError as exc:
-            raise ArchiveError(self.open_path, f"write failed at offset {offset}: {exc}") from exc
+            raise ArchiveError(
+                self.open_path,
+                f"write failed at offset {offset}: {exc} "
+                "(free space or fix the disk, then run the same command again)",
+            ) from exc
         length = self._fh.tell() - offset
         self.records += 1
         self.last_write = time.monotonic()
@@ -133,6 +145,29 @@ class WarcFile:
             warc_date=headers.get_header("WARC-Date"),
             target_uri=headers.get_header("WARC-Target-URI") or "",
         )
+
+    def abandon(self, keep: int) -> Path | None:
+        """After a failed write: cut the file back to its first ``keep`` bytes (the
+        records written before the failed capture), close it and give it its final name.
+
+        Returns the final path, or None if even that failed: the ``.open`` file is then
+        repaired (cut back to its last complete record) at the next start.
+        """
+        with contextlib.suppress(OSError):
+            self._fh.close()  # its flush may fail again; the descriptor is closed anyway
+        try:
+            os.truncate(self.open_path, keep)
+            fd = os.open(self.open_path, os.O_WRONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.rename(self.open_path, self.final_path)
+        except OSError as exc:
+            log.error("warc_abandon_failed", path=str(self.open_path), error=str(exc))
+            return None
+        log.warning("warc_cut_back", path=str(self.final_path), bytes=keep)
+        return self.final_path
 
     def close(self) -> Path:
         """fsync, unlock and rename to the final name; return the final path."""
@@ -251,32 +286,46 @@ class Archive:
         """
         with self._lock:
             current = self._file()
-            w = current.writer
-            record_id = w.new_id()
-            if revisit_of is None:
-                main = current.write(w.response(exchange, record_id), flush=False)
-            else:
-                kwargs = {"profile": revisit_profile} if revisit_profile else {}
-                main = current.write(
-                    w.revisit(
-                        exchange,
-                        record_id,
-                        revisit_of.target_uri,
-                        revisit_of.warc_date,
-                        revisit_of.record_id,
-                        **kwargs,
-                    ),
-                    flush=False,
-                )
-            request = current.write(w.request(exchange, record_id), flush=metadata is None)
-            meta = None
-            if metadata is not None:
-                meta = current.write(
-                    w.metadata(exchange.url, record_id, exchange.started, list(metadata))
-                )
-            if current.size >= self.settings.warc_max_bytes:
-                self._close_current()
-            return CaptureWritten(main=main, request=request, metadata=meta)
+            start, lines = current.size, len(current.index_lines)
+            try:
+                return self._write_capture(current, exchange, revisit_of, metadata, revisit_profile)
+            except ArchiveError as exc:
+                raise self._abandon(current, start, lines, exc) from exc
+
+    def _write_capture(
+        self,
+        current: WarcFile,
+        exchange: Exchange,
+        revisit_of: StoredPayload | None,
+        metadata: Iterable[tuple[str, str]] | None,
+        revisit_profile: str | None,
+    ) -> CaptureWritten:
+        w = current.writer
+        record_id = w.new_id()
+        if revisit_of is None:
+            main = current.write(w.response(exchange, record_id), flush=False)
+        else:
+            kwargs = {"profile": revisit_profile} if revisit_profile else {}
+            main = current.write(
+                w.revisit(
+                    exchange,
+                    record_id,
+                    revisit_of.target_uri,
+                    revisit_of.warc_date,
+                    revisit_of.record_id,
+                    **kwargs,
+                ),
+                flush=False,
+            )
+        request = current.write(w.request(exchange, record_id), flush=metadata is None)
+        meta = None
+        if metadata is not None:
+            meta = current.write(
+                w.metadata(exchange.url, record_id, exchange.started, list(metadata))
+            )
+        if current.size >= self.settings.warc_max_bytes:
+            self._close_current()
+        return CaptureWritten(main=main, request=request, metadata=meta)
 
     def write_metadata(
         self, target_uri: str, concurrent_to: str, when: datetime, fields: Iterable[tuple[str, str]]
@@ -284,9 +333,13 @@ class Archive:
         """Write a standalone ``metadata`` record (events, failed fetches)."""
         with self._lock:
             current = self._file()
-            return current.write(
-                current.writer.metadata(target_uri, concurrent_to, when, list(fields))
-            )
+            start, lines = current.size, len(current.index_lines)
+            try:
+                return current.write(
+                    current.writer.metadata(target_uri, concurrent_to, when, list(fields))
+                )
+            except ArchiveError as exc:
+                raise self._abandon(current, start, lines, exc) from exc
 
     def flush(self) -> None:
         """Close the current file so that its records become replayable and indexed."""
@@ -330,6 +383,25 @@ class Archive:
             )
             log.info("warc_opened", path=str(self._current.open_path))
         return self._current
+
+    def _abandon(self, current: WarcFile, keep: int, lines: int, exc: ArchiveError) -> ArchiveError:
+        """A write to ``current`` failed: cut it back to the records before the failed
+        capture and close it (never leaving a partial record); return the error to raise."""
+        self._current = None
+        del current.index_lines[lines:]
+        path = current.abandon(keep)
+        if path is None:
+            return exc
+        self.closed_files.append(path)
+        try:
+            cdxj.merge_into(self.index_path, current.index_lines)
+            for callback in self.on_closed:
+                callback(path, current.index_lines)
+        except (OSError, ArchiveError) as again:  # the index can be rebuilt (reindex)
+            log.error("index_update_failed", path=str(self.index_path), error=str(again))
+        return ArchiveError(
+            path, f"{exc.message}; the file was cut back to its last complete record"
+        )
 
     def _close_current(self) -> None:
         current, self._current = self._current, None

@@ -21,8 +21,10 @@ fetches finish, closes the WARC cleanly and leaves the rest queued for the next 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import re
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -47,7 +49,14 @@ from workers.discover import (
     parse_html,
     parse_sitemap,
 )
-from workers.errors import BlockedAddressError, FetchError, RedirectLoopError
+from workers.errors import (
+    ArchiveError,
+    BlockedAddressError,
+    CrawlAborted,
+    FetchError,
+    RedirectLoopError,
+    StateError,
+)
 from workers.fetch import RETRY_STATUSES, Exchange, Fetcher, parse_retry_after
 from workers.outbox import Outbox
 from workers.politeness import HostGate, RobotsRules, robots_verdict
@@ -255,15 +264,22 @@ class Crawler:
                 asyncio.create_task(self._worker())
                 for _ in range(max(1, self.settings.concurrency))
             ]
+            failure: ArchiveError | StateError | None = None
             try:
                 await asyncio.gather(*workers)
+            except (ArchiveError, StateError) as exc:
+                # in-flight URLs are cancelled unmarked: they stay queued for the resume
+                failure = exc
+                self._stopping = True
             finally:
                 for task in workers:
                     task.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
-        if ticker is not None:
-            ticker.cancel()
-            await asyncio.gather(ticker, return_exceptions=True)
+                if ticker is not None:
+                    ticker.cancel()
+                    await asyncio.gather(ticker, return_exceptions=True)
+        if failure is not None:
+            raise self._aborted(failure)
         interrupted = self._stopping and self._queued_count() > 0
         if not interrupted:
             self.state.finish_crawl(self.crawl_id)
@@ -273,6 +289,21 @@ class Crawler:
         )
         log.info("crawl_finished", **summary.as_dict())
         return summary
+
+    def _aborted(self, failure: ArchiveError | StateError) -> CrawlAborted:
+        """The error that ends a crawl whose archive or state failed, with its summary."""
+        try:
+            queued = self.state.url_counts(self.crawl_id).get("queued", 0)
+        except StateError:
+            queued = self._queued_count()
+        self.stats.queued = queued
+        error = CrawlAborted(failure, queued)
+        error.summary = CrawlSummary(
+            self.crawl_id, self.resumed, True, self.stats.as_dict(), self.seeds_failed
+        ).as_dict()
+        error.summary["error"] = str(error)
+        log.error("crawl_aborted", error=str(failure), queued=queued)
+        return error
 
     # -- frontier ---------------------------------------------------------------------------
     def enqueue(
@@ -526,10 +557,19 @@ class Crawler:
 
     # -- one URL ----------------------------------------------------------------------------
     async def _process_safely(self, item: FrontierItem) -> None:
-        """:meth:`_process`; a bug is logged and its URL marked failed, not retried forever
-        (a :class:`StateError` while marking it propagates: the URL stays queued)."""
+        """:meth:`_process`; a bug is logged and its URL marked failed, not retried forever.
+
+        An :class:`ArchiveError` or :class:`StateError` (disk full, I/O error, SQLite or
+        Redis gone) is not the URL's fault: it propagates and stops the crawl, and the URL
+        stays queued (unmarked) for the resume.
+        """
         try:
             await self._process(item)
+        except (ArchiveError, StateError):
+            raise
+        except sqlite3.Error as exc:  # the catalogue's own tables, in the state's file
+            where = str(getattr(self.state, "path", "the state database"))
+            raise StateError(where, f"{exc} (check the disk, then run again)") from exc
         except Exception:
             self.stats.errors += 1
             log.exception("crawl_item_failed", url=item.url, kind=item.kind)
@@ -1086,14 +1126,21 @@ async def crawl(
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, crawler.request_stop)
         try:
-            return await crawler.run()
+            summary = await crawler.run()
+        except BaseException:
+            # the crawl failed: close what can be closed, and let the first error speak
+            with contextlib.suppress(ArchiveError, StateError, OSError):
+                await asyncio.to_thread(archive.close)
+                outbox.deliver([p.name for p in archive.closed_files])
+            raise
         finally:
             if install_signals:
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(sig)
             _RUNNING.discard(crawler)
-            await asyncio.to_thread(archive.close)
-            outbox.deliver([p.name for p in archive.closed_files])
+        await asyncio.to_thread(archive.close)
+        outbox.deliver([p.name for p in archive.closed_files])
+        return summary
 
 
 _RUNNING: set[Crawler] = set()

@@ -14,9 +14,15 @@ Every error names the URL or file it is about and says what to do. Third-party e
      │         ├── UnsupportedSchemeError not http or https
      │         ├── RedirectLoopError      too many redirect hops
      │         └── ProtocolError          the server's reply is not valid HTTP
-     ├── StateError                   the shared state (Redis) cannot be reached or used (.url)
-     └── ArchiveError                 a WARC file or index could not be written/read (.path)
-          └── RecoveryError           a left-over ``.open`` WARC could not be repaired
+     ├── StateError                   the crawl state (SQLite file, Redis) failed (.url)
+     ├── ArchiveError                 a WARC file or index could not be written/read (.path)
+     │    └── RecoveryError           a left-over ``.open`` WARC could not be repaired
+     └── CrawlAborted                 a crawl stopped on a StateError or ArchiveError (.cause);
+                                      what it had not done stays queued for the resume
+
+A :class:`FetchError` is about one URL: the crawl records it and goes on. A
+:class:`StateError` or :class:`ArchiveError` is about the crawl's own files: going on would
+lose data, so the crawl stops (:class:`CrawlAborted`) and says which file.
 """
 
 from __future__ import annotations
@@ -70,7 +76,7 @@ class ProtocolError(PermanentFetchError):
 
 
 class StateError(StoryvaultError):
-    """The shared crawl state (Redis) could not be reached, or refused a command."""
+    """The crawl state (the SQLite file, or Redis) could not be reached or written."""
 
     def __init__(self, url: str, message: str) -> None:
         super().__init__(f"{url}: {message}")
@@ -89,3 +95,17 @@ class ArchiveError(StoryvaultError):
 
 class RecoveryError(ArchiveError):
     """A ``.open`` WARC left by a killed process could not be repaired."""
+
+
+class CrawlAborted(StoryvaultError):
+    """A crawl stopped because its archive or state failed (``cause``); ``queued`` URLs
+    were left in the frontier, and the same command resumes them once the cause is fixed."""
+
+    def __init__(self, cause: StateError | ArchiveError, queued: int) -> None:
+        super().__init__(
+            f"{cause}; the crawl stopped with {queued} URLs queued: "
+            "fix this and run the same command again to resume"
+        )
+        self.cause = cause
+        self.queued = queued
+        self.summary: dict[str, object] = {}

@@ -9,13 +9,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from workers.archive import StoredPayload
-from workers.errors import ArchiveError
+from workers.errors import ArchiveError, StateError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS crawls (
@@ -188,6 +189,19 @@ class SQLiteState:
             raise ArchiveError(path, f"cannot open state database: {exc}") from exc
         self._lock = threading.RLock()
 
+    @contextmanager
+    def _tx(self, what: str) -> Iterator[None]:
+        """Hold the lock; translate a SQLite failure (disk full, I/O error, a damaged
+        file) into a :class:`StateError` naming the file and what was being done."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as exc:
+                raise StateError(
+                    str(self.path),
+                    f"{what} failed: {exc} (check the disk, then run the same command again)",
+                ) from exc
+
     @property
     def db(self) -> sqlite3.Connection:
         """The connection (for modules that keep their own tables, under :attr:`lock`)."""
@@ -212,7 +226,7 @@ class SQLiteState:
         self.close()
 
     def lookup_payload(self, url_key: str, digest: str) -> StoredPayload | None:
-        with self._lock:
+        with self._tx("looking up a payload digest"):
             row = self._db.execute(
                 "SELECT target_uri, warc_date, record_id FROM payload_digests"
                 " WHERE url_key = ? AND digest = ?",
@@ -223,7 +237,7 @@ class SQLiteState:
         return StoredPayload(target_uri=row[0], warc_date=row[1], record_id=row[2], digest=digest)
 
     def remember_payload(self, url_key: str, payload: StoredPayload) -> None:
-        with self._lock:
+        with self._tx("remembering a payload digest"):
             self._db.execute(
                 "INSERT OR IGNORE INTO payload_digests VALUES (?, ?, ?, ?, ?)",
                 (url_key, payload.digest, payload.target_uri, payload.warc_date, payload.record_id),
@@ -233,7 +247,7 @@ class SQLiteState:
     def begin_crawl(self, seeds: Iterable[str]) -> tuple[int, bool]:
         """The crawl for these seeds: the unfinished one (resumed=True) or a new one."""
         key = "\n".join(sorted(set(seeds)))
-        with self._lock:
+        with self._tx("starting the crawl"):
             row = self._db.execute(
                 "SELECT id FROM crawls WHERE seeds = ? AND finished IS NULL"
                 " ORDER BY id DESC LIMIT 1",
@@ -247,12 +261,12 @@ class SQLiteState:
             return int(cur.lastrowid or 0), False
 
     def finish_crawl(self, crawl_id: int) -> None:
-        with self._lock:
+        with self._tx("finishing the crawl"):
             self._db.execute("UPDATE crawls SET finished = ? WHERE id = ?", (time.time(), crawl_id))
 
     def add_url(self, crawl_id: int, item: FrontierItem) -> bool:
         """Queue ``item`` unless its key was already seen in this crawl; True if queued."""
-        with self._lock:
+        with self._tx("queueing a URL"):
             cur = self._db.execute(
                 "INSERT OR IGNORE INTO urls (crawl_id, url_key, url, host, kind, hops,"
                 " cite_depth, via, found_by, priority, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -273,7 +287,7 @@ class SQLiteState:
             return cur.rowcount == 1
 
     def seen(self, crawl_id: int, key: str) -> bool:
-        with self._lock:
+        with self._tx("reading the seen set"):
             return (
                 self._db.execute(
                     "SELECT 1 FROM urls WHERE crawl_id = ? AND url_key = ?", (crawl_id, key)
@@ -283,7 +297,7 @@ class SQLiteState:
 
     def queued(self, crawl_id: int) -> list[FrontierItem]:
         """Every URL still to fetch in this crawl, in queue order."""
-        with self._lock:
+        with self._tx("reading the frontier"):
             rows = self._db.execute(
                 "SELECT url, url_key, host, kind, hops, cite_depth, via, found_by, priority,"
                 " seq FROM urls WHERE crawl_id = ? AND status = 'queued' ORDER BY seq",
@@ -293,21 +307,21 @@ class SQLiteState:
 
     def mark(self, crawl_id: int, key: str, status: str, note: str | None = None) -> None:
         """Set a URL's outcome: "done", "failed", "blocked", "skipped"."""
-        with self._lock:
+        with self._tx("marking a URL done"):
             self._db.execute(
                 "UPDATE urls SET status = ?, note = ? WHERE crawl_id = ? AND url_key = ?",
                 (status, note, crawl_id, key),
             )
 
     def url_counts(self, crawl_id: int) -> dict[str, int]:
-        with self._lock:
+        with self._tx("counting URLs"):
             rows = self._db.execute(
                 "SELECT status, COUNT(*) FROM urls WHERE crawl_id = ? GROUP BY status", (crawl_id,)
             ).fetchall()
         return {str(status): int(n) for status, n in rows}
 
     def host_page_counts(self, crawl_id: int) -> dict[str, int]:
-        with self._lock:
+        with self._tx("counting pages per host"):
             rows = self._db.execute(
                 "SELECT host, COUNT(*) FROM urls WHERE crawl_id = ?"
                 " AND kind = 'page' GROUP BY host",
@@ -316,7 +330,7 @@ class SQLiteState:
         return {str(host): int(n) for host, n in rows}
 
     def max_seq(self, crawl_id: int) -> int:
-        with self._lock:
+        with self._tx("reading the frontier"):
             row = self._db.execute(
                 "SELECT MAX(seq) FROM urls WHERE crawl_id = ?", (crawl_id,)
             ).fetchone()
@@ -325,7 +339,7 @@ class SQLiteState:
     # -- robots cache --------------------------------------------------------------------
     def robots_get(self, host: str, max_age: float) -> tuple[int | None, bytes] | None:
         """A cached robots.txt fetch (status, body) younger than ``max_age`` seconds."""
-        with self._lock:
+        with self._tx("reading the robots.txt cache"):
             row = self._db.execute(
                 "SELECT fetched_at, status, body FROM robots WHERE host = ?", (host,)
             ).fetchone()
@@ -334,7 +348,7 @@ class SQLiteState:
         return (None if row[1] is None else int(row[1])), bytes(row[2])
 
     def robots_put(self, host: str, status: int | None, body: bytes) -> None:
-        with self._lock:
+        with self._tx("caching robots.txt"):
             self._db.execute(
                 "INSERT OR REPLACE INTO robots VALUES (?, ?, ?, ?)",
                 (host, time.time(), status, body),
@@ -343,14 +357,14 @@ class SQLiteState:
     # -- citation graph ------------------------------------------------------------------
     def add_citations(self, article_url: str, cited: Iterable[tuple[str, str]]) -> None:
         now = time.time()
-        with self._lock:
+        with self._tx("recording citations"):
             self._db.executemany(
                 "INSERT OR IGNORE INTO citations VALUES (?, ?, ?, ?)",
                 [(article_url, url, anchor, now) for url, anchor in cited],
             )
 
     def citations(self, article_url: str) -> list[tuple[str, str]]:
-        with self._lock:
+        with self._tx("reading citations"):
             rows = self._db.execute(
                 "SELECT cited_url, anchor FROM citations WHERE article_url = ? ORDER BY cited_url",
                 (article_url,),
