@@ -18,7 +18,12 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.support.hostile import ROBOTS_STATUS, robots_app, sitemap_trap_app
+from tests.support.hostile import (
+    ROBOTS_STATUS,
+    numeric_outlet_app,
+    robots_app,
+    sitemap_trap_app,
+)
 from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.servers import LiveServer
 from tests.support.warc import assert_warcs_valid
@@ -292,3 +297,33 @@ def test_crawl_on_a_full_disk_exits_non_zero_naming_the_file_and_resumes(
         assert json.loads(again.stdout)["resumed"] is True
         assert set(fx.article_urls()) <= captured(archive_dir)
         assert_warcs_valid(tiny_disk)
+
+
+# -- traps and budgets ------------------------------------------------------------------------
+@pytest.mark.parametrize("listed", [True, False], ids=["in-sitemap-and-feed", "by-links-only"])
+def test_articles_of_one_url_shape_are_not_cut_but_a_calendar_is(
+    archive_dir: Path, listed: bool
+) -> None:
+    with LiveServer(numeric_outlet_app(120, listed=listed), "127.0.0.7") as server:
+        summary = run_crawl(fast(archive_dir, concurrency=8), server.url("/"))
+        calendar = [e.path for e in server.requests if e.path.startswith("/calendar/")]
+    articles = {server.url(f"/a/s{n}.html") for n in range(1000, 1120)}
+    missing = articles - captured(archive_dir)
+    assert not missing, f"{len(missing)} of 120 articles not captured"
+    assert 0 < len(calendar) <= 25  # the day-after-day chain is stopped early
+    skipped = summary.stats["skipped"]
+    assert isinstance(skipped, dict)
+    assert skipped.get("trap-chain") == 1  # the one next day it did not follow
+    assert "shape-budget" not in skipped
+
+
+def test_every_skip_is_counted_with_its_reason(archive_dir: Path) -> None:
+    with LiveServer(numeric_outlet_app(120, listed=False), "127.0.0.7") as server:
+        summary = run_crawl(
+            fast(archive_dir, pattern_budget=5, host_page_budget=40), server.url("/")
+        )
+        pages = [e for e in server.requests if e.path not in ("/robots.txt", "/sitemap.xml")]
+    skipped = summary.stats["skipped"]
+    assert isinstance(skipped, dict)
+    assert len(pages) <= 40
+    assert skipped["host-budget"] > 0  # 120 articles and a calendar do not fit in 40

@@ -86,6 +86,7 @@ SkipReason = Literal[
     "hops",
     "host-budget",
     "shape-budget",
+    "trap-chain",
     "known-story",
     "sitemap-depth",
     "sitemap-budget",
@@ -221,6 +222,8 @@ class Crawler:
         self._discovery_counts: dict[str, int] = {}  # sitemaps and feeds queued, per host
         self._discovery_bytes: dict[str, int] = {}  # and their bytes fetched
         self._skipped_keys: set[str] = set()
+        self._chains: dict[str, int] = {}  # key -> same-shaped non-article pages before it
+        self._shape_pages: dict[tuple[str, str], tuple[int, int]] = {}  # fetched, articles
         self._seen_keys: set[str] = set()  # keys this process has queued in this crawl
         # keys of items an interrupted run may have left half-done (records written, links
         # not followed): fetched without validators and followed as on a first capture
@@ -314,9 +317,21 @@ class Crawler:
 
     # -- frontier ---------------------------------------------------------------------------
     def enqueue(
-        self, url: str, *, kind: str, hops: int, cite_depth: int, via: str | None, found_by: str
+        self,
+        url: str,
+        *,
+        kind: str,
+        hops: int,
+        cite_depth: int,
+        via: str | None,
+        found_by: str,
+        chain: int = 0,
     ) -> bool:
-        """Queue ``url`` if it is new to this crawl and passes scope and budgets."""
+        """Queue ``url`` if it is new to this crawl and passes scope and budgets.
+
+        ``chain``: how many pages of the same URL shape, none of them an article, led
+        here link after link (a calendar's "next day"); past ``trap_chain_max`` it is a trap.
+        """
         key = canonical(url)
         if key in self._seen_keys:
             return False  # seen in this crawl: the common case for nav links
@@ -329,7 +344,7 @@ class Crawler:
             elif hops > self.settings.max_hops:
                 skip = ("hops", f"more than {self.settings.max_hops} hops from a seed")
             if skip is None:
-                skip = self._over_budget(host, key)
+                skip = self._over_budget(host, key, found_by, chain)
             if skip is None and self._known_story_skipped(url, found_by):
                 skip = ("known-story", "known story: re-crawled on its schedule")
         elif kind in DISCOVERY_KINDS:
@@ -355,8 +370,10 @@ class Crawler:
             return False
         if kind == "page":
             self._page_counts[host] = self._page_counts.get(host, 0) + 1
-            pattern = (host, _DIGITS.sub("N", urlsplit(key).path))
+            pattern = _shape(host, key)
             self._pattern_counts[pattern] = self._pattern_counts.get(pattern, 0) + 1
+            if chain:
+                self._chains[key] = chain
         elif kind in DISCOVERY_KINDS:
             self._discovery_counts[host] = self._discovery_counts.get(host, 0) + 1
         self._push(item)
@@ -385,17 +402,28 @@ class Crawler:
             and self.catalogue.story_for(url) is not None
         )
 
-    def _over_budget(self, host: str, key: str) -> tuple[SkipReason, str] | None:
-        if self._page_counts.get(host, 0) >= self.settings.host_page_budget:
-            self._budget_reached(host, "host_budget_reached", self.settings.host_page_budget)
+    def _over_budget(
+        self, host: str, key: str, found_by: str, chain: int
+    ) -> tuple[SkipReason, str] | None:
+        s = self.settings
+        if self._page_counts.get(host, 0) >= s.host_page_budget:
+            self._budget_reached(host, "host_budget_reached", s.host_page_budget)
             return "host-budget", "host page budget reached"
-        pattern = (host, _DIGITS.sub("N", urlsplit(key).path))
-        if self._pattern_counts.get(pattern, 0) >= self.settings.pattern_budget:
-            return (
-                "shape-budget",
-                f"more than {self.settings.pattern_budget} pages shaped {pattern[1]}",
-            )
+        if chain > s.trap_chain_max:
+            return "trap-chain", f"more than {s.trap_chain_max} same-shaped pages in a row"
+        if found_by in ("feed", "sitemap"):
+            return None  # the outlet lists it as news: no shape budget
+        pattern = _shape(host, key)
+        if self._article_shape(pattern):
+            return None  # outlets with numeric ids: every article has one shape
+        if self._pattern_counts.get(pattern, 0) >= s.pattern_budget:
+            return "shape-budget", f"more than {s.pattern_budget} pages shaped {pattern[1]}"
         return None
+
+    def _article_shape(self, pattern: tuple[str, str]) -> bool:
+        """Whether pages of this URL shape have been articles (at least half of them)."""
+        fetched, articles = self._shape_pages.get(pattern, (0, 0))
+        return articles > 0 and 2 * articles >= fetched
 
     def _over_discovery_budget(self, host: str, depth: int) -> tuple[SkipReason, str] | None:
         """Sitemaps and feeds have their own budgets per host: nesting depth, count, bytes."""
@@ -1024,6 +1052,12 @@ class Crawler:
             return
         if page.is_article:
             self.stats.articles += 1
+        shape = _shape(item.host, item.key)
+        if item.kind == "page":
+            fetched, articles = self._shape_pages.get(shape, (0, 0))
+            self._shape_pages[shape] = (fetched + 1, articles + page.is_article)
+        # a link to a page shaped like this one continues its chain (an article ends it)
+        run = 0 if page.is_article else self._chains.get(item.key, 0) + 1
         if item.kind == "page" and item.found_by == "recrawl":
             # a new version may cite new sources and show new images; a retried item's
             # first attempt may have made that version and died before following it
@@ -1032,7 +1066,8 @@ class Crawler:
                 self._follow_article(item, page_url, page, skip=known)
         elif item.kind == "page":
             for link in page.links:
-                if host_of(link.url) in self.scope.hosts:
+                host = host_of(link.url)
+                if host in self.scope.hosts:
                     self.enqueue(
                         link.url,
                         kind="page",
@@ -1040,6 +1075,7 @@ class Crawler:
                         cite_depth=0,
                         via=page_url,
                         found_by="link",
+                        chain=run if _shape(host, canonical(link.url)) == shape else 0,
                     )
             for feed in page.feeds:
                 self.enqueue(
@@ -1100,6 +1136,11 @@ class Crawler:
         """A feed or sitemap dates ``url``: pull its re-crawl forward if that is news."""
         if self.catalogue is not None and self.catalogue.announce(url, when, self._now()):
             log.info("recrawl_pulled_forward", url=url, announced=when.isoformat())
+
+
+def _shape(host: str, key: str) -> tuple[str, str]:
+    """A URL's shape on its host: its path with every run of digits as N."""
+    return host, _DIGITS.sub("N", urlsplit(key).path)
 
 
 def _robots_entry(queue: list[tuple[int, int, FrontierItem]]) -> int:

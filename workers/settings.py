@@ -59,7 +59,12 @@ class Settings:
     host_delay: float = 1.0
     max_crawl_delay: float = 30.0
     host_page_budget: int = 5000
+    # pages per URL shape (digits as N) per host; pages listed by feeds and sitemaps and
+    # shapes whose pages are articles are exempt
     pattern_budget: int = 100
+    # same-shaped non-article pages reached one from the other in a row (a calendar's
+    # "next day") before the chain is taken for a trap
+    trap_chain_max: int = 20
     max_hops: int = 25
     max_path_depth: int = 12
     news_window_days: float = 30.0

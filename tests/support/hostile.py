@@ -134,13 +134,14 @@ def sitemap_trap_app() -> web.Application:
 
 
 def numeric_outlet_app(
-    articles: int = 120, calendar_start: date = date(2026, 1, 1)
+    articles: int = 120, calendar_start: date = date(2026, 1, 1), *, listed: bool = True
 ) -> web.Application:
     """An outlet whose article URLs differ only by a number (``/a/s{n}.html``).
 
-    * ``/`` -- links to the newest 10 articles and to ``/calendar/<first day>``;
+    * ``/`` -- links to every 10th article and to ``/calendar/<first day>``;
     * ``/sitemap.xml`` (named by robots.txt) -- a urlset of every article;
     * ``/feed.rss`` (linked from ``/``) -- RSS of the newest 20;
+    * with ``listed=False`` neither: articles are found only by their links;
     * ``/a/s{n}.html`` -- an article (``og:type=article``), linking to its neighbours;
     * ``/calendar/YYYY-MM-DD`` -- a day's (empty) events, linking to the next day, forever.
     """
@@ -149,11 +150,13 @@ def numeric_outlet_app(
 
     async def robots(request: web.Request) -> web.Response:
         base = f"{request.scheme}://{request.host}"
-        return web.Response(text=f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n")
+        sitemap = f"Sitemap: {base}/sitemap.xml\n" if listed else ""
+        return web.Response(text=f"User-agent: *\nAllow: /\n{sitemap}")
 
     async def home(request: web.Request) -> web.Response:
-        links = "".join(f'<li><a href="/a/s{n}.html">Story {n}</a></li>' for n in ids[-10:])
+        links = "".join(f'<li><a href="/a/s{n}.html">Story {n}</a></li>' for n in ids[::10])
         head = '<link rel="alternate" type="application/rss+xml" href="/feed.rss">'
+        head = head if listed else ""
         cal = f'<a href="/calendar/{calendar_start.isoformat()}">Events</a>'
         return _page("Numeric outlet", f"{head}<ul>{links}</ul><footer>{cal}</footer>")
 
@@ -200,8 +203,9 @@ def numeric_outlet_app(
 
     app.router.add_get("/robots.txt", robots)
     app.router.add_get("/", home)
-    app.router.add_get("/sitemap.xml", sitemap)
-    app.router.add_get("/feed.rss", feed)
+    if listed:
+        app.router.add_get("/sitemap.xml", sitemap)
+        app.router.add_get("/feed.rss", feed)
     app.router.add_get(r"/a/s{n:\d+}.html", article)
     app.router.add_get(r"/calendar/{day:\d{4}-\d{2}-\d{2}}", calendar)
     return app
