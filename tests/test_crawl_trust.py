@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tests.support.hostile import (
     numeric_outlet_app,
     robots_app,
     sitemap_trap_app,
+    slow_app,
 )
 from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.servers import LiveServer
@@ -327,3 +329,20 @@ def test_every_skip_is_counted_with_its_reason(archive_dir: Path) -> None:
     assert isinstance(skipped, dict)
     assert len(pages) <= 40
     assert skipped["host-budget"] > 0  # 120 articles and a calendar do not fit in 40
+
+
+# -- slow servers -------------------------------------------------------------------------------
+def test_a_slow_server_holds_a_url_no_longer_than_url_max_seconds(archive_dir: Path) -> None:
+    budget = 1.0  # the default is 60 s; retries are included in it
+    with LiveServer(slow_app(), "127.0.0.8") as server:
+        silent, trickle = server.url("/silent"), server.url("/trickle?interval=0.1")
+        t0 = time.monotonic()
+        summary = run_crawl(fast(archive_dir, url_max_seconds=budget), silent, trickle, timeout=30)
+        elapsed = time.monotonic() - t0
+        silent_requests = len(server.requests_for("/silent"))
+    assert elapsed < 2 * budget + 2.0, elapsed  # two URLs, one host, one at a time
+    assert silent_requests == 1  # no retry: the first attempt used the URL's time
+    assert "url_max_seconds" in summary.seeds_failed[silent]
+    ((_, headers, body),) = [r for r in responses(archive_dir) if r[0] == trickle]
+    assert headers["WARC-Truncated"] == "time"
+    assert 0 < len(body) < 1000 and set(body) == {ord("s")}  # what came in time, kept

@@ -237,10 +237,13 @@ class Fetcher:
         """
         visited: set[str] = set()
         current, via = url, None
+        deadline = time.monotonic() + self.settings.url_max_seconds  # hops and retries too
         for hop in range(self.settings.max_redirects + 1):
             visited.add(current)
             last: Exchange | None = None
-            async for exchange in self._fetch_with_retries(current, hop, via, extra_headers):
+            async for exchange in self._fetch_with_retries(
+                current, hop, via, extra_headers, deadline
+            ):
                 last = exchange
                 yield exchange
             assert last is not None  # _fetch_with_retries yields or raises
@@ -254,18 +257,27 @@ class Fetcher:
         raise RedirectLoopError(url, f"more than {self.settings.max_redirects} redirects")
 
     async def _fetch_with_retries(
-        self, url: str, hop: int, via: str | None, extra_headers: dict[str, str] | None
+        self,
+        url: str,
+        hop: int,
+        via: str | None,
+        extra_headers: dict[str, str] | None,
+        deadline: float,
     ) -> AsyncIterator[Exchange]:
         s = self.settings
         attempts = s.max_retries + 1
         for attempt in range(1, attempts + 1):
             wait: float | None
             try:
-                exchange = await self._fetch_once(url, extra_headers)
+                exchange = await self._fetch_once(url, extra_headers, deadline)
             except TransientFetchError as exc:
                 if attempt == attempts:
                     raise
                 wait = backoff_delay(attempt, s.backoff_base, s.backoff_max, self._rand)
+                if time.monotonic() + wait >= deadline:
+                    raise TransientFetchError(
+                        url, f"{exc.message}; no time left to retry ({self._budget})"
+                    ) from exc
                 log.info("fetch_retry", url=url, attempt=attempt, error=exc.message, wait=wait)
                 await self._sleep_for(wait)
                 continue
@@ -285,6 +297,10 @@ class Fetcher:
             wait = retry_after
             if wait is None:
                 wait = backoff_delay(attempt, s.backoff_base, s.backoff_max, self._rand)
+            if time.monotonic() + wait >= deadline:
+                raise TransientFetchError(
+                    url, f"HTTP {exchange.status}; no time left to retry ({self._budget})"
+                )
             log.info("fetch_retry", url=url, attempt=attempt, status=exchange.status, wait=wait)
             await self._sleep_for(wait)
 
@@ -293,41 +309,70 @@ class Fetcher:
         if asyncio.iscoroutine(result):
             await result
 
-    async def _fetch_once(self, url: str, extra_headers: dict[str, str] | None) -> Exchange:
+    @property
+    def _budget(self) -> str:
+        return f"url_max_seconds is {self.settings.url_max_seconds:g} s per URL"
+
+    async def _fetch_once(
+        self, url: str, extra_headers: dict[str, str] | None, deadline: float
+    ) -> Exchange:
         check_url(url)
         host = urlsplit(url).hostname or ""
         reason = guard.literal_refusal(host, allow_private=self.settings.allow_private)
         if reason:
             raise BlockedAddressError(url, f"refused: {reason} (use --allow-private)")
         if self._gate is None:
-            return await self._request(url, extra_headers)
+            return await self._request(url, extra_headers, deadline)
         async with self._gate.slot(url):
-            return await self._request(url, extra_headers)
+            return await self._request(url, extra_headers, deadline)
 
-    async def _request(self, url: str, extra_headers: dict[str, str] | None) -> Exchange:
+    async def _request(
+        self, url: str, extra_headers: dict[str, str] | None, deadline: float
+    ) -> Exchange:
         assert self._session is not None, "use Fetcher as an async context manager"
+        s = self.settings
         started = datetime.now(UTC)
         t0 = time.monotonic()
+        remaining = deadline - t0
+        if remaining <= 0:
+            raise TransientFetchError(url, f"no time left ({self._budget})")
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=min(s.connect_timeout, remaining),
+            sock_read=min(s.read_timeout, remaining),
+        )
         try:
-            resp = await self._session.get(
-                url, allow_redirects=False, headers=extra_headers or None
-            )
+            async with asyncio.timeout(remaining):
+                resp = await self._session.get(
+                    url, allow_redirects=False, headers=extra_headers or None, timeout=timeout
+                )
+        except TimeoutError as exc:
+            raise TransientFetchError(
+                url,
+                f"no connection or response within {min(s.read_timeout, remaining):.3g} s "
+                f"(read_timeout {s.read_timeout:g} s, {self._budget})",
+            ) from exc
         except aiohttp.ClientResponseError as exc:
             raise ProtocolError(url, f"invalid HTTP response: {exc.message}") from exc
         except aiohttp.InvalidURL as exc:
             raise PermanentFetchError(url, f"invalid URL: {exc}") from exc
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        except (aiohttp.ClientError, OSError) as exc:
             blocked = guard.describe(exc)
             if blocked is not None:
                 raise BlockedAddressError(url, f"refused: {blocked} (use --allow-private)") from exc
             raise TransientFetchError(url, f"{type(exc).__name__}: {exc}") from exc
         try:
-            return await self._read(url, resp, started, t0)
+            return await self._read(url, resp, started, t0, deadline)
         finally:
             resp.release()
 
     async def _read(
-        self, url: str, resp: aiohttp.ClientResponse, started: datetime, t0: float
+        self,
+        url: str,
+        resp: aiohttp.ClientResponse,
+        started: datetime,
+        t0: float,
+        url_deadline: float,
     ) -> Exchange:
         s = self.settings
         remote_ip = _peer_ip(resp)
@@ -335,7 +380,7 @@ class Fetcher:
         digest = hashlib.sha1()
         length = 0
         truncated: str | None = None
-        deadline = t0 + s.max_fetch_seconds
+        deadline = min(t0 + s.max_fetch_seconds, url_deadline)
         try:
             async with asyncio.timeout_at(_loop_time_at(deadline)):
                 async for chunk in resp.content.iter_chunked(CHUNK):

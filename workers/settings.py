@@ -42,6 +42,10 @@ class Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     max_fetch_seconds: float = 300.0
+    # the most time one URL may take, redirect hops and retries included: a server that
+    # never answers or sends a byte a second holds a URL no longer (a cut body is kept,
+    # marked WARC-Truncated: time)
+    url_max_seconds: float = 60.0
     max_body_bytes: int = 64 * 1024**2
     max_header_bytes: int = 64 * 1024
     max_redirects: int = 10
