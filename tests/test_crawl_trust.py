@@ -20,7 +20,10 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.hostile import (
+    OVERLONG_DECLARED,
+    OVERLONG_EXTRA,
     ROBOTS_STATUS,
+    OverlongServer,
     numeric_outlet_app,
     robots_app,
     sitemap_trap_app,
@@ -32,6 +35,7 @@ from tests.support.warc import assert_warcs_valid
 from workers.archive import Archive
 from workers.crawl import Crawler, CrawlSummary, crawl
 from workers.errors import ArchiveError, CrawlAborted
+from workers.framing import Framing
 from workers.politeness import robots_verdict
 from workers.settings import Settings
 from workers.state import SQLiteState
@@ -68,6 +72,17 @@ def responses(archive_dir: Path) -> list[tuple[str, dict[str, str], bytes]]:
                         )
                     )
     return out
+
+
+def metadata_fields(archive_dir: Path, uri: str) -> dict[str, str]:
+    """The fields of the metadata record about ``uri`` (the first one)."""
+    for path in sorted(archive_dir.rglob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for r in ArchiveIterator(fh):
+                if r.rec_type == "metadata" and r.rec_headers.get_header("WARC-Target-URI") == uri:
+                    text = r.content_stream().read().decode()
+                    return dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+    raise AssertionError(f"no metadata record for {uri}")
 
 
 def captured(archive_dir: Path) -> set[str]:
@@ -346,3 +361,42 @@ def test_a_slow_server_holds_a_url_no_longer_than_url_max_seconds(archive_dir: P
     ((_, headers, body),) = [r for r in responses(archive_dir) if r[0] == trickle]
     assert headers["WARC-Truncated"] == "time"
     assert 0 < len(body) < 1000 and set(body) == {ord("s")}  # what came in time, kept
+
+
+# -- a body longer than it said -------------------------------------------------------------
+def test_an_overlong_body_is_stored_as_declared_and_its_connection_dropped(
+    archive_dir: Path,
+) -> None:
+    with OverlongServer("127.0.0.9") as server:
+        cmd = [str(BIN / "storyvault"), "fetch", "--allow-private", "--archive", str(archive_dir)]
+        run = subprocess.run(
+            [*cmd, server.url("/overlong"), server.url("/after")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        connections = dict((line.split()[1], conn) for conn, line in server.requests)
+    assert run.returncode == 0, run.stderr
+    stored = {uri: (headers, body) for uri, headers, body in responses(archive_dir)}
+    _, body = stored[server.url("/overlong")]
+    assert body == OVERLONG_DECLARED  # the 64 declared bytes, and nothing after them
+    assert server.url("/after") in stored
+    assert connections["/after"] != connections["/overlong"]  # that connection is not reused
+    meta = metadata_fields(archive_dir, server.url("/overlong"))
+    assert meta["overlongBytesDropped"] == str(len(OVERLONG_EXTRA))
+
+
+def test_framing_keeps_declared_bytes_and_drops_the_surplus() -> None:
+    framing = Framing()
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+    keep, dropped = framing.feed(head[:10])
+    assert (keep, dropped) == (head[:10], 0)
+    keep, dropped = framing.feed(head[10:] + b"hello" + b"EXTRA")
+    assert (keep, dropped) == (head[10:] + b"hello", 5)
+    assert framing.feed(b"more") == (b"", 4)  # nothing is asked: nothing is expected
+    framing.expect_response()
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+    assert framing.feed(chunked) == (chunked, 0)  # aiohttp frames chunked bodies itself
+    framing.expect_response()
+    interim = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n"
+    assert framing.feed(interim + b"x") == (interim, 1)

@@ -68,6 +68,7 @@ def capture_metadata(exchange: Exchange) -> list[tuple[str, str]]:
         fields.append(("hopsFromSeed", "R" * exchange.hop))
     if exchange.truncated:
         fields.append(("truncated", exchange.truncated))
+    fields.extend(sorted(exchange.extra.items()))  # e.g. overlongBytesDropped
     return fields
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import email.utils
+import functools
 import hashlib
 import random
 import tempfile
@@ -37,6 +38,7 @@ from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 import structlog
+from aiohttp.client_proto import ResponseHandler
 
 from workers import guard
 from workers.errors import (
@@ -48,6 +50,7 @@ from workers.errors import (
     TransientFetchError,
     UnsupportedSchemeError,
 )
+from workers.framing import DeclaredLengthHandler
 from workers.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -376,6 +379,9 @@ class Fetcher:
     ) -> Exchange:
         s = self.settings
         remote_ip = _peer_ip(resp)
+        # a connection that sent more than it declared is never reused: what it dropped
+        # belongs to this response (it may have arrived with the head)
+        protocol = getattr(resp, "_protocol", None)
         body: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)  # noqa: SIM115 - owned by the Exchange
         digest = hashlib.sha1()
         length = 0
@@ -403,6 +409,9 @@ class Fetcher:
             log.warning("body_cut", url=url, error=f"{type(exc).__name__}: {exc}", bytes=length)
         if truncated in ("length", "time"):
             resp.close()  # do not reuse a connection with unread body
+        overlong = int(getattr(protocol, "overlong", 0))
+        if overlong:
+            log.warning("overlong_body", url=url, declared=length, dropped=overlong)
         body.seek(0)
         location = resp.headers.get("Location")
         redirect_to = None
@@ -426,6 +435,8 @@ class Fetcher:
             truncated=truncated,
             redirect_to=redirect_to,
         )
+        if overlong:
+            exchange.extra["overlongBytesDropped"] = str(overlong)
         log.debug(
             "response_read",
             url=url,
@@ -439,11 +450,22 @@ class Fetcher:
 
 
 class _PeerRecordingConnector(aiohttp.TCPConnector):
-    """Notes each new connection's peer address on its protocol (for WARC-IP-Address).
+    """Notes each new connection's peer address on its protocol (for WARC-IP-Address),
+    and speaks through :class:`~workers.framing.DeclaredLengthHandler` (no byte past a
+    declared ``Content-Length`` reaches the parser; such a connection is not reused).
 
     aiohttp drops the connection of a short or closed response before the caller can
     ask it for its peer, so the address is taken when the connection is made.
     """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # aiohttp has no public hook for its protocol class; this is its own default
+        # (functools.partial(ResponseHandler, loop=loop)) with the guard in front
+        factory: Callable[[], ResponseHandler] = functools.partial(
+            DeclaredLengthHandler, loop=self._loop
+        )
+        self._factory = factory  # type: ignore[assignment]
 
     async def _create_connection(self, req: Any, traces: Any, timeout: Any) -> Any:
         protocol = await super()._create_connection(req, traces, timeout)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from datetime import date, timedelta
 from html import escape
 
@@ -300,12 +301,34 @@ class OverlongServer:
         finally:
             writer.close()
 
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, self.host, 0)
-        self.port = self._server.sockets[0].getsockname()[1]
+    def __enter__(self) -> OverlongServer:
+        """Serve from a background thread (its own event loop) until the block ends."""
+        ready = threading.Event()
 
-    async def stop(self) -> None:
-        if self._server is not None:
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+
+            async def start() -> None:
+                self._server = await asyncio.start_server(self._handle, self.host, 0)
+                self.port = self._server.sockets[0].getsockname()[1]
+
+            loop.run_until_complete(start())
+            ready.set()
+            loop.run_forever()
+            assert self._server is not None
             self._server.close()
-            with contextlib.suppress(Exception):
-                await self._server.wait_closed()
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+            loop.run_until_complete(asyncio.sleep(0))
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="OverlongServer", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
