@@ -10,6 +10,7 @@ import errno
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -34,7 +35,7 @@ from tests.support.servers import LiveServer
 from tests.support.warc import assert_warcs_valid
 from workers.archive import Archive
 from workers.crawl import Crawler, CrawlSummary, crawl
-from workers.errors import ArchiveError, CrawlAborted
+from workers.errors import ArchiveError, CrawlAborted, StateError
 from workers.framing import Framing
 from workers.politeness import robots_verdict
 from workers.settings import Settings
@@ -400,3 +401,33 @@ def test_framing_keeps_declared_bytes_and_drops_the_surplus() -> None:
     framing.expect_response()
     interim = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n"
     assert framing.feed(interim + b"x") == (interim, 1)
+
+
+def test_a_full_state_database_stops_the_crawl_naming_it(archive_dir: Path) -> None:
+    spec = OutletSpec(sections=2, articles_per_section=6, calendar_trap=False)
+    with start_outlet(spec, cited_hosts=()) as fx:
+        settings = fast(archive_dir, requisites=False)
+
+        async def doomed() -> None:
+            with SQLiteState.beside(archive_dir) as state:
+                archive = Archive(settings)
+                archive.open()
+                crawler = Crawler(settings, [fx.url("/")], state=state, archive=archive)
+                # SQLite's own "database or disk is full", a few pages from now
+                pages = state.db.execute("PRAGMA page_count").fetchone()[0]
+                state.db.execute(f"PRAGMA max_page_count = {pages + 3}")
+                try:
+                    await asyncio.wait_for(crawler.run(), 60)
+                finally:
+                    archive.close()
+
+        with pytest.raises(CrawlAborted) as failed:
+            asyncio.run(doomed())
+        assert isinstance(failed.value.cause, StateError)
+        assert "embedded.sqlite3" in str(failed.value) and "full" in str(failed.value)
+        with SQLiteState.beside(archive_dir) as state:
+            counts = state.url_counts(1)
+        assert counts.get("failed", 0) == 0
+        resumed = run_crawl(settings, fx.url("/"))
+    assert resumed.resumed and not resumed.interrupted
+    assert set(fx.article_urls()) <= captured(archive_dir)
