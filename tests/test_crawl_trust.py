@@ -10,7 +10,6 @@ import errno
 import io
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
