@@ -67,5 +67,20 @@ class CrawlProgress:
             f"{result['hosts']} hosts in {result['elapsed_s']} s "
             f"({result['pages_per_s']} pages/s); {result['errors']} errors, "
             f"{result['robots_blocked']} blocked by robots.txt\n"
+            f"{_skipped_line(result)}"
             f"archive: {coll}"
         )
+
+
+def _skipped_line(result: dict[str, object]) -> str:
+    """What the crawl left out and why (budgets, traps, robots.txt that failed), or ""."""
+    skipped = result.get("skipped")
+    reasons = dict(skipped) if isinstance(skipped, dict) else {}
+    unavailable = result.get("robots_unavailable")
+    if isinstance(unavailable, int) and unavailable:
+        reasons["robots.txt unavailable"] = unavailable
+    if not reasons:
+        return ""
+    total = sum(int(n) for n in reasons.values())
+    parts = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+    return f"skipped: {total} URLs ({parts})\n"

@@ -430,3 +430,17 @@ def test_a_full_state_database_stops_the_crawl_naming_it(archive_dir: Path) -> N
         resumed = run_crawl(settings, fx.url("/"))
     assert resumed.resumed and not resumed.interrupted
     assert set(fx.article_urls()) <= captured(archive_dir)
+
+
+def test_the_crawl_summary_names_what_was_skipped_and_why(archive_dir: Path) -> None:
+    with LiveServer(sitemap_trap_app(), "127.0.0.6") as server:
+        cmd = [str(BIN / "storyvault"), "crawl", "--archive", str(archive_dir)]
+        run = subprocess.run(
+            [*cmd, "--allow-private", "--delay", "0", server.url("/")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert run.returncode == 0, run.stderr
+    (line,) = [line for line in run.stdout.splitlines() if line.startswith("skipped:")]
+    assert "sitemap-depth" in line
