@@ -10,6 +10,7 @@ import errno
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -125,12 +126,28 @@ def test_a_failed_robots_txt_disallows_only_for_a_short_while(
         assert [e.path for e in server.requests] == ["/robots.txt"] * 3
         assert down.stats["robots_blocked"] == 0
         assert down.stats["robots_unavailable"] == 1
-        assert "robots.txt unavailable" in down.seeds_failed[server.url("/")]
+        reason = down.seeds_failed[server.url("/")]
+        assert f"HTTP {status}" in reason and "robots_retry_seconds" in reason
         # within the retry time the host waits; after it (0 s here) robots.txt is asked again
         again = run_crawl(fast(archive_dir, robots_retry_seconds=0), server.url("/"))
     assert again.seeds_failed == {}
     assert again.stats["robots_blocked"] == 0
     assert {server.url("/"), server.url("/news/one")} <= captured(archive_dir)
+
+
+def test_a_port_down_for_a_moment_is_not_remembered_as_deny_all(archive_dir: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on, for now
+        probe.bind(("127.0.0.5", 0))
+        port = probe.getsockname()[1]
+    seed = f"http://127.0.0.5:{port}/"
+    down = run_crawl(fast(archive_dir), seed)
+    assert down.stats["robots_blocked"] == 0
+    assert "unavailable" in down.seeds_failed[seed]
+    with LiveServer(robots_app(), "127.0.0.5", port) as server:
+        again = run_crawl(fast(archive_dir, robots_retry_seconds=0), seed)
+        assert server.requests[0].path == "/robots.txt"
+    assert again.seeds_failed == {} and again.stats["robots_blocked"] == 0
+    assert server.url("/news/one") in captured(archive_dir)
 
 
 def test_a_missing_robots_txt_allows_all(archive_dir: Path) -> None:

@@ -472,7 +472,12 @@ class Crawler:
         self._push(item)
 
     def _robots_rules(
-        self, status: int | None, body: bytes, refused: str | None = None
+        self,
+        host: str,
+        status: int | None,
+        body: bytes,
+        refused: str | None = None,
+        detail: str | None = None,
     ) -> RobotsRules:
         """The rules a robots.txt fetch gives, by the RFC 9309 policy (robots_verdict)."""
         s = self.settings
@@ -483,6 +488,8 @@ class Crawler:
             max_age=s.robots_max_age,
             retry_seconds=s.robots_retry_seconds,
             now=self._now().timestamp(),
+            url=f"robots.txt of {host}",
+            detail=detail,
         )
 
     def _cached_robots(self, host: str) -> RobotsRules | None:
@@ -499,7 +506,7 @@ class Crawler:
             cached = self.state.robots_get(host, verdict.cache_seconds)
             if cached is None:
                 return None
-        return self._robots_rules(*cached)
+        return self._robots_rules(host, *cached)
 
     def _set_robots(self, host: str, url: str, rules: RobotsRules) -> None:
         self._robots[host] = rules
@@ -657,6 +664,7 @@ class Crawler:
         body = b""
         ok = True
         refused: str | None = None
+        detail: str | None = None
         try:
             async for exchange in self._fetch(item):
                 try:
@@ -675,10 +683,10 @@ class Crawler:
             status = 404  # RFC 9309 2.3.1.2: too many redirects is "unavailable"
             log.warning("robots_failed", url=item.url, error=exc.message)
         except FetchError as exc:
-            ok = False
+            ok, detail = False, exc.message
             self.stats.errors += 1
             log.warning("robots_failed", url=item.url, error=exc.message)
-        rules = self._robots_rules(status, body, refused)
+        rules = self._robots_rules(item.host, status, body, refused, detail)
         if refused is None:  # an address-guard refusal is never remembered
             self.state.robots_put(item.host, status, body)
         self._mark(item, "done" if ok else "failed", rules.reason)

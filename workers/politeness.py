@@ -50,6 +50,8 @@ def robots_verdict(
     refused: str | None = None,
     max_age: float = 86400.0,
     retry_seconds: float = 300.0,
+    url: str = "robots.txt",
+    detail: str | None = None,
 ) -> RobotsVerdict:
     """The RFC 9309 reading of a robots.txt fetch that ended with ``status``.
 
@@ -57,7 +59,7 @@ def robots_verdict(
     * 4xx ("unavailable", 429 excepted): every path is allowed, remembered ``max_age``;
     * 5xx, 429, or no response at all (``status`` None: timeout, connection refused,
       reset): every path is disallowed, but only for ``retry_seconds``; then the file
-      is fetched again;
+      is fetched again (``url`` and ``detail``, what went wrong, go into the reason);
     * ``refused``: the address guard refused the host (the reason, which names the
       flag that lifts it). This says nothing about the site's wishes: the host's URLs
       fail with that reason and nothing is remembered.
@@ -65,13 +67,13 @@ def robots_verdict(
     if refused is not None:
         return RobotsVerdict("deny-all", 0.0, refused)
     if status is None or status >= 500 or status == 429:
-        what = "no response" if status is None else f"HTTP {status}"
+        what = detail or ("no response" if status is None else f"HTTP {status}")
         minutes = max(1, round(retry_seconds / 60))
         return RobotsVerdict(
             "deny-all",
             retry_seconds,
-            f"robots.txt unavailable ({what}): the host is not crawled for now; "
-            f"run again in {minutes} min to retry",
+            f"{url} unavailable ({what}): its host is not crawled for up to {minutes} min "
+            "(robots_retry_seconds), then robots.txt is asked again: run again then",
         )
     if status >= 400:
         return RobotsVerdict("allow-all", max_age)
@@ -101,10 +103,17 @@ class RobotsRules:
         max_age: float = 86400.0,
         retry_seconds: float = 300.0,
         now: float | None = None,
+        url: str = "robots.txt",
+        detail: str | None = None,
     ) -> RobotsRules:
         """Rules from a robots.txt fetch, read as :func:`robots_verdict` says."""
         verdict = robots_verdict(
-            status, refused=refused, max_age=max_age, retry_seconds=retry_seconds
+            status,
+            refused=refused,
+            max_age=max_age,
+            retry_seconds=retry_seconds,
+            url=url,
+            detail=detail,
         )
         until = None
         if verdict.reason is not None and verdict.cache_seconds > 0:
