@@ -25,6 +25,7 @@ import contextlib
 import heapq
 import re
 import sqlite3
+import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -612,6 +613,9 @@ class Crawler:
         except sqlite3.Error as exc:  # the catalogue's own tables, in the state's file
             where = str(getattr(self.state, "path", "the state database"))
             raise StateError(where, f"{exc} (check the disk, then run again)") from exc
+        except OSError as exc:  # a local file: a body's spool file, a disk that is full
+            where = exc.filename or tempfile.gettempdir()
+            raise ArchiveError(where, f"{exc} (check the disk, then run again)") from exc
         except Exception:
             self.stats.errors += 1
             log.exception("crawl_item_failed", url=item.url, kind=item.kind)
