@@ -126,8 +126,7 @@ class WarcFile:
         except OSError as exc:
             raise ArchiveError(
                 self.open_path,
-                f"write failed at offset {offset}: {exc} "
-                "(free space or fix the disk, then run the same command again)",
+                f"write failed at offset {offset}: {exc} (free space or fix the disk)",
             ) from exc
         length = self._fh.tell() - offset
         self.records += 1

@@ -612,10 +612,10 @@ class Crawler:
             raise
         except sqlite3.Error as exc:  # the catalogue's own tables, in the state's file
             where = str(getattr(self.state, "path", "the state database"))
-            raise StateError(where, f"{exc} (check the disk, then run again)") from exc
+            raise StateError(where, f"{exc} (check the disk)") from exc
         except OSError as exc:  # a local file: a body's spool file, a disk that is full
             where = exc.filename or tempfile.gettempdir()
-            raise ArchiveError(where, f"{exc} (check the disk, then run again)") from exc
+            raise ArchiveError(where, f"{exc} (check the disk)") from exc
         except Exception:
             self.stats.errors += 1
             log.exception("crawl_item_failed", url=item.url, kind=item.kind)

@@ -199,7 +199,7 @@ class SQLiteState:
             except sqlite3.Error as exc:
                 raise StateError(
                     str(self.path),
-                    f"{what} failed: {exc} (check the disk, then run the same command again)",
+                    f"{what} failed: {exc} (check the disk and the file)",
                 ) from exc
 
     @property
