@@ -45,7 +45,6 @@ from workers.discover import (
     PageInfo,
     Sitemap,
     analyse_html,
-    cited_links,
     is_feed_like,
     parse_feed,
     parse_html,
@@ -67,7 +66,7 @@ from workers.reader import read_record
 from workers.reindex import reconcile
 from workers.settings import Settings
 from workers.state import CrawlStore, DigestIndex, FrontierItem, SQLiteState
-from workers.story import EXTRACTOR, Story, extract, extract_story
+from workers.story import EXTRACTOR, Story, extract_story
 from workers.urls import Scope, absolute_link, canonical, host_of
 from workers.warc import REVISIT_NOT_MODIFIED
 
@@ -986,17 +985,18 @@ class Crawler:
             text = to_text(raw, exchange.header("Content-Type"), encoding)
             origin = item.found_by if item.found_by in ("feed", "sitemap") else None
             doc = parse_html(text)
-            page = analyse_html(exchange.url, text, origin=origin, doc=doc)
             if self.catalogue is None or item.kind != "page":
-                return Found(page=page)
+                return Found(page=analyse_html(exchange.url, text, origin=origin, doc=doc))
+            page = analyse_html(exchange.url, text, origin=origin, doc=doc)
             named = story_url(exchange.url, page.canonical, page.og_url)
             before = self.catalogue.story_for(exchange.url, named)
-            if not page.is_article and before is None:
+            if page.extraction is None and before is not None:
+                page = analyse_html(exchange.url, text, origin=origin, doc=doc, story=True)
+            if page.extraction is None:
                 return Found(page=page, story_url=named)
-            extraction = extract(text, doc=doc)
-            if page.is_article:
-                page.cited = cited_links(extraction.body.blocks, page.base)
-            found = Found(page=page, story=extraction.story, story_url=named, story_before=before)
+            found = Found(
+                page=page, story=page.extraction.story, story_url=named, story_before=before
+            )
             if before is not None and before.fingerprint and before.extractor != EXTRACTOR:
                 found.refingerprint = self._refingerprint(before)
             return found

@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import feedparser
@@ -24,9 +25,12 @@ import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
-from workers.storybody import Block, Body, locate_body
+from workers.storybody import Block, locate_body
 from workers.structured import read_structured
 from workers.urls import absolute_link, host_of
+
+if TYPE_CHECKING:
+    from workers.story import Extraction
 
 FEED_TYPES = frozenset(
     {
@@ -99,6 +103,7 @@ class PageInfo:
     article_signals: list[str] = field(default_factory=list)
     published: str | None = None
     modified: str | None = None
+    extraction: Extraction | None = None  # the story, for article pages
 
     @property
     def is_article(self) -> bool:
@@ -112,13 +117,13 @@ def analyse_html(
     *,
     origin: str | None = None,
     doc: HtmlElement | None = None,
-    body: Body | None = None,
+    story: bool = False,
 ) -> PageInfo:
     """Analyse the HTML ``text`` of ``url``; ``origin`` ("feed", "sitemap") adds a signal.
 
     ``doc``: the already parsed tree of ``text`` (see :func:`parse_html`), read only.
-    ``body``: the story's body found by the story extractor (:func:`workers.story.extract`);
-    without it the body is located here, without a guide text.
+    Article pages (and any page with ``story``: one of a known story's URLs) carry
+    their :class:`~workers.story.Extraction`, whose body decides the cited sources.
     """
     info = PageInfo(url=url)
     doc = doc if doc is not None else parse_html(text)
@@ -166,19 +171,23 @@ def analyse_html(
         info.published = info.published or structured.published
         info.modified = info.modified or structured.modified
         info.language = info.language or structured.language
-    if body is None:
-        titles = [t for t in (_og_title(doc), structured.headline, info.title) if t]
-        body = locate_body(doc, titles=titles)
-    if sum(len(b.text) for b in body.blocks) >= _MIN_BODY_CHARS:
+    titles = [t for t in (_og_title(doc), structured.headline, info.title) if t]
+    if sum(len(b.text) for b in locate_body(doc, titles=titles).blocks) >= _MIN_BODY_CHARS:
         info.article_signals.append("story-body")
     if _ARTICLE_URL.search(url):
         info.article_signals.append("url-shape")
     if origin in ("feed", "sitemap"):
         info.article_signals.append(origin)
+    body = None
+    if story or info.is_article:
+        from workers.story import extract  # the story extractor reads pages parsed here
+
+        info.extraction = extract(text, doc=doc)
+        body = info.extraction.body
     info.requisites.extend(_requisites(doc, base))
-    in_body = {id(a) for b in body.blocks for a in b.links}
+    in_body = {id(a) for b in body.blocks for a in b.links} if body is not None else set()
     info.links = list(_links(doc, base, in_body))
-    if info.is_article:
+    if info.is_article and body is not None:
         info.cited = cited_links(body.blocks, base)
     info.requisites = _unique(info.requisites)
     info.feeds = _unique(info.feeds)

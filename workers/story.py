@@ -110,13 +110,13 @@ def extract(html: str, *, doc: HtmlElement | None = None, library: bool = True) 
         return Extraction(Story("", ""), Body(None, ""), Structured())
     structured = read_structured(doc)
     titles = [t for t in (_meta(doc, "og:title"), structured.headline, _page_title(doc)) if t]
-    guide, method = None, "scoring"
+    guide, method, trusted = None, "scoring", False
     if structured.body and len(clean_text(structured.body)) >= MIN_GUIDE_CHARS:
-        guide, method = structured.body, "json-ld"
+        guide, method, trusted = structured.body, "json-ld", True
     elif library:
         guide = _library_text(html)
         method = "trafilatura" if guide else "scoring"
-    body = locate_body(doc, titles=titles, guide=guide)
+    body = locate_body(doc, titles=titles, guide=guide, trusted=trusted)
     paragraphs = body.paragraphs
     if not paragraphs and guide:
         paragraphs = [p for p in (clean_text(line) for line in guide.splitlines()) if p]

@@ -134,7 +134,18 @@ _MARK_WORDS = {
     "comments": {"comment", "comments", "disqus", "discussion"},
     "nav": {"nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "pagination"},
     "footer": {"footer"},
-    "aside": {"sidebar", "newsletter", "subscribe", "subscription", "signup", "widget"},
+    "aside": {
+        "sidebar",
+        "newsletter",
+        "subscribe",
+        "subscription",
+        "signup",
+        "widget",
+        "paywall",
+        "regwall",
+        "consent",
+        "cmp",
+    },
     "ad": {"ad", "ads", "adv", "advert", "advertisement", "adslot", "banner", "sponsor", "dfp"},
     "meta": {
         "byline",
@@ -207,6 +218,15 @@ _COUNTER = re.compile(
     r"visitas|visualizações|lượt xem|次阅读|阅读|閲覧|조회|مشاهدة|बार देखा)?\W*$",
     re.I,
 )
+_COPYRIGHT = re.compile(
+    r"^\W*(©|ⓒ|\(c\)|copyright\b|저작권자|版权所有|無断転載|all rights reserved)", re.I
+)
+_CREDITS = re.compile(
+    r"^\W*((additional )?reporting|writing|editing|compiled|translated) by\b", re.I
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_KO_BYLINE = re.compile(r"\S+\s?(기자|특파원)(\s|$)")
+_CLOCK = re.compile(r"^[\d\s:.,/\-]+(am|pm|h|uhr|ч)?$", re.I)  # 08:15, 1.12.2026
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 MIN_PROSE = 25  # weighted characters of a block that reads as prose
@@ -254,20 +274,31 @@ class Body:
         return [b.text for b in self.blocks]
 
 
-def locate_body(doc: HtmlElement, *, titles: Iterable[str] = (), guide: str | None = None) -> Body:
+def locate_body(
+    doc: HtmlElement,
+    *,
+    titles: Iterable[str] = (),
+    guide: str | None = None,
+    trusted: bool = False,
+) -> Body:
     """The :class:`Body` of a parsed page.
 
     ``titles``: what the page says its title is (og:title, JSON-LD headline, ``<title>``),
     to tell the story's ``h1`` from a logo or a second story's. ``guide``: a text known
-    to be (most of) the story, to prefer the blocks it contains.
+    to be (most of) the story, to prefer the blocks it contains; ``trusted`` (the page's
+    own structured body): short blocks it does not hold are dropped when it agrees with
+    the rest.
     """
     blocks = list(collect_blocks(doc))
     headline = _headline(doc, list(titles))
     title = clean_text(_plain_text(headline)) if headline is not None else ""
     guide_grams = _grams(guide) if guide else None
+    foreign = _foreign_blocks(blocks, headline)
     scores: dict[HtmlElement, float] = {}
     for block in blocks:
         block.score = _prose_score(block, guide_grams)
+        if block in foreign:
+            block.score *= 0.15
         node = block.el if block.run else block.el.getparent()
         share = block.score
         for _ in range(3):
@@ -285,7 +316,7 @@ def locate_body(doc: HtmlElement, *, titles: Iterable[str] = (), guide: str | No
     chosen = [b for b in blocks if _within(b.el, container)]
     chosen = _lead_blocks(blocks, chosen, headline, container) + chosen
     body = [b for b in chosen if _is_body(b, container, title)]
-    if guide_grams is not None:
+    if guide_grams is not None and trusted:
         body = _agreeing(body, guide_grams)
     return Body(headline, title, body, container)
 
@@ -416,6 +447,8 @@ def mark_of(el: HtmlElement) -> str | None:
         whole = "".join(token_words)
         if whole in _WORD_OF_MARK:
             return _WORD_OF_MARK[whole]
+        if token_words and token_words[0] == "more" and len(token_words) > 1:
+            return "related"  # more-politics, more-from-section
         words.extend(token_words)
     for word in words:
         if word in _WORD_OF_MARK:
@@ -438,6 +471,42 @@ def _marked_below(el: HtmlElement, stop: HtmlElement | None) -> str | None:
 
 
 # -- scoring -----------------------------------------------------------------------------
+def _foreign_blocks(blocks: list[Block], headline: HtmlElement | None) -> set[Block]:
+    """Blocks of other stories: teaser cards and appended stories, each opening with a
+    heading of its own (an ``<article>`` without the page headline that starts with a
+    heading, or a small box that starts with a linked heading)."""
+    foreign: set[Block] = set()
+    opens: dict[HtmlElement, bool] = {}  # element -> its first block is a heading
+    for b in blocks:
+        for node in _path(b.el):
+            if node not in opens:
+                opens[node] = b.tag in HEADINGS or b.tag == "h1"
+    for b in blocks:
+        article = _nearest(b.el, "article")
+        if (
+            article is not None
+            and opens.get(article)
+            and (headline is None or not _within(headline, article))
+        ):
+            foreign.add(b)
+            continue
+        node = b.el.getparent()
+        for _ in range(2):
+            if node is None:
+                break
+            first = next((c for c in node if isinstance(c.tag, str)), None)
+            if (
+                first is not None
+                and first.tag in HEADINGS
+                and first is not b.el
+                and first.find(".//a") is not None
+            ):
+                foreign.add(b)
+                break
+            node = node.getparent()
+    return foreign
+
+
 def _prose_score(block: Block, guide: set[tuple[str, ...]] | None) -> float:
     if block.weight < MIN_PROSE or block.link_density > MAX_PROSE_LINKS:
         return 0.0
@@ -460,7 +529,26 @@ def _furniture_text(block: Block) -> bool:
         return True
     if len(text) <= 120 and (_BYLINE.match(text) or _author_links(block)):
         return True
+    if _CLOCK.match(text) or (len(text) <= 160 and _COPYRIGHT.match(text)):
+        return True
+    if len(text) <= 160 and _CREDITS.match(text):
+        return True
+    if len(text) <= 80 and (_EMAIL.search(text) or _KO_BYLINE.search(text)):
+        return True
+    if len(text) <= 40 and _all_bold(block):
+        return True  # a signature line: the author's name, set in bold
     return len(text) <= 80 and bool(_RELATIVE_TIME.search(text))
+
+
+def _all_bold(block: Block) -> bool:
+    """True if every character of a paragraph sits in one ``<strong>``/``<b>``."""
+    el = block.el
+    if block.run or (el.text or "").strip():
+        return False
+    children = [c for c in el if isinstance(c.tag, str)]
+    if len(children) != 1 or children[0].tag not in ("strong", "b"):
+        return False
+    return not (children[0].tail or "").strip()
 
 
 def _author_links(block: Block) -> bool:
@@ -514,27 +602,57 @@ def _other_story(el: HtmlElement, headline: HtmlElement) -> bool:
 
 
 def _grow(container: HtmlElement, headline: HtmlElement | None, blocks: list[Block]) -> HtmlElement:
-    """The container's ancestor while the ancestor holds substantial prose outside it."""
-    for _ in range(3):
-        parent = container.getparent()
-        if parent is None or parent.tag in ("body", "html"):
+    """The container's nearest ancestor (up to four levels) holding substantial prose
+    outside it (a body split by ad slots, live-blog entries), unless that prose is another
+    story's."""
+    node = container.getparent()
+    for _ in range(4):
+        if node is None or node.tag in ("body", "html"):
             break
         inside = outside = 0.0
+        outside_blocks = []
         for b in blocks:
-            if b.score <= 0 or not _within(b.el, parent):
+            if b.score <= 0 or not _within(b.el, node):
                 continue
             if _within(b.el, container):
                 inside += b.score
-            else:
+            elif b.weight >= 80:
                 outside += b.score
-        if outside < 0.3 * inside:
+                outside_blocks.append(b)
+        if outside_blocks and _another_story(node, container, headline, outside_blocks):
             break
-        if headline is not None and _other_story(parent, headline):
-            break
-        if any(h is not headline and not _within(h, container) for h in parent.iter("h1")):
-            break
-        container = parent
+        if outside >= 0.3 * inside:
+            container = node
+        node = node.getparent()
     return container
+
+
+def _another_story(
+    node: HtmlElement, container: HtmlElement, headline: HtmlElement | None, found: list[Block]
+) -> bool:
+    """True if prose ``found`` in ``node`` (outside ``container``) is another story's: inside
+    an ``<article>`` without the headline, or after a headline of its own."""
+    for b in found:
+        article = _nearest(b.el, "article")
+        if (
+            article is not None
+            and (headline is None or not _within(headline, article))
+            and not _within(container, article)
+        ):
+            return True
+    for h in node.iter("h1", "h2", "h3"):
+        if h is headline or _within(h, container) or not _headline_like(h):
+            continue
+        if any(_precedes(h, b.el) for b in found):
+            return True
+    return False
+
+
+def _headline_like(h: HtmlElement) -> bool:
+    """A heading that titles a story (not a subhead): an ``h1``, or a linked heading."""
+    if h.tag == "h1":
+        return True
+    return h.find(".//a") is not None
 
 
 def _lead_blocks(
@@ -553,6 +671,7 @@ def _lead_blocks(
         for b in blocks
         if start <= b.order < end
         and b.score > 0
+        and b.weight >= 80  # a lead paragraph; a one-line standfirst is not the story
         and _within(b.el, common)
         and not _within(b.el, headline)
     ]
@@ -586,7 +705,7 @@ def _agreeing(body: list[Block], guide: set[tuple[str, ...]]) -> list[Block]:
     covered = sum(len(b.text) for b in agree) / max(1, sum(len(b.text) for b in body))
     if covered < 0.7:
         return body  # a stale or partial guide: keep what the page shows
-    return [b for b in body if b in agree or b.tag in HEADINGS]
+    return [b for b in body if b in agree or b.tag in HEADINGS or b.weight >= 80]
 
 
 # -- guide text --------------------------------------------------------------------------
