@@ -368,13 +368,17 @@ def test_a_slow_server_holds_a_url_no_longer_than_url_max_seconds(archive_dir: P
     budget = 1.0  # the default is 60 s; retries are included in it
     with LiveServer(slow_app(), "127.0.0.8") as server:
         silent, trickle = server.url("/silent"), server.url("/trickle?interval=0.1")
+        slow_head = server.url("/trickle-head?interval=0.1")
         t0 = time.monotonic()
-        summary = run_crawl(fast(archive_dir, url_max_seconds=budget), silent, trickle, timeout=30)
+        summary = run_crawl(
+            fast(archive_dir, url_max_seconds=budget), silent, trickle, slow_head, timeout=30
+        )
         elapsed = time.monotonic() - t0
         silent_requests = len(server.requests_for("/silent"))
-    assert elapsed < 2 * budget + 2.0, elapsed  # two URLs, one host, one at a time
+    assert elapsed < 3 * budget + 2.0, elapsed  # three URLs, one host, one at a time
     assert silent_requests == 1  # no retry: the first attempt used the URL's time
     assert "url_max_seconds" in summary.seeds_failed[silent]
+    assert "url_max_seconds" in summary.seeds_failed[slow_head]
     ((_, headers, body),) = [r for r in responses(archive_dir) if r[0] == trickle]
     assert headers["WARC-Truncated"] == "time"
     assert 0 < len(body) < 1000 and set(body) == {ord("s")}  # what came in time, kept

@@ -18,6 +18,7 @@ import contextlib
 import threading
 from datetime import date, timedelta
 from html import escape
+from typing import Any
 
 from aiohttp import web
 
@@ -217,7 +218,8 @@ def slow_app() -> web.Application:
 
     * ``/robots.txt`` -- allows all, at once;
     * ``/silent`` -- accepts the request and never answers (until the client leaves);
-    * ``/trickle`` -- ``Content-Length: 1000``, then one byte every ``?interval=S`` s.
+    * ``/trickle`` -- ``Content-Length: 1000``, then one byte every ``?interval=S`` s;
+    * ``/trickle-head`` -- the status line and headers themselves, a byte every ``?interval=S`` s.
     """
     app = web.Application()
 
@@ -239,10 +241,31 @@ def slow_app() -> web.Application:
                 await asyncio.sleep(interval)
         return resp
 
+    async def trickle_head(request: web.Request) -> web.StreamResponse:
+        interval = float(request.query.get("interval", "1"))
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+        transport = request.transport
+        for byte in head:
+            if transport is None or transport.is_closing():
+                break
+            transport.write(bytes([byte]))
+            await asyncio.sleep(interval)
+        if transport is not None:
+            transport.close()
+        return _AlreadySent()
+
     app.router.add_get("/robots.txt", robots)
     app.router.add_get("/silent", silent)
+    app.router.add_get("/trickle-head", trickle_head)
     app.router.add_get("/trickle", trickle)
     return app
+
+
+class _AlreadySent(web.StreamResponse):
+    """What a raw handler returns: its bytes went straight to the socket, now closed."""
+
+    async def prepare(self, request: web.BaseRequest) -> Any:
+        raise ConnectionResetError("raw response already written; connection closed")
 
 
 OVERLONG_DECLARED = b"<html><body><p>Sixty-four bytes declared, and this is them.</p>\n"
