@@ -649,9 +649,10 @@ class CorpusSite:
         if request.path == "/":
             return web.Response(text=self.homepage(origin), content_type="text/html")
         with self.lock:
-            page = self.pages.get(request.path)
-            self.fetches[request.path] += 1
-            fetch = self.fetches[request.path] if self.noise else 0
+            key = request.path_qs if request.path_qs in self.pages else request.path
+            page = self.pages.get(key)
+            self.fetches[key] += 1
+            fetch = self.fetches[key] if self.noise else 0
         if page is None:
             return web.Response(status=404, text="not found")
         return web.Response(
