@@ -366,9 +366,13 @@ def _marked(page: CorpusPage) -> list[tuple[int, int, int]]:
     return found
 
 
+# a word, with the combining vowel signs of Indic scripts (which \w leaves out)
+_WORD = r"[\w\u0300-\u036f\u0900-\u0dff]"
+
+
 def _word_tokens(text: str) -> list[str]:
     """Candidate tokens to change: words of 4+ letters, or CJK character pairs."""
-    out = [w for w in re.findall(r"\w+", text) if len(w) >= 4 and not w.isdigit() and not _CJK.search(w)]
+    out = [w for w in re.findall(f"{_WORD}+", text) if len(w) >= 4 and not w.isdigit() and not _CJK.search(w)]
     for run in re.findall(f"{_CJK.pattern}+", text):
         out.extend(run[i : i + 2] for i in range(0, len(run) - 1, 2))
     return out
@@ -377,7 +381,13 @@ def _word_tokens(text: str) -> list[str]:
 def _sub_token(text: str, old: str, new: str) -> str:
     if _CJK.search(old):
         return text.replace(old, new)
-    return re.sub(rf"(?<!\w){re.escape(old)}(?!\w)", new, text)
+    return re.sub(rf"(?<!{_WORD}){re.escape(old)}(?!{_WORD})", new, text)
+
+
+def _count_token(text: str, token: str) -> int:
+    if _CJK.search(token):
+        return text.count(token)
+    return len(re.findall(rf"(?<!{_WORD}){re.escape(token)}(?!{_WORD})", text))
 
 
 def _pick_word(page: CorpusPage, rng: random.Random) -> tuple[int, str, str]:
@@ -390,7 +400,7 @@ def _pick_word(page: CorpusPage, rng: random.Random) -> tuple[int, str, str]:
     for index, paragraph in enumerate(body):
         for token in dict.fromkeys(_word_tokens(paragraph)):
             if (
-                len(re.findall(rf"(?<!\w){re.escape(token)}(?!\w)", everything)) == 1
+                _count_token(everything, token) == 1
                 and token.lower() not in title.lower()
                 and token.lower() not in markup.lower()
             ):
@@ -487,16 +497,22 @@ def _holds(value: Any, text: str) -> bool:
     return False
 
 
+def _joiner(value: str, text: str) -> str:
+    """The separator that joins ``text`` to its neighbours in ``value``."""
+    for sep in ("\n\n", "\n", " "):
+        if text + sep in value or sep + text in value:
+            return sep
+    return " "
+
+
 def _json_remove(value: Any, text: str) -> Any:
     if isinstance(value, list):
         return [v for v in value if not (isinstance(v, dict | str) and _holds(v, text))]
     if isinstance(value, str) and text in value and value.strip() != text:
-        for sep in ("\n\n", "\n", " "):
-            if text + sep in value:
-                return value.replace(text + sep, "", 1)
-            if sep + text in value:
-                return value.replace(sep + text, "", 1)
-        return value.replace(text, "", 1)
+        sep = _joiner(value, text)
+        if text + sep in value:
+            return value.replace(text + sep, "", 1)
+        return value.replace(sep + text, "", 1)
     return value
 
 
@@ -506,12 +522,11 @@ def _json_add(value: Any, text: str, added: str) -> Any:
         for v in value:
             out.append(v)
             if isinstance(v, dict | str) and _holds(v, text):
-                out.append(json.loads(json.dumps(v, ensure_ascii=False).replace(json.dumps(text, ensure_ascii=False)[1:-1], json.dumps(added, ensure_ascii=False)[1:-1])))
+                old, new = (json.dumps(t, ensure_ascii=False)[1:-1] for t in (text, added))
+                out.append(json.loads(json.dumps(v, ensure_ascii=False).replace(old, new)))
         return out
     if isinstance(value, str) and text in value and value.strip() != text:
-        for sep in ("\n\n", "\n", " "):
-            if text + sep in value or value.endswith(text):
-                return value.replace(text, text + sep + added, 1)
+        return value.replace(text, text + _joiner(value, text) + added, 1)
     return value
 
 
