@@ -31,8 +31,10 @@ from tests.support.corpus import (
     tokens,
 )
 from tests.support.servers import LiveServer
+from workers.catalogue import Catalogue
 from workers.crawl import crawl
 from workers.settings import Settings
+from workers.state import SQLiteState
 
 PAGES = load_corpus()
 STORIES = [p for p in PAGES if p.is_story]
@@ -181,7 +183,8 @@ def served() -> Iterator[LiveServer]:
     server.assert_no_errors()
 
 
-def versions(archive_dir: Path, url: str) -> list[dict[str, Any]]:
+def versions_cli(archive_dir: Path, url: str) -> list[int]:
+    """Version numbers of the story at ``url``, as ``storyvault versions --json`` lists them."""
     result = subprocess.run(
         [str(BIN / "storyvault"), "versions", "--archive", str(archive_dir), "--json", url],
         capture_output=True,
@@ -189,19 +192,42 @@ def versions(archive_dir: Path, url: str) -> list[dict[str, Any]]:
         timeout=120,
         env=dict(os.environ),
     )
-    if result.returncode != 0:
-        return []
-    return json.loads(result.stdout)["versions"]  # type: ignore[no-any-return]
+    assert result.returncode == 0, result.stderr
+    return [v["number"] for v in json.loads(result.stdout)["versions"]]
 
 
-def numbers(archive_dir: Path, urls: list[str]) -> dict[str, list[int]]:
-    return {url: [v["number"] for v in versions(archive_dir, url)] for url in urls}
+def numbers(settings: Settings, urls: dict[str, str]) -> dict[str, list[int]]:
+    """Page name -> version numbers of its story in the catalogue ([] if none)."""
+    out = {}
+    with SQLiteState.beside(settings.archive) as state:
+        catalogue = Catalogue.for_settings(state, settings)
+        for name, url in urls.items():
+            story = catalogue.story_for(url)
+            out[name] = [v.number for v in catalogue.versions(story.story_id)] if story else []
+    return out
 
 
-EDITED = {"word": 3, "add": 2, "remove": 2, "headline": 2}
+# pages edited between the second and the third crawl: a few per kind, varied shapes
+EDITED: dict[str, EditKind] = {
+    "en-inline-link-punctuation": "word",
+    "zh-rm-txt-con-layout-divs": "word",
+    "ar-rtl-wysiwyg": "word",
+    "ja-section-body-text": "add",
+    "en-nextjs-next-data": "add",
+    "vi-aspnet-form": "add",
+    "pt-wordpress-entry-content": "remove",
+    "en-infinite-scroll-two-stories": "remove",
+    "uk-angular-ssr": "remove",
+    "en-lead-in-article-header": "headline",
+    "es-sidebar-1-story-column": "headline",
+    "ru-navbar-offset-ancestor-no-lang": "headline",
+}
 
 
 def test_crawl_versions_noise_and_edits(served: LiveServer, archive_dir: Path) -> None:
+    """Crawl from the homepage, re-crawl with noise only, re-crawl after edits; the
+    catalogue must show version 1 for every story, then no new version, then exactly one
+    new version for each edited page. Every stage is checked before the test fails."""
     settings = Settings(
         archive=archive_dir,
         allow_private=True,
@@ -212,31 +238,35 @@ def test_crawl_versions_noise_and_edits(served: LiveServer, archive_dir: Path) -
         concurrency=8,
         backoff_base=0.01,
     )
-    origin = served.base
     site = served.app[SITE]
-    urls = {p.name: p.url(origin) for p in STORIES}
+    urls = {p.name: p.url(served.base) for p in STORIES}
+    problems: dict[str, dict[str, list[int]]] = {}
+
     asyncio.run(crawl(settings, [served.url("/")]))
-    first = numbers(archive_dir, list(urls.values()))
-    assert {n: first[u] for n, u in urls.items() if first[u] != [1]} == {}
+    first = numbers(settings, urls)
+    problems["no version 1 after the first crawl"] = {n: v for n, v in first.items() if v != [1]}
 
-    summary = asyncio.run(crawl(settings, list(urls.values()), mode="recrawl")).as_dict()
-    again = numbers(archive_dir, list(urls.values()))
-    assert summary["new_versions"] == 0, {n: again[u] for n, u in urls.items() if again[u] != [1]}
-
-    # edit a few pages per kind (not the AMP pair: one story, two URLs)
-    candidates = [p for p in STORIES if not p.name.startswith("en-amp-pair")]
-    edited: dict[str, EditKind] = {}
-    pos = 0
-    for kind, count in EDITED.items():
-        for page in candidates[pos : pos + count]:
-            site.swap(edit(page, kind, seed=2))
-            edited[page.name] = kind
-        pos += count
     asyncio.run(crawl(settings, list(urls.values()), mode="recrawl"))
-    after = numbers(archive_dir, list(urls.values()))
-    wrong = {
-        (n, edited.get(n)): after[u]
-        for n, u in urls.items()
-        if after[u] != ([1, 2] if n in edited else [1])
+    noise = numbers(settings, urls)
+    problems["a new version from noise alone"] = {
+        n: v for n, v in noise.items() if v != first[n]
     }
-    assert wrong == {}
+
+    edited = EDITED
+    for page in STORIES:
+        if page.name in edited:
+            site.swap(edit(page, edited[page.name], seed=2))
+    asyncio.run(crawl(settings, list(urls.values()), mode="recrawl"))
+    after = numbers(settings, urls)
+    problems["not exactly one new version after an edit"] = {
+        f"{n} ({edited[n]})": v
+        for n, v in after.items()
+        if n in edited and v != [*noise[n], len(noise[n]) + 1]
+    }
+    problems["a new version of an unedited page"] = {
+        n: v for n, v in after.items() if n not in edited and v != noise[n]
+    }
+    name = next(n for n, v in after.items() if v)
+    assert versions_cli(archive_dir, urls[name]) == after[name]  # the CLI reads the same
+    failed = {k: v for k, v in problems.items() if v}
+    assert not failed, json.dumps(failed, indent=1)

@@ -291,7 +291,7 @@ def lead_in_header() -> Page:
         published="2026-11-28T11:00:00Z",
     )
     site = "Global Dispatch"
-    lead = pg.p("Negotiators returned to Cairo on Friday for a new round of ceasefire talks, a week after the previous round collapsed, [mediators said in a joint statement](https://www.foreign-ministry.example/statements/2026-11-28-cairo-talks).", open='<p class="article-header__standfirst">')
+    lead = pg.p("Negotiators returned to Cairo on Friday for a new round of ceasefire talks, a week after the previous round collapsed, [mediators said in a joint statement](https://www.foreign-ministry.example/statements/2026-11-28-cairo-talks).", open='<p class="article-header__lead">')
     rest = "\n".join(
         [
             pg.p("Delegations from both sides arrived in the Egyptian capital late on Thursday. Officials familiar with the talks said the main sticking points were the sequencing of prisoner releases and the withdrawal of troops from border areas."),

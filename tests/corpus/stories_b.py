@@ -453,7 +453,7 @@ def pt_wordpress() -> Page:
             "<!-- /wp:heading -->\n<!-- wp:paragraph -->",
             pg.p("Segundo a autarquia, as novas árvores poderão reduzir a temperatura à superfície em até quatro graus nos dias de maior calor."),
             "<!-- /wp:paragraph -->\n<!-- wp:quote -->",
-            pg.quote("Queremos que cada lisboeta tenha uma árvore a menos de cinco minutos de casa.", open='<blockquote class="wp-block-quote"><p>', close="</p><cite>Vereadora do Ambiente</cite></blockquote>"),
+            pg.quote("Queremos que cada lisboeta tenha uma árvore a menos de cinco minutos de casa, disse a vereadora do Ambiente.", open='<blockquote class="wp-block-quote"><p>', close="</p></blockquote>"),
             "<!-- /wp:quote -->\n<!-- wp:list -->",
             pg.items(["Penha de França: 2.400 árvores", "Arroios: 1.900 árvores", "Marvila: 3.100 árvores"], open='<ul class="wp-block-list">'),
             "<!-- /wp:list -->\n<!-- wp:image -->",

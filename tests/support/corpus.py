@@ -508,7 +508,7 @@ def _joiner(value: str, text: str) -> str:
 def _json_remove(value: Any, text: str) -> Any:
     if isinstance(value, list):
         return [v for v in value if not (isinstance(v, dict | str) and _holds(v, text))]
-    if isinstance(value, str) and text in value and value.strip() != text:
+    if isinstance(value, str) and text in value and not _holds(value, text):
         sep = _joiner(value, text)
         if text + sep in value:
             return value.replace(text + sep, "", 1)
@@ -525,7 +525,7 @@ def _json_add(value: Any, text: str, added: str) -> Any:
                 old, new = (json.dumps(t, ensure_ascii=False)[1:-1] for t in (text, added))
                 out.append(json.loads(json.dumps(v, ensure_ascii=False).replace(old, new)))
         return out
-    if isinstance(value, str) and text in value and value.strip() != text:
+    if isinstance(value, str) and text in value and not _holds(value, text):
         return value.replace(text, text + _joiner(value, text) + added, 1)
     return value
 
