@@ -64,9 +64,7 @@ def test_expected_reading_is_in_the_page(page: CorpusPage) -> None:
     exp = page.expected_for(ORIGIN)
     html = page.render(ORIGIN, fetch=1)
     doc = lxml.html.document_fromstring(html)
-    hrefs = {
-        lxml.html.urljoin(exp["url"], a.get("href")) for a in doc.iter("a") if a.get("href")
-    }
+    hrefs = {lxml.html.urljoin(exp["url"], a.get("href")) for a in doc.iter("a") if a.get("href")}
     for url in exp["citations"]:
         assert url in hrefs, url
     visible = set(tokens(htmllib.unescape(re.sub(r"<[^>]+>", " ", html))))
@@ -248,9 +246,7 @@ def test_crawl_versions_noise_and_edits(served: LiveServer, archive_dir: Path) -
 
     asyncio.run(crawl(settings, list(urls.values()), mode="recrawl"))
     noise = numbers(settings, urls)
-    problems["a new version from noise alone"] = {
-        n: v for n, v in noise.items() if v != first[n]
-    }
+    problems["a new version from noise alone"] = {n: v for n, v in noise.items() if v != first[n]}
 
     edited = EDITED
     for page in STORIES:

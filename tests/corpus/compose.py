@@ -78,7 +78,7 @@ class Page:
         return ORIGIN + self.path
 
     @property
-    def L(self) -> dict[str, Any]:  # noqa: N802
+    def L(self) -> dict[str, Any]:
         return LANG[self.lang.split("-")[0]]
 
     def md(self, text: str) -> tuple[str, str, bool]:
@@ -105,7 +105,9 @@ class Page:
         chunk = f"{open}{markup}{close}"
         return f"{{{{p}}}}{chunk}{{{{/p}}}}" if simple and mark else chunk
 
-    def ps(self, texts: Iterable[str], open: str = "<p>", close: str = "</p>", sep: str = "\n") -> str:
+    def ps(
+        self, texts: Iterable[str], open: str = "<p>", close: str = "</p>", sep: str = "\n"
+    ) -> str:
         return sep.join(self.p(t, open, close) for t in texts)
 
     def h(self, text: str, tag: str = "h2", attrs: str = "") -> str:
@@ -113,12 +115,16 @@ class Page:
         self.body.append(" ".join(text.split()))
         return f"<{tag}{attrs}>{esc(text)}</{tag}>"
 
-    def quote(self, text: str, open: str = "<blockquote><p>", close: str = "</p></blockquote>") -> str:
+    def quote(
+        self, text: str, open: str = "<blockquote><p>", close: str = "</p></blockquote>"
+    ) -> str:
         markup, plain, _ = self.md(text)
         self.body.append(plain)
         return f"{open}{markup}{close}"
 
-    def items(self, texts: Iterable[str], open: str = "<ul>", close: str = "</ul>", li: str = "<li>") -> str:
+    def items(
+        self, texts: Iterable[str], open: str = "<ul>", close: str = "</ul>", li: str = "<li>"
+    ) -> str:
         parts = []
         for text in texts:
             markup, plain, _ = self.md(text)
@@ -160,9 +166,53 @@ def _bold(text: str) -> str:
 # -- the languages of the furniture -------------------------------------------------------------
 LANG: dict[str, dict[str, Any]] = {
     "en": {
-        "sections": ["News", "World", "Politics", "Business", "Markets", "Technology", "Science", "Health", "Climate", "Sport", "Culture", "Opinion", "Travel", "Video", "Podcasts"],
-        "topics": ["Elections", "Ukraine", "Middle East", "Energy", "Inflation", "AI", "Football", "Tennis", "Weather", "Obituaries", "Crosswords", "Puzzles"],
-        "corp": ["About us", "Contact", "Careers", "Advertise with us", "Privacy policy", "Terms of use", "Cookie settings", "Accessibility", "Corrections", "RSS feeds", "Newsletters", "Archive", "Help centre", "Subscribe"],
+        "sections": [
+            "News",
+            "World",
+            "Politics",
+            "Business",
+            "Markets",
+            "Technology",
+            "Science",
+            "Health",
+            "Climate",
+            "Sport",
+            "Culture",
+            "Opinion",
+            "Travel",
+            "Video",
+            "Podcasts",
+        ],
+        "topics": [
+            "Elections",
+            "Ukraine",
+            "Middle East",
+            "Energy",
+            "Inflation",
+            "AI",
+            "Football",
+            "Tennis",
+            "Weather",
+            "Obituaries",
+            "Crosswords",
+            "Puzzles",
+        ],
+        "corp": [
+            "About us",
+            "Contact",
+            "Careers",
+            "Advertise with us",
+            "Privacy policy",
+            "Terms of use",
+            "Cookie settings",
+            "Accessibility",
+            "Corrections",
+            "RSS feeds",
+            "Newsletters",
+            "Archive",
+            "Help centre",
+            "Subscribe",
+        ],
         "cookie": "We and our 847 partners use cookies and similar technologies to store and access information on your device, to personalise content and ads and to analyse our traffic.",
         "accept": "Accept all",
         "reject": "Reject all",
@@ -179,20 +229,81 @@ LANG: dict[str, dict[str, Any]] = {
         "login": "Sign in",
         "copyright": "All rights reserved.",
         "teasers": [
-            ("Ministers split over plans for new runway", "The cabinet is expected to decide before the end of the month."),
-            ("Why house prices are falling in the north", "Economists point to higher mortgage rates and weaker demand."),
-            ("Champions League: five things we learned", "A late winner and a red card shaped the night."),
-            ("Scientists map the ocean floor in record detail", "The survey covered an area the size of France."),
-            ("Rail fares to rise by 4.6% in March", "Passenger groups called the increase unaffordable."),
-            ("The village that banned cars for a year", "Residents say the experiment changed daily life."),
-            ("Heatwave warning issued for the weekend", "Temperatures could reach 38C in some areas."),
-            ("Central bank holds rates for a fourth time", "Policymakers said inflation was still too high."),
+            (
+                "Ministers split over plans for new runway",
+                "The cabinet is expected to decide before the end of the month.",
+            ),
+            (
+                "Why house prices are falling in the north",
+                "Economists point to higher mortgage rates and weaker demand.",
+            ),
+            (
+                "Champions League: five things we learned",
+                "A late winner and a red card shaped the night.",
+            ),
+            (
+                "Scientists map the ocean floor in record detail",
+                "The survey covered an area the size of France.",
+            ),
+            (
+                "Rail fares to rise by 4.6% in March",
+                "Passenger groups called the increase unaffordable.",
+            ),
+            (
+                "The village that banned cars for a year",
+                "Residents say the experiment changed daily life.",
+            ),
+            (
+                "Heatwave warning issued for the weekend",
+                "Temperatures could reach 38C in some areas.",
+            ),
+            (
+                "Central bank holds rates for a fourth time",
+                "Policymakers said inflation was still too high.",
+            ),
         ],
     },
     "uk": {
-        "sections": ["Новини", "Політика", "Економіка", "Світ", "Війна", "Суспільство", "Технології", "Здоров'я", "Спорт", "Культура", "Погода", "Блоги", "Відео", "Фото"],
-        "topics": ["Київ", "Харків", "Одеса", "Львів", "Енергетика", "Мобілізація", "НБУ", "Курс валют", "Футбол", "Освіта"],
-        "corp": ["Про нас", "Контакти", "Вакансії", "Реклама", "Політика конфіденційності", "Правила користування", "Редакційна політика", "RSS", "Розсилки", "Архів"],
+        "sections": [
+            "Новини",
+            "Політика",
+            "Економіка",
+            "Світ",
+            "Війна",
+            "Суспільство",
+            "Технології",
+            "Здоров'я",
+            "Спорт",
+            "Культура",
+            "Погода",
+            "Блоги",
+            "Відео",
+            "Фото",
+        ],
+        "topics": [
+            "Київ",
+            "Харків",
+            "Одеса",
+            "Львів",
+            "Енергетика",
+            "Мобілізація",
+            "НБУ",
+            "Курс валют",
+            "Футбол",
+            "Освіта",
+        ],
+        "corp": [
+            "Про нас",
+            "Контакти",
+            "Вакансії",
+            "Реклама",
+            "Політика конфіденційності",
+            "Правила користування",
+            "Редакційна політика",
+            "RSS",
+            "Розсилки",
+            "Архів",
+        ],
         "cookie": "Ми використовуємо файли cookie, щоб покращити роботу сайту, аналізувати трафік і показувати персоналізовану рекламу.",
         "accept": "Прийняти все",
         "reject": "Відхилити",
@@ -209,18 +320,63 @@ LANG: dict[str, dict[str, Any]] = {
         "login": "Увійти",
         "copyright": "Усі права захищені.",
         "teasers": [
-            ("Уряд затвердив нові тарифи на електроенергію", "Зміни набудуть чинності з першого числа наступного місяця."),
-            ("У Львові відкрили новий міст через залізницю", "Рух транспортом мостом запустили в понеділок."),
-            ("Синоптики прогнозують сильні морози", "Температура вночі опуститься до мінус 18 градусів."),
+            (
+                "Уряд затвердив нові тарифи на електроенергію",
+                "Зміни набудуть чинності з першого числа наступного місяця.",
+            ),
+            (
+                "У Львові відкрили новий міст через залізницю",
+                "Рух транспортом мостом запустили в понеділок.",
+            ),
+            (
+                "Синоптики прогнозують сильні морози",
+                "Температура вночі опуститься до мінус 18 градусів.",
+            ),
             ("НБУ змінив облікову ставку", "Рішення ухвалили на засіданні правління."),
             ("Збірна України перемогла у відборі", "Єдиний гол забили на 87-й хвилині."),
             ("Як оформити субсидію взимку", "Пояснюємо, які документи потрібні."),
         ],
     },
     "ru": {
-        "sections": ["Новости", "Политика", "Экономика", "В мире", "Общество", "Происшествия", "Наука", "Технологии", "Спорт", "Культура", "Авто", "Недвижимость", "Мнения", "Видео"],
-        "topics": ["Москва", "Выборы", "Нефть", "Курс рубля", "Хоккей", "Футбол", "Погода", "Здоровье", "Образование", "Транспорт"],
-        "corp": ["О проекте", "Контакты", "Вакансии", "Реклама на сайте", "Политика конфиденциальности", "Пользовательское соглашение", "RSS", "Рассылки", "Архив"],
+        "sections": [
+            "Новости",
+            "Политика",
+            "Экономика",
+            "В мире",
+            "Общество",
+            "Происшествия",
+            "Наука",
+            "Технологии",
+            "Спорт",
+            "Культура",
+            "Авто",
+            "Недвижимость",
+            "Мнения",
+            "Видео",
+        ],
+        "topics": [
+            "Москва",
+            "Выборы",
+            "Нефть",
+            "Курс рубля",
+            "Хоккей",
+            "Футбол",
+            "Погода",
+            "Здоровье",
+            "Образование",
+            "Транспорт",
+        ],
+        "corp": [
+            "О проекте",
+            "Контакты",
+            "Вакансии",
+            "Реклама на сайте",
+            "Политика конфиденциальности",
+            "Пользовательское соглашение",
+            "RSS",
+            "Рассылки",
+            "Архив",
+        ],
         "cookie": "Мы используем файлы cookie, чтобы сайт работал лучше. Оставаясь на сайте, вы соглашаетесь с условиями их использования.",
         "accept": "Принять",
         "reject": "Отклонить",
@@ -238,16 +394,63 @@ LANG: dict[str, dict[str, Any]] = {
         "copyright": "Все права защищены.",
         "teasers": [
             ("В регионах повысят тарифы на проезд", "Новые цены начнут действовать с января."),
-            ("Учёные нашли новый вид глубоководных рыб", "Находку сделали во время экспедиции в Тихом океане."),
-            ("Сборная сыграла вничью в контрольном матче", "Главный тренер остался доволен игрой в обороне."),
-            ("Спрос на ипотеку снизился второй месяц подряд", "Банки ужесточают требования к заёмщикам."),
+            (
+                "Учёные нашли новый вид глубоководных рыб",
+                "Находку сделали во время экспедиции в Тихом океане.",
+            ),
+            (
+                "Сборная сыграла вничью в контрольном матче",
+                "Главный тренер остался доволен игрой в обороне.",
+            ),
+            (
+                "Спрос на ипотеку снизился второй месяц подряд",
+                "Банки ужесточают требования к заёмщикам.",
+            ),
             ("Метро откроет три новые станции", "Строительство завершат к концу года."),
         ],
     },
     "fr": {
-        "sections": ["Actualité", "International", "Politique", "Société", "Économie", "Planète", "Sciences", "Santé", "Culture", "Sport", "Idées", "Vidéos", "Podcasts", "Régions"],
-        "topics": ["Élections", "Retraites", "Climat", "Ukraine", "Logement", "Éducation", "Justice", "Football", "Rugby", "Cinéma"],
-        "corp": ["Qui sommes-nous", "Contact", "Recrutement", "Publicité", "Mentions légales", "Conditions générales", "Gestion des cookies", "Charte de déontologie", "Flux RSS", "Newsletters", "Archives"],
+        "sections": [
+            "Actualité",
+            "International",
+            "Politique",
+            "Société",
+            "Économie",
+            "Planète",
+            "Sciences",
+            "Santé",
+            "Culture",
+            "Sport",
+            "Idées",
+            "Vidéos",
+            "Podcasts",
+            "Régions",
+        ],
+        "topics": [
+            "Élections",
+            "Retraites",
+            "Climat",
+            "Ukraine",
+            "Logement",
+            "Éducation",
+            "Justice",
+            "Football",
+            "Rugby",
+            "Cinéma",
+        ],
+        "corp": [
+            "Qui sommes-nous",
+            "Contact",
+            "Recrutement",
+            "Publicité",
+            "Mentions légales",
+            "Conditions générales",
+            "Gestion des cookies",
+            "Charte de déontologie",
+            "Flux RSS",
+            "Newsletters",
+            "Archives",
+        ],
         "cookie": "Avec votre accord, nous et nos 612 partenaires utilisons des cookies ou technologies similaires pour stocker et accéder à des informations personnelles comme votre visite sur ce site.",
         "accept": "Accepter et fermer",
         "reject": "Continuer sans accepter",
@@ -264,17 +467,65 @@ LANG: dict[str, dict[str, Any]] = {
         "login": "Se connecter",
         "copyright": "Tous droits réservés.",
         "teasers": [
-            ("Réforme des retraites: le Conseil constitutionnel tranche", "La décision est attendue en fin de semaine."),
-            ("À Marseille, la rénovation des écoles prend du retard", "Les travaux devaient s'achever à la rentrée."),
-            ("Tempête Ciarán: des milliers de foyers privés d'électricité", "Les équipes d'Enedis sont mobilisées."),
+            (
+                "Réforme des retraites: le Conseil constitutionnel tranche",
+                "La décision est attendue en fin de semaine.",
+            ),
+            (
+                "À Marseille, la rénovation des écoles prend du retard",
+                "Les travaux devaient s'achever à la rentrée.",
+            ),
+            (
+                "Tempête Ciarán: des milliers de foyers privés d'électricité",
+                "Les équipes d'Enedis sont mobilisées.",
+            ),
             ("Le prix du gazole repasse sous les deux euros", "Une baisse liée au recul du baril."),
             ("Rugby: le XV de France dévoile sa liste", "Trois nouveaux joueurs font leur entrée."),
         ],
     },
     "de": {
-        "sections": ["Startseite", "Politik", "Ausland", "Wirtschaft", "Börse", "Panorama", "Wissen", "Gesundheit", "Kultur", "Sport", "Digital", "Reise", "Auto", "Meinung"],
-        "topics": ["Bundestag", "Ukraine", "Nahost", "Energie", "Klima", "Bahn", "Bundesliga", "Wetter", "Rente", "Migration"],
-        "corp": ["Impressum", "Kontakt", "Karriere", "Mediadaten", "Datenschutz", "AGB", "Cookie-Einstellungen", "Barrierefreiheit", "RSS", "Newsletter", "Archiv", "Abo"],
+        "sections": [
+            "Startseite",
+            "Politik",
+            "Ausland",
+            "Wirtschaft",
+            "Börse",
+            "Panorama",
+            "Wissen",
+            "Gesundheit",
+            "Kultur",
+            "Sport",
+            "Digital",
+            "Reise",
+            "Auto",
+            "Meinung",
+        ],
+        "topics": [
+            "Bundestag",
+            "Ukraine",
+            "Nahost",
+            "Energie",
+            "Klima",
+            "Bahn",
+            "Bundesliga",
+            "Wetter",
+            "Rente",
+            "Migration",
+        ],
+        "corp": [
+            "Impressum",
+            "Kontakt",
+            "Karriere",
+            "Mediadaten",
+            "Datenschutz",
+            "AGB",
+            "Cookie-Einstellungen",
+            "Barrierefreiheit",
+            "RSS",
+            "Newsletter",
+            "Archiv",
+            "Abo",
+        ],
         "cookie": "Wir verwenden Cookies und ähnliche Technologien, um Inhalte und Anzeigen zu personalisieren und die Zugriffe auf unsere Website zu analysieren.",
         "accept": "Alle akzeptieren",
         "reject": "Ablehnen",
@@ -291,17 +542,69 @@ LANG: dict[str, dict[str, Any]] = {
         "login": "Anmelden",
         "copyright": "Alle Rechte vorbehalten.",
         "teasers": [
-            ("Bahn kündigt neuen Fahrplan an", "Auf mehreren Strecken fahren die Züge künftig seltener."),
-            ("Mieten steigen in Großstädten weiter", "Besonders betroffen sind München und Berlin."),
-            ("Bundesliga: Spitzenreiter patzt erneut", "Das Team verliert zum zweiten Mal in Folge."),
-            ("Forscher entdecken neuen Exoplaneten", "Der Planet liegt in der habitablen Zone seines Sterns."),
-            ("Wetter: Erster Schnee im Flachland erwartet", "Der Deutsche Wetterdienst warnt vor Glätte."),
+            (
+                "Bahn kündigt neuen Fahrplan an",
+                "Auf mehreren Strecken fahren die Züge künftig seltener.",
+            ),
+            (
+                "Mieten steigen in Großstädten weiter",
+                "Besonders betroffen sind München und Berlin.",
+            ),
+            (
+                "Bundesliga: Spitzenreiter patzt erneut",
+                "Das Team verliert zum zweiten Mal in Folge.",
+            ),
+            (
+                "Forscher entdecken neuen Exoplaneten",
+                "Der Planet liegt in der habitablen Zone seines Sterns.",
+            ),
+            (
+                "Wetter: Erster Schnee im Flachland erwartet",
+                "Der Deutsche Wetterdienst warnt vor Glätte.",
+            ),
         ],
     },
     "es": {
-        "sections": ["Portada", "España", "Internacional", "Política", "Economía", "Sociedad", "Ciencia", "Tecnología", "Salud", "Cultura", "Deportes", "Opinión", "Vídeos", "Gente"],
-        "topics": ["Elecciones", "Vivienda", "Sequía", "Ucrania", "Fútbol", "LaLiga", "Tiempo", "Educación", "Empleo", "Pensiones"],
-        "corp": ["Quiénes somos", "Contacto", "Trabaja con nosotros", "Publicidad", "Aviso legal", "Política de privacidad", "Configuración de cookies", "RSS", "Newsletters", "Hemeroteca"],
+        "sections": [
+            "Portada",
+            "España",
+            "Internacional",
+            "Política",
+            "Economía",
+            "Sociedad",
+            "Ciencia",
+            "Tecnología",
+            "Salud",
+            "Cultura",
+            "Deportes",
+            "Opinión",
+            "Vídeos",
+            "Gente",
+        ],
+        "topics": [
+            "Elecciones",
+            "Vivienda",
+            "Sequía",
+            "Ucrania",
+            "Fútbol",
+            "LaLiga",
+            "Tiempo",
+            "Educación",
+            "Empleo",
+            "Pensiones",
+        ],
+        "corp": [
+            "Quiénes somos",
+            "Contacto",
+            "Trabaja con nosotros",
+            "Publicidad",
+            "Aviso legal",
+            "Política de privacidad",
+            "Configuración de cookies",
+            "RSS",
+            "Newsletters",
+            "Hemeroteca",
+        ],
         "cookie": "Utilizamos cookies propias y de terceros para mejorar nuestros servicios y mostrarle publicidad relacionada con sus preferencias.",
         "accept": "Aceptar",
         "reject": "Rechazar",
@@ -318,16 +621,56 @@ LANG: dict[str, dict[str, Any]] = {
         "login": "Iniciar sesión",
         "copyright": "Todos los derechos reservados.",
         "teasers": [
-            ("El precio de la luz baja un 12% en noviembre", "La bajada se debe al aumento de la producción eólica."),
+            (
+                "El precio de la luz baja un 12% en noviembre",
+                "La bajada se debe al aumento de la producción eólica.",
+            ),
             ("Madrid amplía la zona de bajas emisiones", "La medida entrará en vigor en enero."),
             ("El Real Madrid remonta en el último minuto", "Un gol de cabeza decidió el partido."),
             ("Los embalses siguen por debajo del 40%", "La sequía afecta sobre todo al sur."),
         ],
     },
     "pt": {
-        "sections": ["Últimas", "Política", "Economia", "Mundo", "Sociedade", "Ciência", "Saúde", "Tecnologia", "Cultura", "Desporto", "Opinião", "Vídeos", "Local", "Podcasts"],
-        "topics": ["Eleições", "Habitação", "Inflação", "Ucrânia", "Futebol", "Clima", "Educação", "Saúde pública", "Transportes", "Turismo"],
-        "corp": ["Quem somos", "Contactos", "Trabalhe connosco", "Publicidade", "Estatuto editorial", "Política de privacidade", "Definições de cookies", "RSS", "Newsletters", "Arquivo"],
+        "sections": [
+            "Últimas",
+            "Política",
+            "Economia",
+            "Mundo",
+            "Sociedade",
+            "Ciência",
+            "Saúde",
+            "Tecnologia",
+            "Cultura",
+            "Desporto",
+            "Opinião",
+            "Vídeos",
+            "Local",
+            "Podcasts",
+        ],
+        "topics": [
+            "Eleições",
+            "Habitação",
+            "Inflação",
+            "Ucrânia",
+            "Futebol",
+            "Clima",
+            "Educação",
+            "Saúde pública",
+            "Transportes",
+            "Turismo",
+        ],
+        "corp": [
+            "Quem somos",
+            "Contactos",
+            "Trabalhe connosco",
+            "Publicidade",
+            "Estatuto editorial",
+            "Política de privacidade",
+            "Definições de cookies",
+            "RSS",
+            "Newsletters",
+            "Arquivo",
+        ],
         "cookie": "Utilizamos cookies para melhorar a sua experiência, analisar o tráfego e mostrar publicidade personalizada.",
         "accept": "Aceitar",
         "reject": "Rejeitar",
@@ -345,15 +688,54 @@ LANG: dict[str, dict[str, Any]] = {
         "copyright": "Todos os direitos reservados.",
         "teasers": [
             ("Governo aprova aumento do salário mínimo", "O novo valor entra em vigor em janeiro."),
-            ("Lisboa testa autocarros elétricos sem motorista", "O projeto-piloto dura seis meses."),
+            (
+                "Lisboa testa autocarros elétricos sem motorista",
+                "O projeto-piloto dura seis meses.",
+            ),
             ("Benfica vence e isola-se na liderança", "O golo surgiu já nos descontos."),
             ("Preço das casas volta a subir no Porto", "A procura continua acima da oferta."),
         ],
     },
     "vi": {
-        "sections": ["Thời sự", "Thế giới", "Kinh doanh", "Bất động sản", "Khoa học", "Giải trí", "Thể thao", "Pháp luật", "Giáo dục", "Sức khỏe", "Đời sống", "Du lịch", "Số hóa", "Xe"],
-        "topics": ["Hà Nội", "TP HCM", "Giá vàng", "Giá xăng", "Bóng đá", "Thời tiết", "Tuyển sinh", "Giao thông", "Chứng khoán", "Covid-19"],
-        "corp": ["Giới thiệu", "Liên hệ", "Tuyển dụng", "Quảng cáo", "Điều khoản sử dụng", "Chính sách bảo mật", "RSS", "Bản tin", "Lưu trữ"],
+        "sections": [
+            "Thời sự",
+            "Thế giới",
+            "Kinh doanh",
+            "Bất động sản",
+            "Khoa học",
+            "Giải trí",
+            "Thể thao",
+            "Pháp luật",
+            "Giáo dục",
+            "Sức khỏe",
+            "Đời sống",
+            "Du lịch",
+            "Số hóa",
+            "Xe",
+        ],
+        "topics": [
+            "Hà Nội",
+            "TP HCM",
+            "Giá vàng",
+            "Giá xăng",
+            "Bóng đá",
+            "Thời tiết",
+            "Tuyển sinh",
+            "Giao thông",
+            "Chứng khoán",
+            "Covid-19",
+        ],
+        "corp": [
+            "Giới thiệu",
+            "Liên hệ",
+            "Tuyển dụng",
+            "Quảng cáo",
+            "Điều khoản sử dụng",
+            "Chính sách bảo mật",
+            "RSS",
+            "Bản tin",
+            "Lưu trữ",
+        ],
         "cookie": "Chúng tôi sử dụng cookie để cải thiện trải nghiệm của bạn và phân tích lưu lượng truy cập.",
         "accept": "Đồng ý",
         "reject": "Từ chối",
@@ -372,14 +754,54 @@ LANG: dict[str, dict[str, Any]] = {
         "teasers": [
             ("Giá vàng miếng tăng mạnh phiên đầu tuần", "Mỗi lượng vàng tăng thêm 500.000 đồng."),
             ("Hà Nội mở thêm tuyến buýt điện mới", "Tuyến buýt kết nối trung tâm với sân bay."),
-            ("Đội tuyển Việt Nam chốt danh sách dự giải", "Huấn luyện viên gọi thêm ba cầu thủ trẻ."),
+            (
+                "Đội tuyển Việt Nam chốt danh sách dự giải",
+                "Huấn luyện viên gọi thêm ba cầu thủ trẻ.",
+            ),
             ("Mưa lớn kéo dài ở miền Trung", "Nhiều tuyến đường bị chia cắt."),
         ],
     },
     "zh": {
-        "sections": ["首页", "国内", "国际", "财经", "科技", "体育", "娱乐", "汽车", "房产", "教育", "健康", "军事", "评论", "视频"],
-        "topics": ["经济", "股市", "人工智能", "新能源", "高铁", "天气", "足球", "篮球", "航天", "环保"],
-        "corp": ["关于我们", "联系我们", "招聘信息", "广告服务", "隐私政策", "用户协议", "网站地图", "违法和不良信息举报", "订阅", "存档"],
+        "sections": [
+            "首页",
+            "国内",
+            "国际",
+            "财经",
+            "科技",
+            "体育",
+            "娱乐",
+            "汽车",
+            "房产",
+            "教育",
+            "健康",
+            "军事",
+            "评论",
+            "视频",
+        ],
+        "topics": [
+            "经济",
+            "股市",
+            "人工智能",
+            "新能源",
+            "高铁",
+            "天气",
+            "足球",
+            "篮球",
+            "航天",
+            "环保",
+        ],
+        "corp": [
+            "关于我们",
+            "联系我们",
+            "招聘信息",
+            "广告服务",
+            "隐私政策",
+            "用户协议",
+            "网站地图",
+            "违法和不良信息举报",
+            "订阅",
+            "存档",
+        ],
         "cookie": "我们使用Cookie来改善您的浏览体验、分析网站流量并提供个性化内容。",
         "accept": "接受",
         "reject": "拒绝",
@@ -403,9 +825,46 @@ LANG: dict[str, dict[str, Any]] = {
         ],
     },
     "ja": {
-        "sections": ["トップ", "国内", "国際", "政治", "経済", "社会", "科学", "IT", "スポーツ", "エンタメ", "地域", "天気", "動画", "特集"],
-        "topics": ["衆院選", "円安", "物価", "地震", "台風", "野球", "サッカー", "AI", "教育", "医療"],
-        "corp": ["会社概要", "お問い合わせ", "採用情報", "広告掲載", "プライバシーポリシー", "利用規約", "Cookieの設定", "RSS", "ニュースレター", "アーカイブ"],
+        "sections": [
+            "トップ",
+            "国内",
+            "国際",
+            "政治",
+            "経済",
+            "社会",
+            "科学",
+            "IT",
+            "スポーツ",
+            "エンタメ",
+            "地域",
+            "天気",
+            "動画",
+            "特集",
+        ],
+        "topics": [
+            "衆院選",
+            "円安",
+            "物価",
+            "地震",
+            "台風",
+            "野球",
+            "サッカー",
+            "AI",
+            "教育",
+            "医療",
+        ],
+        "corp": [
+            "会社概要",
+            "お問い合わせ",
+            "採用情報",
+            "広告掲載",
+            "プライバシーポリシー",
+            "利用規約",
+            "Cookieの設定",
+            "RSS",
+            "ニュースレター",
+            "アーカイブ",
+        ],
         "cookie": "当サイトでは、利便性の向上やアクセス解析のためにCookieを使用しています。",
         "accept": "同意する",
         "reject": "拒否する",
@@ -429,9 +888,46 @@ LANG: dict[str, dict[str, Any]] = {
         ],
     },
     "ko": {
-        "sections": ["홈", "정치", "경제", "사회", "국제", "문화", "연예", "스포츠", "IT·과학", "오피니언", "사람", "지역", "영상", "포토"],
-        "topics": ["국회", "부동산", "금리", "반도체", "날씨", "야구", "축구", "교육", "의료", "북한"],
-        "corp": ["회사소개", "고객센터", "채용", "광고안내", "개인정보처리방침", "이용약관", "청소년보호정책", "RSS", "뉴스레터", "기사제보"],
+        "sections": [
+            "홈",
+            "정치",
+            "경제",
+            "사회",
+            "국제",
+            "문화",
+            "연예",
+            "스포츠",
+            "IT·과학",
+            "오피니언",
+            "사람",
+            "지역",
+            "영상",
+            "포토",
+        ],
+        "topics": [
+            "국회",
+            "부동산",
+            "금리",
+            "반도체",
+            "날씨",
+            "야구",
+            "축구",
+            "교육",
+            "의료",
+            "북한",
+        ],
+        "corp": [
+            "회사소개",
+            "고객센터",
+            "채용",
+            "광고안내",
+            "개인정보처리방침",
+            "이용약관",
+            "청소년보호정책",
+            "RSS",
+            "뉴스레터",
+            "기사제보",
+        ],
         "cookie": "이 웹사이트는 더 나은 서비스를 위해 쿠키를 사용합니다.",
         "accept": "동의",
         "reject": "거부",
@@ -455,9 +951,46 @@ LANG: dict[str, dict[str, Any]] = {
         ],
     },
     "ar": {
-        "sections": ["الرئيسية", "أخبار", "سياسة", "اقتصاد", "العالم", "رياضة", "ثقافة", "علوم", "تكنولوجيا", "صحة", "منوعات", "رأي", "فيديو", "صور"],
-        "topics": ["الانتخابات", "النفط", "الطاقة", "كرة القدم", "الطقس", "التعليم", "الصحة", "الاقتصاد العالمي", "غزة", "السودان"],
-        "corp": ["من نحن", "اتصل بنا", "وظائف", "أعلن معنا", "سياسة الخصوصية", "شروط الاستخدام", "إعدادات ملفات تعريف الارتباط", "RSS", "النشرة البريدية", "الأرشيف"],
+        "sections": [
+            "الرئيسية",
+            "أخبار",
+            "سياسة",
+            "اقتصاد",
+            "العالم",
+            "رياضة",
+            "ثقافة",
+            "علوم",
+            "تكنولوجيا",
+            "صحة",
+            "منوعات",
+            "رأي",
+            "فيديو",
+            "صور",
+        ],
+        "topics": [
+            "الانتخابات",
+            "النفط",
+            "الطاقة",
+            "كرة القدم",
+            "الطقس",
+            "التعليم",
+            "الصحة",
+            "الاقتصاد العالمي",
+            "غزة",
+            "السودان",
+        ],
+        "corp": [
+            "من نحن",
+            "اتصل بنا",
+            "وظائف",
+            "أعلن معنا",
+            "سياسة الخصوصية",
+            "شروط الاستخدام",
+            "إعدادات ملفات تعريف الارتباط",
+            "RSS",
+            "النشرة البريدية",
+            "الأرشيف",
+        ],
         "cookie": "نستخدم ملفات تعريف الارتباط لتحسين تجربتك وتحليل حركة الزوار وعرض إعلانات مخصصة.",
         "accept": "موافق",
         "reject": "رفض",
@@ -481,9 +1014,46 @@ LANG: dict[str, dict[str, Any]] = {
         ],
     },
     "hi": {
-        "sections": ["होम", "देश", "विदेश", "राज्य", "राजनीति", "बिज़नेस", "खेल", "मनोरंजन", "टेक", "शिक्षा", "स्वास्थ्य", "धर्म", "वीडियो", "फ़ोटो"],
-        "topics": ["चुनाव", "क्रिकेट", "मौसम", "शेयर बाज़ार", "बजट", "दिल्ली", "मुंबई", "नौकरी", "परीक्षा", "किसान"],
-        "corp": ["हमारे बारे में", "संपर्क करें", "करियर", "विज्ञापन", "गोपनीयता नीति", "उपयोग की शर्तें", "कुकी नीति", "आरएसएस", "न्यूज़लेटर", "आर्काइव"],
+        "sections": [
+            "होम",
+            "देश",
+            "विदेश",
+            "राज्य",
+            "राजनीति",
+            "बिज़नेस",
+            "खेल",
+            "मनोरंजन",
+            "टेक",
+            "शिक्षा",
+            "स्वास्थ्य",
+            "धर्म",
+            "वीडियो",
+            "फ़ोटो",
+        ],
+        "topics": [
+            "चुनाव",
+            "क्रिकेट",
+            "मौसम",
+            "शेयर बाज़ार",
+            "बजट",
+            "दिल्ली",
+            "मुंबई",
+            "नौकरी",
+            "परीक्षा",
+            "किसान",
+        ],
+        "corp": [
+            "हमारे बारे में",
+            "संपर्क करें",
+            "करियर",
+            "विज्ञापन",
+            "गोपनीयता नीति",
+            "उपयोग की शर्तें",
+            "कुकी नीति",
+            "आरएसएस",
+            "न्यूज़लेटर",
+            "आर्काइव",
+        ],
         "cookie": "हम आपके अनुभव को बेहतर बनाने और ट्रैफ़िक का विश्लेषण करने के लिए कुकीज़ का उपयोग करते हैं।",
         "accept": "स्वीकार करें",
         "reject": "अस्वीकार करें",
@@ -550,7 +1120,9 @@ def head(
         f'<meta property="og:image" content="{ORIGIN}{image}?w=1200&amp;h=630&amp;fit=crop">',
         '<meta property="og:image:width" content="1200"><meta property="og:image:height" content="630">',
         f'<meta property="og:locale" content="{pg.lang.replace("-", "_")}">',
-        f'<meta property="article:published_time" content="{pg.published}">' if pg.published else "",
+        f'<meta property="article:published_time" content="{pg.published}">'
+        if pg.published
+        else "",
         f'<meta property="article:modified_time" content="{pg.published}">' if pg.published else "",
         f'<meta property="article:section" content="{attr(section)}">',
         '<meta name="twitter:card" content="summary_large_image">',
@@ -562,7 +1134,7 @@ def head(
         '<meta name="apple-mobile-web-app-capable" content="yes">',
         '<meta name="format-detection" content="telephone=no">',
         '<meta name="google-site-verification" content="q1w2e3r4t5y6u7i8o9p0aSdFgHjKlZxCvBnM">',
-        f'<meta name="csrf-token" content="{{{{noise:nonce}}}}">',
+        '<meta name="csrf-token" content="{{noise:nonce}}">',
         '<link rel="preconnect" href="https://cdn.outlet-static.example" crossorigin>',
         '<link rel="dns-prefetch" href="https://securepubads.g.doubleclick.example">',
         '<link rel="dns-prefetch" href="https://www.googletagmanager.example">',
@@ -571,13 +1143,15 @@ def head(
         f'<link rel="manifest" href="{ORIGIN}/manifest.json">',
         f'<link rel="alternate" type="application/rss+xml" title="{attr(site)}" href="{ORIGIN}/rss.xml">',
         f'<link rel="preload" as="image" href="{ORIGIN}{image}?w=960" imagesrcset="{ORIGIN}{image}?w=480 480w, {ORIGIN}{image}?w=960 960w">',
-        f'<link rel="stylesheet" href="https://cdn.outlet-static.example/css/main.7f3a9c1e.css">',
-        f'<link rel="stylesheet" href="https://cdn.outlet-static.example/css/article.2b8d4e0f.css" media="print" onload="this.media=\'all\'">',
+        '<link rel="stylesheet" href="https://cdn.outlet-static.example/css/main.7f3a9c1e.css">',
+        '<link rel="stylesheet" href="https://cdn.outlet-static.example/css/article.2b8d4e0f.css" media="print" onload="this.media=\'all\'">',
         "<style>:root{--brand:#c00;--ink:#121212}body{margin:0;font-family:Georgia,serif}.visually-hidden{position:absolute!important;clip:rect(1px,1px,1px,1px)}</style>",
     ]
     if ld is not None:
         for item in ld if isinstance(ld, list) else [ld]:
-            parts.append(f'<script type="application/ld+json">{json.dumps(item, ensure_ascii=False)}</script>')
+            parts.append(
+                f'<script type="application/ld+json">{json.dumps(item, ensure_ascii=False)}</script>'
+            )
     parts.append(analytics(site))
     parts.append(extra)
     return "<head>\n" + "\n".join(p for p in parts if p) + "\n</head>"
@@ -589,10 +1163,19 @@ def analytics(site: str) -> str:
         "site": site,
         "env": "production",
         "release": "2026.11.28-4f1c2a7",
-        "ads": {"network": "/21775744923/outlet", "lazy": True, "refresh": 30, "slots": ["top", "mid1", "mid2", "mid3", "rail"]},
+        "ads": {
+            "network": "/21775744923/outlet",
+            "lazy": True,
+            "refresh": 30,
+            "slots": ["top", "mid1", "mid2", "mid3", "rail"],
+        },
         "paywall": {"meter": 5, "provider": "piano"},
         "features": {"comments": True, "liveUpdates": False, "darkMode": True, "audio": False},
-        "endpoints": {"api": "/api/v2", "search": "/search", "comments": "https://comments.outlet-static.example"},
+        "endpoints": {
+            "api": "/api/v2",
+            "search": "/search",
+            "comments": "https://comments.outlet-static.example",
+        },
     }
     return (
         f'<script nonce="{{{{noise:nonce}}}}">window.dataLayer=window.dataLayer||[];function gtag(){{dataLayer.push(arguments);}}'
@@ -608,19 +1191,34 @@ def analytics(site: str) -> str:
 
 def nav_links(pg: Page, prefix: str = "/") -> list[tuple[str, str]]:
     L = pg.L
-    return [(name, f"{ORIGIN}{prefix}{slug(name, i)[:-2] or 'section'}") for i, name in enumerate(L["sections"])]
+    return [
+        (name, f"{ORIGIN}{prefix}{slug(name, i)[:-2] or 'section'}")
+        for i, name in enumerate(L["sections"])
+    ]
 
 
-def menu(pg: Page, cls: str = "site-nav", *, tag: str = "nav", item_cls: str = "menu-item", mega: bool = True) -> str:
+def menu(
+    pg: Page,
+    cls: str = "site-nav",
+    *,
+    tag: str = "nav",
+    item_cls: str = "menu-item",
+    mega: bool = True,
+) -> str:
     """The main navigation: sections, and a mega-menu of topics under each."""
     L = pg.L
     items = []
     for i, (name, href) in enumerate(nav_links(pg)):
         sub = ""
         if mega and i < 6:
-            sub = '<ul class="submenu">' + "".join(
-                f'<li><a href="{href}/{slug(t, j)}">{esc(t)}</a></li>' for j, t in enumerate(L["topics"][i : i + 5])
-            ) + "</ul>"
+            sub = (
+                '<ul class="submenu">'
+                + "".join(
+                    f'<li><a href="{href}/{slug(t, j)}">{esc(t)}</a></li>'
+                    for j, t in enumerate(L["topics"][i : i + 5])
+                )
+                + "</ul>"
+            )
         items.append(f'<li class="{item_cls}"><a href="{href}">{esc(name)}</a>{sub}</li>')
     open_tag = f'<{tag} class="{cls}" aria-label="Main">' if tag else ""
     close_tag = f"</{tag}>" if tag else ""
@@ -643,8 +1241,14 @@ def footer(pg: Page, site: str, *, tag: str = "footer", cls: str = "site-footer"
     """A footer: sections, topics, corporate links (careers, contact), social links."""
     L = pg.L
     sections = "".join(f'<li><a href="{href}">{esc(n)}</a></li>' for n, href in nav_links(pg))
-    topics = "".join(f'<li><a href="{ORIGIN}/topic/{slug(t, i)}">{esc(t)}</a></li>' for i, t in enumerate(L["topics"]))
-    corp = "".join(f'<li><a href="{ORIGIN}/info/{slug(c, i)}">{esc(c)}</a></li>' for i, c in enumerate(L["corp"]))
+    topics = "".join(
+        f'<li><a href="{ORIGIN}/topic/{slug(t, i)}">{esc(t)}</a></li>'
+        for i, t in enumerate(L["topics"])
+    )
+    corp = "".join(
+        f'<li><a href="{ORIGIN}/info/{slug(c, i)}">{esc(c)}</a></li>'
+        for i, c in enumerate(L["corp"])
+    )
     social = "".join(
         f'<a class="social social--{n}" href="https://www.{n}.example/{re.sub(r"[^a-z]", "", site.lower()) or "outlet"}" rel="noopener">{n.title()}</a>'
         for n in ("facebook", "x", "instagram", "youtube", "telegram", "tiktok")
@@ -682,7 +1286,10 @@ def share_bar(pg: Page, cls: str = "share-tools", *, tag: str = "div") -> str:
         ("linkedin", f"https://www.linkedin.example/shareArticle?mini=true&amp;url={u}"),
         ("email", f"mailto:?subject={t}&amp;body={u}"),
     ]
-    links = "".join(f'<a class="{cls}__btn {cls}__btn--{n}" href="{h}" target="_blank" rel="noopener" aria-label="{n}">{n}</a>' for n, h in nets)
+    links = "".join(
+        f'<a class="{cls}__btn {cls}__btn--{n}" href="{h}" target="_blank" rel="noopener" aria-label="{n}">{n}</a>'
+        for n, h in nets
+    )
     return f'<{tag} class="{cls}"><span class="{cls}__label">{esc(pg.L["share"])}</span>{links}<span class="{cls}__count">{{{{noise:counter}}}}</span></{tag}>'
 
 
@@ -697,7 +1304,10 @@ def newsletter(pg: Page, cls: str = "newsletter-signup", *, tag: str = "div") ->
 
 
 def tags(pg: Page, names: Iterable[str], cls: str = "tag-list", *, tag: str = "ul") -> str:
-    items = "".join(f'<li><a href="{ORIGIN}/tag/{slug(n, i)}" rel="tag">{esc(n)}</a></li>' for i, n in enumerate(names))
+    items = "".join(
+        f'<li><a href="{ORIGIN}/tag/{slug(n, i)}" rel="tag">{esc(n)}</a></li>'
+        for i, n in enumerate(names)
+    )
     inner = f'<span class="{cls}__label">{esc(pg.L["tags"])}:</span>'
     if tag == "ul":
         return f'<div class="{cls}">{inner}<ul>{items}</ul></div>'
@@ -718,7 +1328,17 @@ def byline_link(name: str) -> str:
     return f'<a href="{ORIGIN}/author/{slug(name, 1)[:-2]}" rel="author">{esc(name)}</a>'
 
 
-def teasers(pg: Page, n: int, *, tag: str = "article", cls: str = "card", start: int = 0, section: str = "news", heading: str = "h3", summary: bool = True) -> str:
+def teasers(
+    pg: Page,
+    n: int,
+    *,
+    tag: str = "article",
+    cls: str = "card",
+    start: int = 0,
+    section: str = "news",
+    heading: str = "h3",
+    summary: bool = True,
+) -> str:
     """``n`` teaser cards (image, headline link, standfirst, time), each its own ``tag``."""
     pool = pg.L["teasers"]
     out = []
@@ -736,7 +1356,16 @@ def teasers(pg: Page, n: int, *, tag: str = "article", cls: str = "card", start:
     return "\n".join(out)
 
 
-def figure(src: str, caption: str, credit: str, *, cls: str = "article-figure", tag: str = "figure", cap: str = "figcaption", w: int = 1200) -> str:
+def figure(
+    src: str,
+    caption: str,
+    credit: str,
+    *,
+    cls: str = "article-figure",
+    tag: str = "figure",
+    cap: str = "figcaption",
+    w: int = 1200,
+) -> str:
     s = f"{ORIGIN}/media/{src}"
     return (
         f'<{tag} class="{cls}"><picture><source type="image/webp" srcset="{s}.webp?w=640 640w, {s}.webp?w={w} {w}w">'
@@ -745,21 +1374,24 @@ def figure(src: str, caption: str, credit: str, *, cls: str = "article-figure", 
     )
 
 
-def read_also(pg: Page, *, cls: str = "read-also", static: tuple[str, str] | None = None, tag: str = "div") -> str:
+def read_also(
+    pg: Page, *, cls: str = "read-also", static: tuple[str, str] | None = None, tag: str = "div"
+) -> str:
     """A "read also" block: a rotating related link (noise), or a fixed one."""
     label = esc(pg.L["read_also"])
-    if static:
-        link = f'<a href="{static[1]}">{esc(static[0])}</a>'
-    else:
-        link = "{{noise:related:a}}"
+    link = f'<a href="{static[1]}">{esc(static[0])}</a>' if static else "{{noise:related:a}}"
     return f'<{tag} class="{cls}"><strong>{label}:</strong> {link}</{tag}>'
 
 
-def related_list(pg: Page, *, cls: str = "related-stories", tag: str = "aside", heading: str | None = None) -> str:
+def related_list(
+    pg: Page, *, cls: str = "related-stories", tag: str = "aside", heading: str | None = None
+) -> str:
     return f'<{tag} class="{cls}"><h2>{esc(heading or pg.L["more"])}</h2><ul>{{{{noise:related}}}}</ul></{tag}>'
 
 
-def doc(pg: Page, head_html: str, body_html: str, *, html_attrs: str | None = None, body_attrs: str = "") -> str:
+def doc(
+    pg: Page, head_html: str, body_html: str, *, html_attrs: str | None = None, body_attrs: str = ""
+) -> str:
     attrs = f' lang="{pg.lang}"' if html_attrs is None else html_attrs
     return f"<!DOCTYPE html>\n<html{attrs}>\n{head_html}\n<body{body_attrs}>\n{body_html}\n</body>\n</html>\n"
 
@@ -767,13 +1399,24 @@ def doc(pg: Page, head_html: str, body_html: str, *, html_attrs: str | None = No
 def tail_scripts(extra: str = "") -> str:
     return (
         '<script src="https://cdn.outlet-static.example/js/vendor.91ab3c.js" defer></script>\n'
-        f'<script src="https://cdn.outlet-static.example/js/article.5e7d21.js?v={{{{noise:nonce}}}}" defer></script>\n'
+        '<script src="https://cdn.outlet-static.example/js/article.5e7d21.js?v={{noise:nonce}}" defer></script>\n'
         "<script>window.addEventListener('load',function(){if(window.googletag){googletag.cmd.push(function(){googletag.display('top');});}});</script>\n"
-        '<noscript><img src="https://pixel.metrics.example/p.gif?site=outlet" width="1" height="1" alt=""></noscript>\n' + extra
+        '<noscript><img src="https://pixel.metrics.example/p.gif?site=outlet" width="1" height="1" alt=""></noscript>\n'
+        + extra
     )
 
 
-def news_ld(pg: Page, *, body: str | None = None, desc: str = "", section: str = "", kind: str = "NewsArticle", graph: bool = False, publisher: str = "Outlet", extra: dict[str, Any] | None = None) -> Any:
+def news_ld(
+    pg: Page,
+    *,
+    body: str | None = None,
+    desc: str = "",
+    section: str = "",
+    kind: str = "NewsArticle",
+    graph: bool = False,
+    publisher: str = "Outlet",
+    extra: dict[str, Any] | None = None,
+) -> Any:
     """JSON-LD for the story; ``body`` is its ``articleBody`` (omitted when ``None``)."""
     item: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -784,8 +1427,15 @@ def news_ld(pg: Page, *, body: str | None = None, desc: str = "", section: str =
         "image": [f"{ORIGIN}/media/lead.jpg"],
         "datePublished": pg.published,
         "dateModified": pg.published,
-        "author": [{"@type": "Person", "name": a, "url": f"{ORIGIN}/author/{slug(a, 1)[:-2]}"} for a in pg.authors],
-        "publisher": {"@type": "Organization", "name": publisher, "logo": {"@type": "ImageObject", "url": f"{ORIGIN}/static/logo.png"}},
+        "author": [
+            {"@type": "Person", "name": a, "url": f"{ORIGIN}/author/{slug(a, 1)[:-2]}"}
+            for a in pg.authors
+        ],
+        "publisher": {
+            "@type": "Organization",
+            "name": publisher,
+            "logo": {"@type": "ImageObject", "url": f"{ORIGIN}/static/logo.png"},
+        },
         "inLanguage": pg.lang,
     }
     if section:
@@ -799,8 +1449,29 @@ def news_ld(pg: Page, *, body: str | None = None, desc: str = "", section: str =
         return {
             "@context": "https://schema.org",
             "@graph": [
-                {"@type": "WebSite", "@id": f"{ORIGIN}/#website", "url": f"{ORIGIN}/", "name": publisher, "potentialAction": {"@type": "SearchAction", "target": f"{ORIGIN}/search?q={{search_term_string}}", "query-input": "required name=search_term_string"}},
-                {"@type": "BreadcrumbList", "itemListElement": [{"@type": "ListItem", "position": 1, "name": "Home", "item": f"{ORIGIN}/"}, {"@type": "ListItem", "position": 2, "name": section or "News", "item": f"{ORIGIN}/news"}]},
+                {
+                    "@type": "WebSite",
+                    "@id": f"{ORIGIN}/#website",
+                    "url": f"{ORIGIN}/",
+                    "name": publisher,
+                    "potentialAction": {
+                        "@type": "SearchAction",
+                        "target": f"{ORIGIN}/search?q={{search_term_string}}",
+                        "query-input": "required name=search_term_string",
+                    },
+                },
+                {
+                    "@type": "BreadcrumbList",
+                    "itemListElement": [
+                        {"@type": "ListItem", "position": 1, "name": "Home", "item": f"{ORIGIN}/"},
+                        {
+                            "@type": "ListItem",
+                            "position": 2,
+                            "name": section or "News",
+                            "item": f"{ORIGIN}/news",
+                        },
+                    ],
+                },
                 item,
             ],
         }
@@ -826,7 +1497,9 @@ def main() -> int:
         names.add(pg.name)
         pg.save()
         size = len(pg.html.encode())
-        print(f"{pg.name:<34} {size / 1024:6.1f} KB  {pg.lang:<3} {len(pg.body):>2} paragraphs  {len(pg.citations)} citations")
+        print(
+            f"{pg.name:<34} {size / 1024:6.1f} KB  {pg.lang:<3} {len(pg.body):>2} paragraphs  {len(pg.citations)} citations"
+        )
     return 0
 
 

@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (long lines of markup)
+# ruff: noqa: RUF001, E501  (typographic quotes and dashes; long lines of markup)
 """English pages: layout-div bodies, teaser-card articles, whole-page containers."""
 
 from __future__ import annotations
@@ -48,23 +48,48 @@ def tailwind_prose() -> Page:
     site = "The Courier"
     body = "\n".join(
         [
-            pg.p("A regional water company has been fined a record £48m after regulators found it had discharged untreated sewage into rivers on more than 3,000 occasions over four years."),
-            pg.p("The penalty, announced on Monday by the environment regulator, is the largest ever imposed on a water firm in England. Investigators said the company had failed to upgrade treatment works despite repeated warnings, according to [the regulator's final notice](https://www.environment-agency.example/enforcement/notices/2026-118), which runs to 212 pages."),
+            pg.p(
+                "A regional water company has been fined a record £48m after regulators found it had discharged untreated sewage into rivers on more than 3,000 occasions over four years."
+            ),
+            pg.p(
+                "The penalty, announced on Monday by the environment regulator, is the largest ever imposed on a water firm in England. Investigators said the company had failed to upgrade treatment works despite repeated warnings, according to [the regulator's final notice](https://www.environment-agency.example/enforcement/notices/2026-118), which runs to 212 pages."
+            ),
             f'<div class="my-8 flex justify-center" data-slot="mid1">{AD}</div>',
-            pg.p("Campaigners, who have photographed brown water flowing from outfall pipes for years, said the fine was overdue. One group said local swimmers had reported stomach illnesses every summer since 2021."),
-            pg.p("The company said it accepted the findings and apologised to customers. Its chief executive said a £1.2bn investment programme would cut spills by half by 2030."),
+            pg.p(
+                "Campaigners, who have photographed brown water flowing from outfall pipes for years, said the fine was overdue. One group said local swimmers had reported stomach illnesses every summer since 2021."
+            ),
+            pg.p(
+                "The company said it accepted the findings and apologised to customers. Its chief executive said a £1.2bn investment programme would cut spills by half by 2030."
+            ),
             f'<div class="not-prose my-6 rounded border-l-4 border-red-600 bg-gray-50 p-4 text-sm">{read_also(pg, cls="flex gap-2", tag="div")}</div>',
             pg.h("How the spills were found", "h2", ' class="mt-10 text-2xl font-bold"'),
-            pg.p("Data from monitors fitted to storm overflows, published under a transparency rule introduced in 2023, showed that some sites discharged on dry days, when overflows are meant to be used only in heavy rain. The figures are set out in [the national overflow dataset](https://data.environment-agency.example/storm-overflows/2025), the numbers the regulator relied on."),
-            pg.p("Ministers said the money from the fine would be ring-fenced for river restoration projects in the affected catchments."),
+            pg.p(
+                "Data from monitors fitted to storm overflows, published under a transparency rule introduced in 2023, showed that some sites discharged on dry days, when overflows are meant to be used only in heavy rain. The figures are set out in [the national overflow dataset](https://data.environment-agency.example/storm-overflows/2025), the numbers the regulator relied on."
+            ),
+            pg.p(
+                "Ministers said the money from the fine would be ring-fenced for river restoration projects in the affected catchments."
+            ),
             pg.p("Shares in the company's parent group fell 3% in early trading."),
         ]
     )
     text = pg.text()
-    ld = news_ld(pg, body=text, desc="Regulator imposes largest ever penalty on a water firm.", section="Environment", publisher=site, graph=True)
+    ld = news_ld(
+        pg,
+        body=text,
+        desc="Regulator imposes largest ever penalty on a water firm.",
+        section="Environment",
+        publisher=site,
+        graph=True,
+    )
     html = doc(
         pg,
-        head(pg, site, desc="Regulator imposes largest ever penalty on a water firm.", ld=ld, section="Environment"),
+        head(
+            pg,
+            site,
+            desc="Regulator imposes largest ever penalty on a water firm.",
+            ld=ld,
+            section="Environment",
+        ),
         f"""<div id="__app" class="min-h-screen bg-white text-gray-900">
 {cookie_banner(pg)}
 <div class="sticky top-0 z-50 border-b bg-white">{topbar(pg, site, cls="container mx-auto flex items-center")}</div>
@@ -110,19 +135,33 @@ def teaser_articles() -> Page:
     site = "Daily Ledger"
     body = "\n".join(
         [
-            pg.p("One of the country's largest supermarket chains is to close 60 stores by the end of March, putting about 4,000 jobs at risk, the company said on Sunday."),
-            pg.p("The retailer blamed rising rents, higher energy bills and a shift to online shopping. In [a statement to the stock exchange](https://www.stock-exchange.example/news/rns/2026/11/30/SMKT-closures), it said the closures would save £85m a year."),
-            pg.p("Most of the affected stores are smaller outlets in town centres. Staff were told at meetings on Saturday, union officials said."),
+            pg.p(
+                "One of the country's largest supermarket chains is to close 60 stores by the end of March, putting about 4,000 jobs at risk, the company said on Sunday."
+            ),
+            pg.p(
+                "The retailer blamed rising rents, higher energy bills and a shift to online shopping. In [a statement to the stock exchange](https://www.stock-exchange.example/news/rns/2026/11/30/SMKT-closures), it said the closures would save £85m a year."
+            ),
+            pg.p(
+                "Most of the affected stores are smaller outlets in town centres. Staff were told at meetings on Saturday, union officials said."
+            ),
             f'<div class="inline-promo">{AD}</div>',
-            pg.p("The shop workers' union called the decision a \"hammer blow\" to high streets that were already struggling. It said it would seek talks to find redeployment options for as many staff as possible."),
-            pg.p("Analysts said the chain had lost market share to discount rivals for six consecutive quarters, as [industry figures](https://www.retail-analytics.example/grocery-share/2026-q3) show, and that more closures could follow."),
+            pg.p(
+                'The shop workers\' union called the decision a "hammer blow" to high streets that were already struggling. It said it would seek talks to find redeployment options for as many staff as possible.'
+            ),
+            pg.p(
+                "Analysts said the chain had lost market share to discount rivals for six consecutive quarters, as [industry figures](https://www.retail-analytics.example/grocery-share/2026-q3) show, and that more closures could follow."
+            ),
             pg.p("The company employs about 110,000 people across 1,400 stores."),
         ]
     )
-    ld = news_ld(pg, desc="Closures blamed on rents and energy costs.", section="Business", publisher=site)
+    ld = news_ld(
+        pg, desc="Closures blamed on rents and energy costs.", section="Business", publisher=site
+    )
     html = doc(
         pg,
-        head(pg, site, desc="Closures blamed on rents and energy costs.", ld=ld, section="Business"),
+        head(
+            pg, site, desc="Closures blamed on rents and energy costs.", ld=ld, section="Business"
+        ),
         f"""{cookie_banner(pg)}
 <header class="site-header">{topbar(pg, site)}{menu(pg)}</header>
 <div class="page-wrap">
@@ -176,16 +215,30 @@ def main_holds_page() -> Page:
     site = "Valley Gazette"
     body = "\n".join(
         [
-            pg.p("The old stone bridge over the river in the town centre reopened to traffic on Saturday, three years after it was closed when engineers found cracks in two of its arches."),
-            pg.p("Hundreds of residents gathered on the banks to watch the first cars cross. The repairs cost £6.4m, more than double the original estimate, the county council said."),
-            pg.p("Shopkeepers on both sides of the river said the closure had cut their takings by a third. A bakery owner said she had kept her business going only with help from a hardship fund set up in 2024."),
+            pg.p(
+                "The old stone bridge over the river in the town centre reopened to traffic on Saturday, three years after it was closed when engineers found cracks in two of its arches."
+            ),
+            pg.p(
+                "Hundreds of residents gathered on the banks to watch the first cars cross. The repairs cost £6.4m, more than double the original estimate, the county council said."
+            ),
+            pg.p(
+                "Shopkeepers on both sides of the river said the closure had cut their takings by a third. A bakery owner said she had kept her business going only with help from a hardship fund set up in 2024."
+            ),
             f"{AD}",
-            pg.p("Council engineers said the bridge, built in 1792, had been strengthened with steel ties hidden inside the arches, following [the heritage body's guidance](https://www.heritage-trust.example/advice/historic-bridges-repair.pdf) for listed structures."),
-            pg.p("A weight limit of 18 tonnes will remain in place, meaning lorries will still have to use the bypass."),
-            pg.p("The council said it would review the cost overrun at a meeting next month, after questions raised in [our report in March](/local/2026/03/14/bridge-repair-costs-double), the figures in which it has not disputed."),
+            pg.p(
+                "Council engineers said the bridge, built in 1792, had been strengthened with steel ties hidden inside the arches, following [the heritage body's guidance](https://www.heritage-trust.example/advice/historic-bridges-repair.pdf) for listed structures."
+            ),
+            pg.p(
+                "A weight limit of 18 tonnes will remain in place, meaning lorries will still have to use the bypass."
+            ),
+            pg.p(
+                "The council said it would review the cost overrun at a meeting next month, after questions raised in [our report in March](/local/2026/03/14/bridge-repair-costs-double), the figures in which it has not disputed."
+            ),
         ]
     )
-    ld = news_ld(pg, desc="The 18th-century bridge was closed in 2023.", section="Local", publisher=site)
+    ld = news_ld(
+        pg, desc="The 18th-century bridge was closed in 2023.", section="Local", publisher=site
+    )
     html = doc(
         pg,
         head(pg, site, desc="The 18th-century bridge was closed in 2023.", ld=ld, section="Local"),
@@ -230,19 +283,42 @@ def drupal_promoted() -> Page:
     site = "Metro Record"
     body = "\n".join(
         [
-            pg.p("City councillors voted 31 to 19 on Thursday night to build 40km of protected cycle lanes over the next three years, ending a row that had dragged on since the spring."),
-            pg.p("The plan will remove about 1,100 parking spaces on main roads. Opponents, including a group of shop owners, said the loss of parking would drive customers away."),
-            pg.p("Supporters pointed to [a university study](https://www.transport-research.example/papers/2026/protected-lanes-retail-footfall) which found that footfall on streets with protected lanes rose by 8% on average, and to [the city's own casualty figures](https://data.city-hall.example/road-safety/casualties-2025.csv), which show cyclist injuries at a ten-year high."),
+            pg.p(
+                "City councillors voted 31 to 19 on Thursday night to build 40km of protected cycle lanes over the next three years, ending a row that had dragged on since the spring."
+            ),
+            pg.p(
+                "The plan will remove about 1,100 parking spaces on main roads. Opponents, including a group of shop owners, said the loss of parking would drive customers away."
+            ),
+            pg.p(
+                "Supporters pointed to [a university study](https://www.transport-research.example/papers/2026/protected-lanes-retail-footfall) which found that footfall on streets with protected lanes rose by 8% on average, and to [the city's own casualty figures](https://data.city-hall.example/road-safety/casualties-2025.csv), which show cyclist injuries at a ten-year high."
+            ),
             AD,
-            pg.quote("We cannot keep asking people to cycle in traffic and then act surprised when they don't.", open='<blockquote class="quote"><p>', close="</p></blockquote>"),
-            pg.p("The first section, on the road between the station and the hospital, is due to open next summer. The council said the scheme would cost £52m, most of it from a national fund."),
-            pg.p("A petition against the plan gathered 9,400 signatures. Its organisers said they would consider a legal challenge."),
+            pg.quote(
+                "We cannot keep asking people to cycle in traffic and then act surprised when they don't.",
+                open='<blockquote class="quote"><p>',
+                close="</p></blockquote>",
+            ),
+            pg.p(
+                "The first section, on the road between the station and the hospital, is due to open next summer. The council said the scheme would cost £52m, most of it from a national fund."
+            ),
+            pg.p(
+                "A petition against the plan gathered 9,400 signatures. Its organisers said they would consider a legal challenge."
+            ),
         ]
     )
-    ld = news_ld(pg, desc="Plan will remove about 1,100 parking spaces.", section="City Hall", publisher=site)
+    ld = news_ld(
+        pg, desc="Plan will remove about 1,100 parking spaces.", section="City Hall", publisher=site
+    )
     html = doc(
         pg,
-        head(pg, site, desc="Plan will remove about 1,100 parking spaces.", ld=ld, section="City Hall", extra='<meta name="Generator" content="Drupal 10 (https://www.drupal.org)">'),
+        head(
+            pg,
+            site,
+            desc="Plan will remove about 1,100 parking spaces.",
+            ld=ld,
+            section="City Hall",
+            extra='<meta name="Generator" content="Drupal 10 (https://www.drupal.org)">',
+        ),
         f"""<div class="dialog-off-canvas-main-canvas" data-off-canvas-main-canvas>
 <div class="layout-container">
 {cookie_banner(pg, cls="eu-cookie-compliance-banner")}
@@ -291,17 +367,30 @@ def lead_in_header() -> Page:
         published="2026-11-28T11:00:00Z",
     )
     site = "Global Dispatch"
-    lead = pg.p("Negotiators returned to Cairo on Friday for a new round of ceasefire talks, a week after the previous round collapsed, [mediators said in a joint statement](https://www.foreign-ministry.example/statements/2026-11-28-cairo-talks).", open='<p class="article-header__lead">')
+    lead = pg.p(
+        "Negotiators returned to Cairo on Friday for a new round of ceasefire talks, a week after the previous round collapsed, [mediators said in a joint statement](https://www.foreign-ministry.example/statements/2026-11-28-cairo-talks).",
+        open='<p class="article-header__lead">',
+    )
     rest = "\n".join(
         [
-            pg.p("Delegations from both sides arrived in the Egyptian capital late on Thursday. Officials familiar with the talks said the main sticking points were the sequencing of prisoner releases and the withdrawal of troops from border areas."),
-            pg.p("The mediators have proposed a six-week first phase, during which aid deliveries would be doubled. Aid agencies have warned that hundreds of thousands of people face severe food shortages."),
+            pg.p(
+                "Delegations from both sides arrived in the Egyptian capital late on Thursday. Officials familiar with the talks said the main sticking points were the sequencing of prisoner releases and the withdrawal of troops from border areas."
+            ),
+            pg.p(
+                "The mediators have proposed a six-week first phase, during which aid deliveries would be doubled. Aid agencies have warned that hundreds of thousands of people face severe food shortages."
+            ),
             AD,
-            pg.p("Previous rounds have repeatedly stalled over guarantees that a first phase would lead to a permanent end to the fighting."),
-            pg.p("Diplomats said a breakthrough was not expected before next week, but described the atmosphere as constructive."),
+            pg.p(
+                "Previous rounds have repeatedly stalled over guarantees that a first phase would lead to a permanent end to the fighting."
+            ),
+            pg.p(
+                "Diplomats said a breakthrough was not expected before next week, but described the atmosphere as constructive."
+            ),
         ]
     )
-    ld = news_ld(pg, desc="Mediators push for a six-week first phase.", section="World", publisher=site)
+    ld = news_ld(
+        pg, desc="Mediators push for a six-week first phase.", section="World", publisher=site
+    )
     html = doc(
         pg,
         head(pg, site, desc="Mediators push for a six-week first phase.", ld=ld, section="World"),
@@ -347,9 +436,15 @@ def infinite_scroll() -> Page:
     site = "Sport Wire"
     body = "\n".join(
         [
-            pg.p("The men's marathon world record fell in Valencia on Sunday as the winner crossed the line in 2hr 0min 12sec, taking 23 seconds off the previous mark."),
-            pg.p("He ran the second half faster than the first, helped by cool conditions and a flat course. [World Athletics confirmed](https://www.worldathletics.example/news/press-releases/valencia-marathon-record-2026) that the result would be ratified once doping tests were complete."),
-            pg.p("\"I knew at 30 kilometres that the record was possible,\" he said afterwards. \"The crowd carried me for the last part.\""),
+            pg.p(
+                "The men's marathon world record fell in Valencia on Sunday as the winner crossed the line in 2hr 0min 12sec, taking 23 seconds off the previous mark."
+            ),
+            pg.p(
+                "He ran the second half faster than the first, helped by cool conditions and a flat course. [World Athletics confirmed](https://www.worldathletics.example/news/press-releases/valencia-marathon-record-2026) that the result would be ratified once doping tests were complete."
+            ),
+            pg.p(
+                '"I knew at 30 kilometres that the record was possible," he said afterwards. "The crowd carried me for the last part."'
+            ),
             AD,
             pg.p("The women's race was won in 2hr 14min 40sec, the third-fastest time in history."),
             pg.p("Organisers said 34,000 runners had taken part, a record for the event."),
@@ -360,9 +455,9 @@ def infinite_scroll() -> Page:
         for t in [
             "The season's final Grand Prix ended in chaos on Sunday evening when a collision on the first lap eliminated both championship contenders, handing the title to a driver who had started the race in fifth place.",
             "Stewards spent more than two hours reviewing footage of the incident at the first corner before deciding that no further action was needed, a ruling that angered both teams involved.",
-            "The new champion, who had not won a race all season, said he had been \"as surprised as anyone\" when the safety car came out and the order was shuffled.",
+            'The new champion, who had not won a race all season, said he had been "as surprised as anyone" when the safety car came out and the order was shuffled.',
             "His team principal described the title as the reward for consistency, pointing out that the driver had finished in the points in every race of the year.",
-            "The two drivers involved in the crash traded accusations in interviews, with one saying his rival had \"left no room at all\" and the other calling the move \"desperate\".",
+            'The two drivers involved in the crash traded accusations in interviews, with one saying his rival had "left no room at all" and the other calling the move "desperate".',
             "Television audiences for the race were the highest for a decade, broadcasters said, with a peak of 4.1 million viewers in the final ten minutes.",
             "The sport's governing body said it would review the rules on first-lap incidents over the winter, after several teams asked for clearer guidance.",
             "Next season begins in March, with two new races on the calendar and a revised points system that rewards fastest laps.",
@@ -370,10 +465,21 @@ def infinite_scroll() -> Page:
             "Several drivers are expected to change teams before then, with contracts due to be announced in the coming weeks.",
         ]
     )
-    ld = news_ld(pg, desc="The winner took 23 seconds off the previous mark.", section="Athletics", publisher=site)
+    ld = news_ld(
+        pg,
+        desc="The winner took 23 seconds off the previous mark.",
+        section="Athletics",
+        publisher=site,
+    )
     html = doc(
         pg,
-        head(pg, site, desc="The winner took 23 seconds off the previous mark.", ld=ld, section="Athletics"),
+        head(
+            pg,
+            site,
+            desc="The winner took 23 seconds off the previous mark.",
+            ld=ld,
+            section="Athletics",
+        ),
         f"""{cookie_banner(pg)}
 <header class="header">{topbar(pg, site)}{menu(pg)}</header>
 <div id="infinite-container" class="stream" data-next="{ORIGIN}/sport/2026/11/30/grand-prix-title-decided-after-first-lap-crash">
@@ -422,23 +528,47 @@ def jsonld_stale() -> Page:
     site = "The Standard"
     body = "\n".join(
         [
-            pg.p("The health minister resigned on Monday evening, days after it emerged that a company run by a family friend had been awarded contracts worth £14m without a competitive tender."),
-            pg.p("In a letter to the prime minister, she said she had \"done nothing wrong\" but that the row had become a distraction from the government's work. The letter was [published in full by Downing Street](https://www.gov-uk.example/government/publications/resignation-letter-2026-12-01)."),
-            pg.p("The contracts, for the supply of testing equipment to hospitals, were first reported by this newspaper last week. [Our investigation](/investigations/2026/11/25/testing-contracts-awarded-without-tender) found that officials had raised concerns about the company's lack of experience."),
+            pg.p(
+                "The health minister resigned on Monday evening, days after it emerged that a company run by a family friend had been awarded contracts worth £14m without a competitive tender."
+            ),
+            pg.p(
+                'In a letter to the prime minister, she said she had "done nothing wrong" but that the row had become a distraction from the government\'s work. The letter was [published in full by Downing Street](https://www.gov-uk.example/government/publications/resignation-letter-2026-12-01).'
+            ),
+            pg.p(
+                "The contracts, for the supply of testing equipment to hospitals, were first reported by this newspaper last week. [Our investigation](/investigations/2026/11/25/testing-contracts-awarded-without-tender) found that officials had raised concerns about the company's lack of experience."
+            ),
             f'<div class="inread">{AD}</div>',
-            pg.p("Opposition parties called for an independent inquiry. The prime minister's spokesman said the standards adviser would look at the case."),
-            pg.p("A junior health minister will take over the department's duties until a successor is appointed, expected on Tuesday."),
-            pg.p("The company has denied any wrongdoing and said its equipment met every requirement."),
+            pg.p(
+                "Opposition parties called for an independent inquiry. The prime minister's spokesman said the standards adviser would look at the case."
+            ),
+            pg.p(
+                "A junior health minister will take over the department's duties until a successor is appointed, expected on Tuesday."
+            ),
+            pg.p(
+                "The company has denied any wrongdoing and said its equipment met every requirement."
+            ),
         ]
     )
     stale = (
         "The health minister is under pressure to resign after it emerged that a company run by a family friend was awarded contracts worth £12m. "
         "In a statement, she said she had done nothing wrong. The contracts, for the supply of testing equipment to hospitals, were first reported by this newspaper last week."
     )
-    ld = news_ld(pg, body=stale, desc="Contracts worth £14m were awarded without a tender.", section="Politics", publisher=site)
+    ld = news_ld(
+        pg,
+        body=stale,
+        desc="Contracts worth £14m were awarded without a tender.",
+        section="Politics",
+        publisher=site,
+    )
     html = doc(
         pg,
-        head(pg, site, desc="Contracts worth £14m were awarded without a tender.", ld=ld, section="Politics"),
+        head(
+            pg,
+            site,
+            desc="Contracts worth £14m were awarded without a tender.",
+            ld=ld,
+            section="Politics",
+        ),
         f"""{cookie_banner(pg)}
 <div class="hdr">{topbar(pg, site)}<div class="hdr__menu">{menu(pg, tag="div", cls="menu-bar")}</div></div>
 <div class="wrapper">
@@ -484,15 +614,22 @@ def nextjs() -> Page:
         "Prices for laptops with the new chip have not been announced. The company said the first models would be aimed at business users.",
     ]
     cites = [
-        ("the company's technical briefing", "https://newsroom.chipmaker.example/2026/11/2nm-laptop-platform"),
-        ("a report from a market research firm", "https://www.market-research.example/reports/pc-processors-2026"),
+        (
+            "the company's technical briefing",
+            "https://newsroom.chipmaker.example/2026/11/2nm-laptop-platform",
+        ),
+        (
+            "a report from a market research firm",
+            "https://www.market-research.example/reports/pc-processors-2026",
+        ),
     ]
     parts = []
     md_paras = [
         paragraphs[0],
         paragraphs[1] + f" Details are in [{cites[0][0]}]({cites[0][1]}).",
         paragraphs[2],
-        paragraphs[3] + f" According to [{cites[1][0]}]({cites[1][1]}), shipments of such laptops doubled this year.",
+        paragraphs[3]
+        + f" According to [{cites[1][0]}]({cites[1][1]}), shipments of such laptops doubled this year.",
         paragraphs[4],
     ]
     for i, t in enumerate(md_paras):
@@ -500,7 +637,9 @@ def nextjs() -> Page:
         if i == 1:
             parts.append(f'<div class="AdSlot_wrapper__9dLx0">{AD}</div>')
         if i == 3:
-            parts.append(f'<div class="RelatedInline_box__Qm3Zd">{read_also(pg, tag="p", cls="RelatedInline_text__a1B2c")}</div>')
+            parts.append(
+                f'<div class="RelatedInline_box__Qm3Zd">{read_also(pg, tag="p", cls="RelatedInline_text__a1B2c")}</div>'
+            )
     body = "\n".join(parts)
     blocks = []
     for t in md_paras:
@@ -522,7 +661,10 @@ def nextjs() -> Page:
                     "body": blocks,
                     "tags": ["Chips", "Laptops", "Semiconductors"],
                 },
-                "related": [{"title": t, "slug": f"story-{i}"} for i, (t, _) in enumerate(pg.L["teasers"][:4])],
+                "related": [
+                    {"title": t, "slug": f"story-{i}"}
+                    for i, (t, _) in enumerate(pg.L["teasers"][:4])
+                ],
                 "adConfig": {"targeting": {"section": "tech", "kw": ["chips", "laptops"]}},
             },
             "__N_SSP": True,
@@ -534,10 +676,19 @@ def nextjs() -> Page:
         "gssp": True,
         "scriptLoader": [],
     }
-    ld = news_ld(pg, desc="The chip will appear in laptops early next year.", section="Tech", publisher=site)
+    ld = news_ld(
+        pg, desc="The chip will appear in laptops early next year.", section="Tech", publisher=site
+    )
     html = doc(
         pg,
-        head(pg, site, desc="The chip will appear in laptops early next year.", ld=ld, section="Tech", extra='<meta name="next-head-count" content="42"><link rel="preload" href="/_next/static/css/8f2c1d0e9b7a6f54.css" as="style"><link rel="stylesheet" href="/_next/static/css/8f2c1d0e9b7a6f54.css" data-n-g="">'),
+        head(
+            pg,
+            site,
+            desc="The chip will appear in laptops early next year.",
+            ld=ld,
+            section="Tech",
+            extra='<meta name="next-head-count" content="42"><link rel="preload" href="/_next/static/css/8f2c1d0e9b7a6f54.css" as="style"><link rel="stylesheet" href="/_next/static/css/8f2c1d0e9b7a6f54.css" data-n-g="">',
+        ),
         f"""<div id="__next"><div class="Layout_root__Zx81q">
 {cookie_banner(pg)}
 <div class="Header_bar__0kP2s">{topbar(pg, site, cls="Header_inner__t9Vbm")}{menu(pg, tag="div", cls="Header_nav__3Lw2r")}</div>
@@ -583,20 +734,43 @@ def byline_first_p() -> Page:
     site = "Newswire"
     body = "\n".join(
         [
-            '<p class="byline-para">By <a href="' + ORIGIN + '/author/jane-doe">Jane Doe</a>, Kyiv</p>',
-            pg.p("KYIV (Newswire) - Power was restored to most of Kyiv on Tuesday morning, hours after an overnight attack on energy facilities left hundreds of thousands of homes without electricity, the city's military administration said."),
-            pg.p("Engineers worked through the night in temperatures below freezing. The national grid operator said [in a post on its website](https://www.grid-operator.example/en/news/2026-11-25-restoration) that scheduled outages could still be needed in some districts in the evening peak."),
-            pg.p("The mayor said 14 people had been injured in the capital, two of them seriously. Debris fell on a residential building in the Darnytskyi district, starting a fire that was put out within an hour."),
+            '<p class="byline-para">By <a href="'
+            + ORIGIN
+            + '/author/jane-doe">Jane Doe</a>, Kyiv</p>',
+            pg.p(
+                "KYIV (Newswire) - Power was restored to most of Kyiv on Tuesday morning, hours after an overnight attack on energy facilities left hundreds of thousands of homes without electricity, the city's military administration said."
+            ),
+            pg.p(
+                "Engineers worked through the night in temperatures below freezing. The national grid operator said [in a post on its website](https://www.grid-operator.example/en/news/2026-11-25-restoration) that scheduled outages could still be needed in some districts in the evening peak."
+            ),
+            pg.p(
+                "The mayor said 14 people had been injured in the capital, two of them seriously. Debris fell on a residential building in the Darnytskyi district, starting a fire that was put out within an hour."
+            ),
             AD,
-            pg.p("Ukraine's air force said it had shot down most of the drones and missiles launched overnight."),
-            pg.p("The attack was the third on the energy system this month. Officials have urged residents to keep power banks and water supplies at home."),
+            pg.p(
+                "Ukraine's air force said it had shot down most of the drones and missiles launched overnight."
+            ),
+            pg.p(
+                "The attack was the third on the energy system this month. Officials have urged residents to keep power banks and water supplies at home."
+            ),
             '<p class="contributor">Reporting by Jane Doe; Editing by Mark Ellis</p>',
         ]
     )
-    ld = news_ld(pg, desc="Hundreds of thousands of homes were left without electricity.", section="Europe", publisher=site)
+    ld = news_ld(
+        pg,
+        desc="Hundreds of thousands of homes were left without electricity.",
+        section="Europe",
+        publisher=site,
+    )
     html = doc(
         pg,
-        head(pg, site, desc="Hundreds of thousands of homes were left without electricity.", ld=ld, section="Europe"),
+        head(
+            pg,
+            site,
+            desc="Hundreds of thousands of homes were left without electricity.",
+            ld=ld,
+            section="Europe",
+        ),
         f"""{cookie_banner(pg)}
 <header class="site-header">{topbar(pg, site)}{menu(pg)}</header>
 <main id="main-content">
@@ -634,12 +808,22 @@ def inline_links() -> Page:
     site = "Economy Today"
     body = "\n".join(
         [
-            pg.p("Inflation fell to 2.9% in October, down from 3.4% in September, according to [the statistics office](https://www.statistics-office.example/economy/inflation/cpi-october-2026), the lowest rate in three years."),
-            pg.p("Food prices rose by 4.1% over the year, compared with 5.6% a month earlier. Fuel prices fell, with petrol down 6p a litre, as [the motoring group's survey](https://www.motoring-group.example/fuel-watch/october-2026), the [energy regulator's price cap](https://www.energy-regulator.example/price-cap/2026-q4) and wholesale markets all showed."),
-            pg.p("The fall makes an interest rate cut next month more likely, economists said. The central bank [held rates in November](/economy/2026/11/06/central-bank-holds-rates), citing stubborn services inflation."),
+            pg.p(
+                "Inflation fell to 2.9% in October, down from 3.4% in September, according to [the statistics office](https://www.statistics-office.example/economy/inflation/cpi-october-2026), the lowest rate in three years."
+            ),
+            pg.p(
+                "Food prices rose by 4.1% over the year, compared with 5.6% a month earlier. Fuel prices fell, with petrol down 6p a litre, as [the motoring group's survey](https://www.motoring-group.example/fuel-watch/october-2026), the [energy regulator's price cap](https://www.energy-regulator.example/price-cap/2026-q4) and wholesale markets all showed."
+            ),
+            pg.p(
+                "The fall makes an interest rate cut next month more likely, economists said. The central bank [held rates in November](/economy/2026/11/06/central-bank-holds-rates), citing stubborn services inflation."
+            ),
             AD,
-            pg.p("Services inflation, which the bank watches closely, eased to 4.8%. Economists had expected **5.0%**."),
-            pg.p("The finance minister said the figures showed the government's plan was working, but opposition parties said families were still paying far more for essentials than before the surge in prices. [Our calculator](/economy/2026/01/12/how-much-have-prices-risen-calculator) shows how much prices have risen since 2021."),
+            pg.p(
+                "Services inflation, which the bank watches closely, eased to 4.8%. Economists had expected **5.0%**."
+            ),
+            pg.p(
+                "The finance minister said the figures showed the government's plan was working, but opposition parties said families were still paying far more for essentials than before the surge in prices. [Our calculator](/economy/2026/01/12/how-much-have-prices-risen-calculator) shows how much prices have risen since 2021."
+            ),
             pg.p("Core inflation, which strips out food and energy, fell to 3.3%."),
         ]
     )

@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (long lines of markup)
+# ruff: noqa: RUF001, E501  (typographic quotes and dashes; long lines of markup)
 """Latin-script pages (fr, de, es, pt, en): CMS shapes, furniture-like class names, AMP."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from tests.corpus.compose import (
     REL,
     UPD,
     Page,
-    author_box,
     byline_link,
     cookie_banner,
     doc,
@@ -50,19 +49,35 @@ def fr_article_holds_page() -> Page:
     site = "Le Quotidien"
     body = "\n".join(
         [
-            pg.p("Des centaines de vols ont été annulés samedi dans les aéroports français en raison d'une grève des contrôleurs aériens, la troisième depuis le début de l'automne."),
-            pg.p("La direction générale de l'aviation civile a demandé aux compagnies de réduire de moitié leurs programmes à Paris-Orly, Marseille et Nice. [Dans un communiqué](https://www.aviation-civile.example/communiques/2026-11-28-preavis-greve), elle recommande aux passagers de reporter leur voyage."),
-            pg.p("Les syndicats réclament des recrutements supplémentaires et une revalorisation des salaires. Selon eux, les effectifs sont insuffisants pour faire face à la hausse du trafic prévue l'an prochain."),
+            pg.p(
+                "Des centaines de vols ont été annulés samedi dans les aéroports français en raison d'une grève des contrôleurs aériens, la troisième depuis le début de l'automne."
+            ),
+            pg.p(
+                "La direction générale de l'aviation civile a demandé aux compagnies de réduire de moitié leurs programmes à Paris-Orly, Marseille et Nice. [Dans un communiqué](https://www.aviation-civile.example/communiques/2026-11-28-preavis-greve), elle recommande aux passagers de reporter leur voyage."
+            ),
+            pg.p(
+                "Les syndicats réclament des recrutements supplémentaires et une revalorisation des salaires. Selon eux, les effectifs sont insuffisants pour faire face à la hausse du trafic prévue l'an prochain."
+            ),
             AD,
-            pg.p("Le ministre des transports a dénoncé une grève « disproportionnée » et appelé à la reprise du dialogue. Une réunion est prévue mardi au ministère."),
-            pg.p("Les compagnies à bas coût sont les plus touchées. L'une d'elles a annoncé l'annulation de 400 vols, affectant environ 70 000 passagers."),
-            pg.p("Le mouvement pourrait se prolonger dimanche, selon [l'association européenne des compagnies](https://www.airlines-europe.example/fr/presse/greve-atc-france), qui chiffre le coût de ces grèves à plusieurs centaines de millions d'euros."),
+            pg.p(
+                "Le ministre des transports a dénoncé une grève « disproportionnée » et appelé à la reprise du dialogue. Une réunion est prévue mardi au ministère."
+            ),
+            pg.p(
+                "Les compagnies à bas coût sont les plus touchées. L'une d'elles a annoncé l'annulation de 400 vols, affectant environ 70 000 passagers."
+            ),
+            pg.p(
+                "Le mouvement pourrait se prolonger dimanche, selon [l'association européenne des compagnies](https://www.airlines-europe.example/fr/presse/greve-atc-france), qui chiffre le coût de ces grèves à plusieurs centaines de millions d'euros."
+            ),
         ]
     )
-    ld = news_ld(pg, desc="Troisième grève depuis le début de l'automne.", section="Société", publisher=site)
+    ld = news_ld(
+        pg, desc="Troisième grève depuis le début de l'automne.", section="Société", publisher=site
+    )
     html = doc(
         pg,
-        head(pg, site, desc="Troisième grève depuis le début de l'automne.", ld=ld, section="Société"),
+        head(
+            pg, site, desc="Troisième grève depuis le début de l'automne.", ld=ld, section="Société"
+        ),
         f"""<article id="page" class="page page--article">
   <header class="page__header">{topbar(pg, site)}{menu(pg, cls="nav-principal")}</header>
   {cookie_banner(pg, cls="didomi-popup")}
@@ -106,21 +121,50 @@ def fr_article_content() -> Page:
     P = '<p class="article__paragraph">'
     body = "\n".join(
         [
-            pg.p("Les nappes phréatiques du Sud-Ouest sont à un niveau historiquement bas pour la saison, selon le dernier bulletin du service géologique national, et les agriculteurs redoutent une mauvaise récolte au printemps.", open=P),
-            pg.p("Dans le Gers et le Lot-et-Garonne, les précipitations d'octobre et de novembre ont été inférieures de 60 % à la normale, indique [le bulletin de situation hydrologique](https://www.geologie-nationale.example/bulletins/nappes-2026-11), le plus pessimiste depuis 2017.", open=P),
+            pg.p(
+                "Les nappes phréatiques du Sud-Ouest sont à un niveau historiquement bas pour la saison, selon le dernier bulletin du service géologique national, et les agriculteurs redoutent une mauvaise récolte au printemps.",
+                open=P,
+            ),
+            pg.p(
+                "Dans le Gers et le Lot-et-Garonne, les précipitations d'octobre et de novembre ont été inférieures de 60 % à la normale, indique [le bulletin de situation hydrologique](https://www.geologie-nationale.example/bulletins/nappes-2026-11), le plus pessimiste depuis 2017.",
+                open=P,
+            ),
             f'<section class="catcher catcher--inline"><span class="catcher__title">Lire aussi</span> {"{{noise:related:a}}"}</section>',
             pg.h("Des arrêtés de restriction dès l'hiver", "h2", ' class="article__sub-title"'),
-            pg.p("Plusieurs préfectures ont déjà pris des arrêtés limitant l'irrigation, une mesure rare à cette période de l'année. Les semis de blé et d'orge ont été retardés dans certaines exploitations.", open=P),
+            pg.p(
+                "Plusieurs préfectures ont déjà pris des arrêtés limitant l'irrigation, une mesure rare à cette période de l'année. Les semis de blé et d'orge ont été retardés dans certaines exploitations.",
+                open=P,
+            ),
             AD,
-            pg.p("« Si la pluie ne revient pas en janvier, nous perdrons une partie de la récolte », explique un céréalier installé près d'Auch, qui cultive 180 hectares.", open=P),
-            pg.p("Les climatologues rappellent que les épisodes de sécheresse hivernale deviennent plus fréquents. [Une étude publiée en septembre](https://www.climat-recherche.example/publications/secheresses-hivernales-2026) estime leur fréquence en hausse de 40 % depuis les années 1990.", open=P),
-            pg.p("Le ministère de l'agriculture doit présenter en décembre un plan de soutien aux exploitations les plus touchées.", open=P),
+            pg.p(
+                "« Si la pluie ne revient pas en janvier, nous perdrons une partie de la récolte », explique un céréalier installé près d'Auch, qui cultive 180 hectares.",
+                open=P,
+            ),
+            pg.p(
+                "Les climatologues rappellent que les épisodes de sécheresse hivernale deviennent plus fréquents. [Une étude publiée en septembre](https://www.climat-recherche.example/publications/secheresses-hivernales-2026) estime leur fréquence en hausse de 40 % depuis les années 1990.",
+                open=P,
+            ),
+            pg.p(
+                "Le ministère de l'agriculture doit présenter en décembre un plan de soutien aux exploitations les plus touchées.",
+                open=P,
+            ),
         ]
     )
-    ld = news_ld(pg, desc="Les nappes phréatiques sont à un niveau historiquement bas.", section="Planète", publisher=site)
+    ld = news_ld(
+        pg,
+        desc="Les nappes phréatiques sont à un niveau historiquement bas.",
+        section="Planète",
+        publisher=site,
+    )
     html = doc(
         pg,
-        head(pg, site, desc="Les nappes phréatiques sont à un niveau historiquement bas.", ld=ld, section="Planète"),
+        head(
+            pg,
+            site,
+            desc="Les nappes phréatiques sont à un niveau historiquement bas.",
+            ld=ld,
+            section="Planète",
+        ),
         f"""{cookie_banner(pg, cls="didomi-popup")}
 <header class="Header">{topbar(pg, site, cls="Header__top")}{menu(pg, cls="Nav")}</header>
 <main id="habillagepub" class="zone zone--article">
@@ -160,13 +204,28 @@ def de_main_grid() -> Page:
     site = "Rundschau"
     body = "\n".join(
         [
-            pg.p("Ein Streik der Lokführergewerkschaft hat am Donnerstagmorgen den Regional- und S-Bahn-Verkehr in mehreren Bundesländern weitgehend zum Erliegen gebracht. Hunderttausende Pendler mussten auf Busse und Autos ausweichen.", open='<p class="text">'),
-            pg.p("Die Bahn sprach von einem Notfahrplan, bei dem nur etwa jeder fünfte Zug fahre. Auf den Autobahnen rund um Frankfurt und München bildeten sich lange Staus, wie [die Verkehrszentrale meldete](https://www.verkehrszentrale.example/meldungen/2026-11-27).", open='<p class="text">'),
+            pg.p(
+                "Ein Streik der Lokführergewerkschaft hat am Donnerstagmorgen den Regional- und S-Bahn-Verkehr in mehreren Bundesländern weitgehend zum Erliegen gebracht. Hunderttausende Pendler mussten auf Busse und Autos ausweichen.",
+                open='<p class="text">',
+            ),
+            pg.p(
+                "Die Bahn sprach von einem Notfahrplan, bei dem nur etwa jeder fünfte Zug fahre. Auf den Autobahnen rund um Frankfurt und München bildeten sich lange Staus, wie [die Verkehrszentrale meldete](https://www.verkehrszentrale.example/meldungen/2026-11-27).",
+                open='<p class="text">',
+            ),
             AD,
-            pg.p("Die Gewerkschaft fordert eine Arbeitszeitverkürzung auf 35 Stunden bei vollem Lohnausgleich. Die Bahn bietet bislang eine Lohnerhöhung von elf Prozent über drei Jahre an.", open='<p class="text">'),
+            pg.p(
+                "Die Gewerkschaft fordert eine Arbeitszeitverkürzung auf 35 Stunden bei vollem Lohnausgleich. Die Bahn bietet bislang eine Lohnerhöhung von elf Prozent über drei Jahre an.",
+                open='<p class="text">',
+            ),
             pg.h("Verhandlungen ohne Ergebnis", "h2", ' class="subheadline"'),
-            pg.p("Die Tarifverhandlungen waren in der vergangenen Woche ohne Ergebnis abgebrochen worden. Beide Seiten warfen sich gegenseitig vor, nicht kompromissbereit zu sein.", open='<p class="text">'),
-            pg.p("Der Streik soll bis Freitagabend dauern. Fahrgäste mit Fahrkarten für diese Tage können diese später nutzen oder sich den Preis erstatten lassen.", open='<p class="text">'),
+            pg.p(
+                "Die Tarifverhandlungen waren in der vergangenen Woche ohne Ergebnis abgebrochen worden. Beide Seiten warfen sich gegenseitig vor, nicht kompromissbereit zu sein.",
+                open='<p class="text">',
+            ),
+            pg.p(
+                "Der Streik soll bis Freitagabend dauern. Fahrgäste mit Fahrkarten für diese Tage können diese später nutzen oder sich den Preis erstatten lassen.",
+                open='<p class="text">',
+            ),
         ]
     )
     ld = news_ld(pg, desc="Nur etwa jeder fünfte Zug fährt.", section="Wirtschaft", publisher=site)
@@ -218,18 +277,49 @@ def de_data_area() -> Page:
     E = "</p></div></div>"
     body = "\n".join(
         [
-            pg.p("Ein internationales Forschungsteam hat einen Wirkstoff entwickelt, der im Labor auch gegen Bakterien wirkt, bei denen gängige Antibiotika versagen. Die Ergebnisse stellen die Forscher im Fachjournal [»Nature Microbiology« vor](https://www.nature-journal.example/articles/s41564-026-01822-7).", open=W, close=E),
-            pg.p("Der Wirkstoff greift die äußere Hülle der Bakterien an einer Stelle an, die bisher kein Medikament nutzt. Dadurch sei es für die Erreger schwer, eine Resistenz zu entwickeln, schreiben die Autoren.", open=W, close=E),
+            pg.p(
+                "Ein internationales Forschungsteam hat einen Wirkstoff entwickelt, der im Labor auch gegen Bakterien wirkt, bei denen gängige Antibiotika versagen. Die Ergebnisse stellen die Forscher im Fachjournal [»Nature Microbiology« vor](https://www.nature-journal.example/articles/s41564-026-01822-7).",
+                open=W,
+                close=E,
+            ),
+            pg.p(
+                "Der Wirkstoff greift die äußere Hülle der Bakterien an einer Stelle an, die bisher kein Medikament nutzt. Dadurch sei es für die Erreger schwer, eine Resistenz zu entwickeln, schreiben die Autoren.",
+                open=W,
+                close=E,
+            ),
             f'<div class="ad-wrapper lg:w-8/12 mx-auto">{AD}</div>',
-            pg.p("In Versuchen mit Mäusen senkte das Mittel die Zahl der Keime bei Lungenentzündungen deutlich. Klinische Studien am Menschen sollen in zwei Jahren beginnen.", open=W, close=E),
-            pg.p("Nach Schätzungen der [Weltgesundheitsorganisation](https://www.who-int.example/news-room/fact-sheets/detail/antimicrobial-resistance) sterben weltweit jedes Jahr mehr als eine Million Menschen an Infektionen mit resistenten Erregern.", open=W, close=E),
-            pg.p("Unabhängige Experten begrüßten die Arbeit, mahnten aber zur Vorsicht. Viele Wirkstoffe, die im Tierversuch erfolgreich seien, scheiterten später in klinischen Studien.", open=W, close=E),
+            pg.p(
+                "In Versuchen mit Mäusen senkte das Mittel die Zahl der Keime bei Lungenentzündungen deutlich. Klinische Studien am Menschen sollen in zwei Jahren beginnen.",
+                open=W,
+                close=E,
+            ),
+            pg.p(
+                "Nach Schätzungen der [Weltgesundheitsorganisation](https://www.who-int.example/news-room/fact-sheets/detail/antimicrobial-resistance) sterben weltweit jedes Jahr mehr als eine Million Menschen an Infektionen mit resistenten Erregern.",
+                open=W,
+                close=E,
+            ),
+            pg.p(
+                "Unabhängige Experten begrüßten die Arbeit, mahnten aber zur Vorsicht. Viele Wirkstoffe, die im Tierversuch erfolgreich seien, scheiterten später in klinischen Studien.",
+                open=W,
+                close=E,
+            ),
         ]
     )
-    ld = news_ld(pg, desc="Der Wirkstoff greift die Hülle der Bakterien an.", section="Wissenschaft", publisher=site)
+    ld = news_ld(
+        pg,
+        desc="Der Wirkstoff greift die Hülle der Bakterien an.",
+        section="Wissenschaft",
+        publisher=site,
+    )
     html = doc(
         pg,
-        head(pg, site, desc="Der Wirkstoff greift die Hülle der Bakterien an.", ld=ld, section="Wissenschaft"),
+        head(
+            pg,
+            site,
+            desc="Der Wirkstoff greift die Hülle der Bakterien an.",
+            ld=ld,
+            section="Wissenschaft",
+        ),
         f"""{cookie_banner(pg, cls="sp_message_container")}
 <div class="relative flex flex-col">
 <div data-area="top_navigation">{topbar(pg, site)}{menu(pg, tag="div", cls="nav-bar")}</div>
@@ -269,18 +359,40 @@ def es_sidebar() -> Page:
     site = "Diario Central"
     body = "\n".join(
         [
-            pg.p("El metro de Madrid funcionará hasta las dos y media de la madrugada los viernes y sábados a partir del 1 de enero, según anunció este viernes la consejería de transportes."),
-            pg.p("La medida, que costará unos 9 millones de euros al año, responde a una demanda de los vecinos y del sector de la hostelería. El anuncio se recoge en [la nota de prensa oficial](https://www.comunidad-madrid.example/noticias/2026/11/28/metro-horario-ampliado)."),
+            pg.p(
+                "El metro de Madrid funcionará hasta las dos y media de la madrugada los viernes y sábados a partir del 1 de enero, según anunció este viernes la consejería de transportes."
+            ),
+            pg.p(
+                "La medida, que costará unos 9 millones de euros al año, responde a una demanda de los vecinos y del sector de la hostelería. El anuncio se recoge en [la nota de prensa oficial](https://www.comunidad-madrid.example/noticias/2026/11/28/metro-horario-ampliado)."
+            ),
             AD,
-            pg.p("Las líneas 1, 3, 5, 6 y 10 serán las primeras en ampliar su horario. El resto se sumará en primavera, una vez se contrate a más personal."),
-            pg.p("Los sindicatos han pedido que la ampliación no se haga a costa de los turnos actuales. La empresa asegura que contratará a 150 nuevos maquinistas."),
-            pg.p("Según [los datos de viajeros del consorcio](https://www.consorcio-transportes.example/datos-abiertos/viajeros-2025), el metro transportó el año pasado 690 millones de pasajeros, un récord."),
+            pg.p(
+                "Las líneas 1, 3, 5, 6 y 10 serán las primeras en ampliar su horario. El resto se sumará en primavera, una vez se contrate a más personal."
+            ),
+            pg.p(
+                "Los sindicatos han pedido que la ampliación no se haga a costa de los turnos actuales. La empresa asegura que contratará a 150 nuevos maquinistas."
+            ),
+            pg.p(
+                "Según [los datos de viajeros del consorcio](https://www.consorcio-transportes.example/datos-abiertos/viajeros-2025), el metro transportó el año pasado 690 millones de pasajeros, un récord."
+            ),
         ]
     )
-    ld = news_ld(pg, body=pg.text(), desc="El metro funcionará hasta las 2.30 los viernes y sábados.", section="Sociedad", publisher=site)
+    ld = news_ld(
+        pg,
+        body=pg.text(),
+        desc="El metro funcionará hasta las 2.30 los viernes y sábados.",
+        section="Sociedad",
+        publisher=site,
+    )
     html = doc(
         pg,
-        head(pg, site, desc="El metro funcionará hasta las 2.30 los viernes y sábados.", ld=ld, section="Sociedad"),
+        head(
+            pg,
+            site,
+            desc="El metro funcionará hasta las 2.30 los viernes y sábados.",
+            ld=ld,
+            section="Sociedad",
+        ),
         f"""{cookie_banner(pg)}
 <div id="wrapper">
 <div id="header">{topbar(pg, site)}{menu(pg, tag="div", cls="menu-principal")}</div>
@@ -326,12 +438,27 @@ def es_arc() -> Page:
     P = '<p class="paragraph">'
     body = "\n".join(
         [
-            pg.p("El Congreso de Chile aprobó este martes la reforma del sistema de pensiones, después de dos años de negociaciones entre el Gobierno y la oposición.", open=P),
-            pg.p("La reforma eleva la cotización que pagan los empleadores en siete puntos porcentuales y crea un fondo solidario para las pensiones más bajas. El texto aprobado puede consultarse en [el boletín del Senado](https://www.senado-chile.example/tramitacion/boletin-15480-13).", open=P),
+            pg.p(
+                "El Congreso de Chile aprobó este martes la reforma del sistema de pensiones, después de dos años de negociaciones entre el Gobierno y la oposición.",
+                open=P,
+            ),
+            pg.p(
+                "La reforma eleva la cotización que pagan los empleadores en siete puntos porcentuales y crea un fondo solidario para las pensiones más bajas. El texto aprobado puede consultarse en [el boletín del Senado](https://www.senado-chile.example/tramitacion/boletin-15480-13).",
+                open=P,
+            ),
             f'<div id="arc-ad-{NONCE}" class="dfp-ad-unit" data-ad-type="mid">{AD}</div>',
-            pg.p("El presidente celebró la votación como «un paso histórico». Los partidos de derecha, que apoyaron la versión final, destacaron que se mantiene la capitalización individual.", open=P),
-            pg.p("Según el Ministerio del Trabajo, la pensión media de las mujeres subirá cerca de un 35% en los próximos diez años.", open=P),
-            pg.p("Economistas consultados advirtieron de que el aumento de la cotización podría afectar al empleo formal en el corto plazo.", open=P),
+            pg.p(
+                "El presidente celebró la votación como «un paso histórico». Los partidos de derecha, que apoyaron la versión final, destacaron que se mantiene la capitalización individual.",
+                open=P,
+            ),
+            pg.p(
+                "Según el Ministerio del Trabajo, la pensión media de las mujeres subirá cerca de un 35% en los próximos diez años.",
+                open=P,
+            ),
+            pg.p(
+                "Economistas consultados advirtieron de que el aumento de la cotización podría afectar al empleo formal en el corto plazo.",
+                open=P,
+            ),
         ]
     )
     fusion = {
@@ -340,14 +467,28 @@ def es_arc() -> Page:
         "canonical_url": "/america/2026/11/25/chile-aprueba-la-reforma-de-pensiones-tras-dos-anos-de-debate/",
         "headlines": {"basic": pg.title},
         "credits": {"by": [{"name": "Andrés Rojas", "type": "author"}]},
-        "taxonomy": {"sections": [{"_id": "/america", "name": "América"}], "tags": [{"text": "Chile"}, {"text": "Pensiones"}]},
+        "taxonomy": {
+            "sections": [{"_id": "/america", "name": "América"}],
+            "tags": [{"text": "Chile"}, {"text": "Pensiones"}],
+        },
         "promo_items": {"basic": {"type": "image", "url": f"{ORIGIN}/resizer/pensiones.jpg"}},
         "publish_date": pg.published,
     }
-    ld = news_ld(pg, desc="La reforma eleva la cotización de los empleadores.", section="América", publisher=site)
+    ld = news_ld(
+        pg,
+        desc="La reforma eleva la cotización de los empleadores.",
+        section="América",
+        publisher=site,
+    )
     html = doc(
         pg,
-        head(pg, site, desc="La reforma eleva la cotización de los empleadores.", ld=ld, section="América"),
+        head(
+            pg,
+            site,
+            desc="La reforma eleva la cotización de los empleadores.",
+            ld=ld,
+            section="América",
+        ),
         f"""<div id="fusion-app" class="layout-section">
 {cookie_banner(pg)}
 <div class="nav-sections">{topbar(pg, site)}{menu(pg, tag="div", cls="nav-sections-menu")}</div>
@@ -392,19 +533,48 @@ def pt_top_info() -> Page:
     W = '<div class="mc-column content-text active-extra-styles">'
     body = "\n".join(
         [
-            W + pg.p("O governo anunciou nesta segunda-feira que o salário mínimo terá um aumento de 7,2% em janeiro, acima da inflação prevista para o ano.", open=P) + "</div>",
-            W + pg.p("O reajuste foi calculado com base na regra de valorização aprovada no ano passado, que soma a inflação e o crescimento do PIB. Os números constam [do projeto de orçamento enviado ao Congresso](https://www.orcamento-federal.example/ploa-2027/anexo-salario-minimo.pdf).", open=P) + "</div>",
+            W
+            + pg.p(
+                "O governo anunciou nesta segunda-feira que o salário mínimo terá um aumento de 7,2% em janeiro, acima da inflação prevista para o ano.",
+                open=P,
+            )
+            + "</div>",
+            W
+            + pg.p(
+                "O reajuste foi calculado com base na regra de valorização aprovada no ano passado, que soma a inflação e o crescimento do PIB. Os números constam [do projeto de orçamento enviado ao Congresso](https://www.orcamento-federal.example/ploa-2027/anexo-salario-minimo.pdf).",
+                open=P,
+            )
+            + "</div>",
             f'<div class="mc-column content-ads">{AD}</div>',
-            W + pg.p("Segundo o Ministério do Trabalho, cerca de 59 milhões de pessoas têm rendimentos ligados ao salário mínimo, entre trabalhadores, aposentados e pensionistas.", open=P) + "</div>",
-            W + pg.p("Economistas alertam que o aumento terá impacto nas contas da Previdência, estimado em 38 bilhões de reais no próximo ano.", open=P) + "</div>",
+            W
+            + pg.p(
+                "Segundo o Ministério do Trabalho, cerca de 59 milhões de pessoas têm rendimentos ligados ao salário mínimo, entre trabalhadores, aposentados e pensionistas.",
+                open=P,
+            )
+            + "</div>",
+            W
+            + pg.p(
+                "Economistas alertam que o aumento terá impacto nas contas da Previdência, estimado em 38 bilhões de reais no próximo ano.",
+                open=P,
+            )
+            + "</div>",
             f'<div class="mc-column saibamais"><strong>{esc(pg.L["read_also"])}</strong><ul>{REL}</ul></div>',
-            W + pg.p("As centrais sindicais consideraram o reajuste positivo, mas pedem uma política de longo prazo para recuperar o poder de compra perdido na última década.", open=P) + "</div>",
+            W
+            + pg.p(
+                "As centrais sindicais consideraram o reajuste positivo, mas pedem uma política de longo prazo para recuperar o poder de compra perdido na última década.",
+                open=P,
+            )
+            + "</div>",
         ]
     )
-    ld = news_ld(pg, desc="Reajuste de 7,2% passa a valer em janeiro.", section="Economia", publisher=site)
+    ld = news_ld(
+        pg, desc="Reajuste de 7,2% passa a valer em janeiro.", section="Economia", publisher=site
+    )
     html = doc(
         pg,
-        head(pg, site, desc="Reajuste de 7,2% passa a valer em janeiro.", ld=ld, section="Economia"),
+        head(
+            pg, site, desc="Reajuste de 7,2% passa a valer em janeiro.", ld=ld, section="Economia"
+        ),
         f"""{cookie_banner(pg, cls="cookie-banner-lgpd")}
 <div id="header-produto">{topbar(pg, site)}{menu(pg, cls="menu-produto")}</div>
 <div class="glb-grid">
@@ -443,32 +613,71 @@ def pt_wordpress() -> Page:
     body = "\n".join(
         [
             "<!-- wp:paragraph -->",
-            pg.p("A Câmara Municipal de Lisboa aprovou um plano para plantar 20 mil árvores na cidade até 2030, dando prioridade aos bairros com menos espaços verdes."),
+            pg.p(
+                "A Câmara Municipal de Lisboa aprovou um plano para plantar 20 mil árvores na cidade até 2030, dando prioridade aos bairros com menos espaços verdes."
+            ),
             "<!-- /wp:paragraph -->\n<!-- wp:paragraph -->",
-            pg.p("O plano, apresentado na reunião de câmara de quarta-feira, prevê um investimento de 14 milhões de euros. [O documento completo](https://www.cm-lisboa.example/fileadmin/ambiente/plano-arborizacao-2030.pdf) identifica 312 ruas onde serão plantadas árvores."),
+            pg.p(
+                "O plano, apresentado na reunião de câmara de quarta-feira, prevê um investimento de 14 milhões de euros. [O documento completo](https://www.cm-lisboa.example/fileadmin/ambiente/plano-arborizacao-2030.pdf) identifica 312 ruas onde serão plantadas árvores."
+            ),
             "<!-- /wp:paragraph -->",
             f'<div class="wp-block-ad code-block code-block-2">{AD}</div>',
-            '<!-- wp:heading -->',
+            "<!-- wp:heading -->",
             pg.h("Menos calor nas ruas", "h2", ' class="wp-block-heading"'),
             "<!-- /wp:heading -->\n<!-- wp:paragraph -->",
-            pg.p("Segundo a autarquia, as novas árvores poderão reduzir a temperatura à superfície em até quatro graus nos dias de maior calor."),
+            pg.p(
+                "Segundo a autarquia, as novas árvores poderão reduzir a temperatura à superfície em até quatro graus nos dias de maior calor."
+            ),
             "<!-- /wp:paragraph -->\n<!-- wp:quote -->",
-            pg.quote("Queremos que cada lisboeta tenha uma árvore a menos de cinco minutos de casa, disse a vereadora do Ambiente.", open='<blockquote class="wp-block-quote"><p>', close="</p></blockquote>"),
+            pg.quote(
+                "Queremos que cada lisboeta tenha uma árvore a menos de cinco minutos de casa, disse a vereadora do Ambiente.",
+                open='<blockquote class="wp-block-quote"><p>',
+                close="</p></blockquote>",
+            ),
             "<!-- /wp:quote -->\n<!-- wp:list -->",
-            pg.items(["Penha de França: 2.400 árvores", "Arroios: 1.900 árvores", "Marvila: 3.100 árvores"], open='<ul class="wp-block-list">'),
+            pg.items(
+                [
+                    "Penha de França: 2.400 árvores",
+                    "Arroios: 1.900 árvores",
+                    "Marvila: 3.100 árvores",
+                ],
+                open='<ul class="wp-block-list">',
+            ),
             "<!-- /wp:list -->\n<!-- wp:image -->",
-            figure("2026/11/arvores", "Plantação de árvores em Marvila.", "Foto: CML", cls="wp-block-image size-large"),
+            figure(
+                "2026/11/arvores",
+                "Plantação de árvores em Marvila.",
+                "Foto: CML",
+                cls="wp-block-image size-large",
+            ),
             "<!-- /wp:image -->\n<!-- wp:paragraph -->",
-            pg.p("A oposição critica o prazo, que considera demasiado longo, e lembra que [um plano anterior](/2021/05/10/plano-verde-fica-no-papel/) ficou por cumprir."),
+            pg.p(
+                "A oposição critica o prazo, que considera demasiado longo, e lembra que [um plano anterior](/2021/05/10/plano-verde-fica-no-papel/) ficou por cumprir."
+            ),
             "<!-- /wp:paragraph -->",
             f'<div id="jp-relatedposts" class="jp-relatedposts"><h3 class="jp-relatedposts-headline"><em>Relacionado</em></h3><ul>{REL}</ul></div>',
             f'<div class="sharedaddy sd-sharing-enabled">{share_bar(pg, cls="sd-content")}</div>',
         ]
     )
-    ld = news_ld(pg, desc="Plano dá prioridade aos bairros com menos espaços verdes.", section="Lisboa", publisher=site, kind="Article", graph=True)
+    ld = news_ld(
+        pg,
+        desc="Plano dá prioridade aos bairros com menos espaços verdes.",
+        section="Lisboa",
+        publisher=site,
+        kind="Article",
+        graph=True,
+    )
     html = doc(
         pg,
-        head(pg, site, desc="Plano dá prioridade aos bairros com menos espaços verdes.", ld=ld, section="Lisboa", title_suffix="–", extra=f'<meta name="generator" content="WordPress 6.7.1"><link rel="https://api.w.org/" href="{ORIGIN}/wp-json/"><link rel="shortlink" href="{ORIGIN}/?p=48812"><script id="wp-emoji-settings" type="application/json">{{"baseUrl":"https://s.w.org/images/core/emoji/15.0.3/72x72/","ext":".png"}}</script>'),
+        head(
+            pg,
+            site,
+            desc="Plano dá prioridade aos bairros com menos espaços verdes.",
+            ld=ld,
+            section="Lisboa",
+            title_suffix="–",
+            extra=f'<meta name="generator" content="WordPress 6.7.1"><link rel="https://api.w.org/" href="{ORIGIN}/wp-json/"><link rel="shortlink" href="{ORIGIN}/?p=48812"><script id="wp-emoji-settings" type="application/json">{{"baseUrl":"https://s.w.org/images/core/emoji/15.0.3/72x72/","ext":".png"}}</script>',
+        ),
         f"""<div id="page" class="site">
 {cookie_banner(pg, cls="cmplz-cookiebanner")}
 <header id="masthead" class="site-header">{topbar(pg, site)}<nav id="site-navigation" class="main-navigation">{menu(pg, tag="", cls="menu")}</nav></header>
@@ -521,11 +730,20 @@ def amp_main() -> Page:
     )
     site = "Star Telegraph"
     texts = _amp_story(pg)
-    body = "\n".join([pg.p(texts[0]), pg.p(texts[1]), AD, pg.p(texts[2]), pg.p(texts[3]), pg.p(texts[4])])
+    body = "\n".join(
+        [pg.p(texts[0]), pg.p(texts[1]), AD, pg.p(texts[2]), pg.p(texts[3]), pg.p(texts[4])]
+    )
     ld = news_ld(pg, desc="Best seen in the hour after sunset.", section="Science", publisher=site)
     html = doc(
         pg,
-        head(pg, site, desc="Best seen in the hour after sunset.", ld=ld, section="Science", amphtml=f"{ORIGIN}/amp/science/2026/11/21/comet-visible-to-naked-eye-next-week"),
+        head(
+            pg,
+            site,
+            desc="Best seen in the hour after sunset.",
+            ld=ld,
+            section="Science",
+            amphtml=f"{ORIGIN}/amp/science/2026/11/21/comet-visible-to-naked-eye-next-week",
+        ),
         f"""{cookie_banner(pg)}
 <header class="header">{topbar(pg, site)}{menu(pg)}</header>
 <div class="page">
@@ -563,7 +781,9 @@ def amp_page() -> Page:
     site = "Star Telegraph"
     texts = _amp_story(pg)
     amp_ad = f'<amp-ad width="300" height="250" type="doubleclick" data-slot="/21775744923/outlet/science" data-multi-size="320x50" rtc-config=\'{{"vendors":{{"aps":{{"PUB_ID":"{NONCE}"}}}}}}\'><div fallback></div></amp-ad>'
-    body = "\n".join([pg.p(texts[0]), pg.p(texts[1]), amp_ad, pg.p(texts[2]), pg.p(texts[3]), pg.p(texts[4])])
+    body = "\n".join(
+        [pg.p(texts[0]), pg.p(texts[1]), amp_ad, pg.p(texts[2]), pg.p(texts[3]), pg.p(texts[4])]
+    )
     canonical = f"{ORIGIN}/science/2026/11/21/comet-visible-to-naked-eye-next-week"
     ld = news_ld(pg, desc="Best seen in the hour after sunset.", section="Science", publisher=site)
     ld["mainEntityOfPage"]["@id"] = canonical
@@ -625,10 +845,49 @@ def liveblog() -> Page:
     )
     site = "The Courier"
     entries = [
-        ("22:40", "Turnout", pg.h("Turnout", "h2", ' class="block-title"'), [pg.p("Turnout appears to be higher than at the last election, with several counting centres reporting queues at polling stations right up to the close of voting.")]),
-        ("22:15", None, "", [pg.p("The electoral commission has reminded voters that results from the largest constituencies are not expected before 3am. [Its timetable](https://www.electoral-commission.example/results/2026/expected-declaration-times) lists expected declaration times for every seat.")]),
-        ("22:01", "Exit poll", pg.h("Exit poll", "h2", ' class="block-title"'), [pg.p("The exit poll suggests the opposition is on course to be the largest party but short of a majority, with 302 of 650 seats."), pg.p("Exit polls have been broadly accurate at the last four elections, though the margin of error is wider when the result is close.")]),
-        ("21:58", None, "", [pg.p("Polls close in two minutes. Anyone already in the queue at 10pm will still be allowed to vote.")]),
+        (
+            "22:40",
+            "Turnout",
+            pg.h("Turnout", "h2", ' class="block-title"'),
+            [
+                pg.p(
+                    "Turnout appears to be higher than at the last election, with several counting centres reporting queues at polling stations right up to the close of voting."
+                )
+            ],
+        ),
+        (
+            "22:15",
+            None,
+            "",
+            [
+                pg.p(
+                    "The electoral commission has reminded voters that results from the largest constituencies are not expected before 3am. [Its timetable](https://www.electoral-commission.example/results/2026/expected-declaration-times) lists expected declaration times for every seat."
+                )
+            ],
+        ),
+        (
+            "22:01",
+            "Exit poll",
+            pg.h("Exit poll", "h2", ' class="block-title"'),
+            [
+                pg.p(
+                    "The exit poll suggests the opposition is on course to be the largest party but short of a majority, with 302 of 650 seats."
+                ),
+                pg.p(
+                    "Exit polls have been broadly accurate at the last four elections, though the margin of error is wider when the result is close."
+                ),
+            ],
+        ),
+        (
+            "21:58",
+            None,
+            "",
+            [
+                pg.p(
+                    "Polls close in two minutes. Anyone already in the queue at 10pm will still be allowed to vote."
+                )
+            ],
+        ),
     ]
     blocks = []
     for n, (time, _, h, paras) in enumerate(entries):
@@ -638,7 +897,14 @@ def liveblog() -> Page:
             f'<div class="block-share"><a href="https://www.facebook.example/sharer/sharer.php?u={pg.url}%23block-{7000 + n}">Share</a> <a href="{pg.url}#block-{7000 + n}">Link to this entry</a></div></div>'
             + (f'<div class="live-ad">{AD}</div>' if n == 1 else "")
         )
-    summary = '<div class="key-events"><h3>Key events</h3><ul>' + "".join(f'<li><a href="#block-{7000 + n}">{time} {esc(heading or "Update")}</a></li>' for n, (time, heading, _, _) in enumerate(entries)) + "</ul></div>"
+    summary = (
+        '<div class="key-events"><h3>Key events</h3><ul>'
+        + "".join(
+            f'<li><a href="#block-{7000 + n}">{time} {esc(heading or "Update")}</a></li>'
+            for n, (time, heading, _, _) in enumerate(entries)
+        )
+        + "</ul></div>"
+    )
     ld = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
@@ -648,7 +914,15 @@ def liveblog() -> Page:
         "coverageEndTime": "2026-12-02T08:00:00Z",
         "datePublished": pg.published,
         "dateModified": "2026-12-01T22:40:00Z",
-        "liveBlogUpdate": [{"@type": "BlogPosting", "headline": h or "Update", "datePublished": f"2026-12-01T{t}:00Z", "url": f"{pg.url}#block-{7000 + n}"} for n, (t, h, _, _) in enumerate(entries)],
+        "liveBlogUpdate": [
+            {
+                "@type": "BlogPosting",
+                "headline": h or "Update",
+                "datePublished": f"2026-12-01T{t}:00Z",
+                "url": f"{pg.url}#block-{7000 + n}",
+            }
+            for n, (t, h, _, _) in enumerate(entries)
+        ],
         "publisher": {"@type": "Organization", "name": site},
     }
     html = doc(

@@ -16,7 +16,6 @@ from tests.corpus.compose import (
     REL,
     UPD,
     Page,
-    author_box,
     byline_link,
     cookie_banner,
     doc,
@@ -29,7 +28,6 @@ from tests.corpus.compose import (
     newsletter,
     page,
     read_also,
-    related_list,
     share_bar,
     tags,
     tail_scripts,
@@ -59,14 +57,32 @@ def uk_angular() -> Page:
     P = '<p class="news-paragraph">'
     body = "\n".join(
         [
-            pg.p("Національний банк України залишив облікову ставку на рівні 14,5% річних. Таке рішення ухвалило правління регулятора на засіданні в четвер.", open=P),
-            pg.p("У НБУ пояснили, що інфляція сповільнюється швидше, ніж очікувалося, але ризики для цін залишаються високими. Про це йдеться в [повідомленні регулятора](https://bank-gov-ua.example/news/all/rishennya-oblikova-stavka-2026-12), опублікованому після засідання.", open=P),
+            pg.p(
+                "Національний банк України залишив облікову ставку на рівні 14,5% річних. Таке рішення ухвалило правління регулятора на засіданні в четвер.",
+                open=P,
+            ),
+            pg.p(
+                "У НБУ пояснили, що інфляція сповільнюється швидше, ніж очікувалося, але ризики для цін залишаються високими. Про це йдеться в [повідомленні регулятора](https://bank-gov-ua.example/news/all/rishennya-oblikova-stavka-2026-12), опублікованому після засідання.",
+                open=P,
+            ),
             f'<div class="read-also-inline">{read_also(pg, cls="read-also-inline__box", tag="div")}</div>',
-            pg.p("За даними Держстату, у жовтні споживча інфляція сповільнилася до 6,8% у річному вимірі. Детальні цифри наведено в [статистичному бюлетені](https://www.ukrstat-gov.example/operativ/2026/ct/is_c/isc_10_2026.html).", open=P),
+            pg.p(
+                "За даними Держстату, у жовтні споживча інфляція сповільнилася до 6,8% у річному вимірі. Детальні цифри наведено в [статистичному бюлетені](https://www.ukrstat-gov.example/operativ/2026/ct/is_c/isc_10_2026.html).",
+                open=P,
+            ),
             AD,
-            pg.p("Аналітики банків вважають, що регулятор може почати знижувати ставку вже навесні, якщо інфляція продовжить сповільнюватися.", open=P),
-            pg.p("Курс гривні після оголошення рішення практично не змінився. На міжбанку долар торгувався на рівні 41,3 гривні.", open=P),
-            pg.p("Наступне засідання правління НБУ з монетарної політики відбудеться 23 січня.", open=P),
+            pg.p(
+                "Аналітики банків вважають, що регулятор може почати знижувати ставку вже навесні, якщо інфляція продовжить сповільнюватися.",
+                open=P,
+            ),
+            pg.p(
+                "Курс гривні після оголошення рішення практично не змінився. На міжбанку долар торгувався на рівні 41,3 гривні.",
+                open=P,
+            ),
+            pg.p(
+                "Наступне засідання правління НБУ з монетарної політики відбудеться 23 січня.",
+                open=P,
+            ),
         ]
     )
     state = {
@@ -79,7 +95,11 @@ def uk_angular() -> Page:
             "content": [],
             "views": CNT,
         },
-        "config": {"apiUrl": "https://api.novyny24.example", "cdn": "https://static.novyny24.example", "csrf": NONCE},
+        "config": {
+            "apiUrl": "https://api.novyny24.example",
+            "cdn": "https://static.novyny24.example",
+            "csrf": NONCE,
+        },
     }
     # the TransferState holds the paragraphs as the CMS stores them
     state["article-2718831"]["content"] = [f"<p>{esc(t)}</p>" for t in pg.body]
@@ -105,7 +125,19 @@ def uk_angular() -> Page:
 </div>"""
     html = doc(
         pg,
-        head(pg, site, desc="Регулятор зберіг ставку на рівні 14,5% річних.", ld=news_ld(pg, desc="Регулятор зберіг ставку на рівні 14,5% річних.", section="Економіка", publisher=site), section="Економіка", extra="<style ng-app-id=\"ng\">.news-title[_ngcontent-sc177]{font-size:32px}.article-body[_ngcontent-sc177] p[_ngcontent-sc177]{margin:0 0 16px}</style>"),
+        head(
+            pg,
+            site,
+            desc="Регулятор зберіг ставку на рівні 14,5% річних.",
+            ld=news_ld(
+                pg,
+                desc="Регулятор зберіг ставку на рівні 14,5% річних.",
+                section="Економіка",
+                publisher=site,
+            ),
+            section="Економіка",
+            extra='<style ng-app-id="ng">.news-title[_ngcontent-sc177]{font-size:32px}.article-body[_ngcontent-sc177] p[_ngcontent-sc177]{margin:0 0 16px}</style>',
+        ),
         f"""<app-root _nghost-sc1="" ng-version="17.3.12" ng-server-context="ssr">{ng(inner)}</app-root>
 <script id="ng-state" type="application/json">{json.dumps(state, ensure_ascii=False)}</script>
 <script src="https://static.novyny24.example/runtime.8a1f3c2d.js" type="module"></script>
@@ -131,19 +163,37 @@ def uk_wrong_lang() -> Page:
     site = "Слобідські новини"
     body = "\n".join(
         [
-            pg.p("У Харкові з понеділка повністю відновили рух поїздів на Салтівській лінії метро. Рух обмежили на два тижні через ремонт тунелю між станціями."),
-            pg.p("Про завершення робіт повідомили в [міській раді](https://www.city-kharkiv.example/news/metro-saltivska-liniya-vidnovleno). Ремонт коштував 38 мільйонів гривень, кошти виділили з міського бюджету."),
+            pg.p(
+                "У Харкові з понеділка повністю відновили рух поїздів на Салтівській лінії метро. Рух обмежили на два тижні через ремонт тунелю між станціями."
+            ),
+            pg.p(
+                "Про завершення робіт повідомили в [міській раді](https://www.city-kharkiv.example/news/metro-saltivska-liniya-vidnovleno). Ремонт коштував 38 мільйонів гривень, кошти виділили з міського бюджету."
+            ),
             f'<p class="read-more"><strong>{esc(pg.L["read_also"])}:</strong> <a href="{ORIGIN}/news/2026/11/12/u-kharkovi-zakryly-chastynu-metro">У Харкові тимчасово закрили частину Салтівської лінії</a></p>',
-            pg.p("Під час ремонту пасажирів перевозили автобуси, які курсували з інтервалом у п'ять хвилин. Мешканці Салтівки скаржилися на затори в години пік."),
+            pg.p(
+                "Під час ремонту пасажирів перевозили автобуси, які курсували з інтервалом у п'ять хвилин. Мешканці Салтівки скаржилися на затори в години пік."
+            ),
             AD,
-            pg.p("У метрополітені зазначили, що станції також використовуються як укриття під час повітряних тривог. Щоночі в них ночують сотні людей."),
-            pg.p("Наступного року місто планує оновити ще два перегони на Холодногірсько-Заводській лінії."),
+            pg.p(
+                "У метрополітені зазначили, що станції також використовуються як укриття під час повітряних тривог. Щоночі в них ночують сотні людей."
+            ),
+            pg.p(
+                "Наступного року місто планує оновити ще два перегони на Холодногірсько-Заводській лінії."
+            ),
             f'<p class="read-more"><strong>{esc(pg.L["read_also"])}:</strong> {"{{noise:related:a}}"}</p>',
         ]
     )
     html = doc(
         pg,
-        head(pg, site, desc="Ремонт тунелю тривав два тижні.", ld=news_ld(pg, desc="Ремонт тунелю тривав два тижні.", section="Новини", publisher=site), section="Новини"),
+        head(
+            pg,
+            site,
+            desc="Ремонт тунелю тривав два тижні.",
+            ld=news_ld(
+                pg, desc="Ремонт тунелю тривав два тижні.", section="Новини", publisher=site
+            ),
+            section="Новини",
+        ),
         f"""{cookie_banner(pg)}
 <div class="top-line">{topbar(pg, site)}</div>
 <nav class="main-menu">{menu(pg, tag="", cls="main-menu")}</nav>
@@ -184,16 +234,34 @@ def ru_navbar_offset() -> Page:
     site = "Областные вести"
     body = "\n".join(
         [
-            pg.p("Сильный снегопад, начавшийся в пятницу вечером, парализовал движение на трассах области. На некоторых участках водители провели в пробках более шести часов."),
-            pg.p("По данным регионального управления МЧС, за ночь выпало до 30 сантиметров снега. На дороги вышли более 400 единиц снегоуборочной техники, [сообщили в ведомстве](https://www.mchs-region.example/deyatelnost/press-centr/novosti/4821736)."),
+            pg.p(
+                "Сильный снегопад, начавшийся в пятницу вечером, парализовал движение на трассах области. На некоторых участках водители провели в пробках более шести часов."
+            ),
+            pg.p(
+                "По данным регионального управления МЧС, за ночь выпало до 30 сантиметров снега. На дороги вышли более 400 единиц снегоуборочной техники, [сообщили в ведомстве](https://www.mchs-region.example/deyatelnost/press-centr/novosti/4821736)."
+            ),
             AD,
-            pg.p("Движение грузовиков на федеральной трассе временно ограничено. Автобусные рейсы в соседние регионы отменены до воскресенья."),
-            pg.p("Синоптики предупреждают, что снегопад продолжится до вечера субботы, а затем ударят морозы до минус 20 градусов. Прогноз опубликован на [сайте гидрометцентра](https://meteo-center.example/forecasts/region/2026-11-28)."),
-            pg.p("Власти призвали жителей по возможности не пользоваться личным транспортом и следить за сообщениями экстренных служб."),
-            pg.p("В школах области занятия в понедельник могут перевести в дистанционный формат, сообщили в министерстве образования."),
+            pg.p(
+                "Движение грузовиков на федеральной трассе временно ограничено. Автобусные рейсы в соседние регионы отменены до воскресенья."
+            ),
+            pg.p(
+                "Синоптики предупреждают, что снегопад продолжится до вечера субботы, а затем ударят морозы до минус 20 градусов. Прогноз опубликован на [сайте гидрометцентра](https://meteo-center.example/forecasts/region/2026-11-28)."
+            ),
+            pg.p(
+                "Власти призвали жителей по возможности не пользоваться личным транспортом и следить за сообщениями экстренных служб."
+            ),
+            pg.p(
+                "В школах области занятия в понедельник могут перевести в дистанционный формат, сообщили в министерстве образования."
+            ),
         ]
     )
-    ld = news_ld(pg, body=" ".join(pg.body), desc="За ночь выпало до 30 сантиметров снега.", section="Общество", publisher=site)
+    ld = news_ld(
+        pg,
+        body=" ".join(pg.body),
+        desc="За ночь выпало до 30 сантиметров снега.",
+        section="Общество",
+        publisher=site,
+    )
     html = doc(
         pg,
         head(pg, site, desc="За ночь выпало до 30 сантиметров снега.", ld=ld, section="Общество"),
@@ -243,18 +311,44 @@ def zh_rm_txt() -> Page:
     P = '<p style="text-indent: 2em;">'
     body = "\n".join(
         [
-            pg.p("11月27日上午，我国首条跨海高速铁路全线贯通。这条铁路全长277公里，设计时速350公里，其中跨海段长约20公里。", open=P),
-            pg.p("据介绍，该铁路建成后，两座城市之间的旅行时间将从三个多小时缩短至一小时左右。铁路建设单位在[官方网站](https://www.railway-group.example/xwzx/2026-11/27/content_8841.html)发布了相关消息。", open=P),
-            pg.p("施工人员克服了海上大风、大浪和复杂地质条件等困难，创造了多项世界纪录。跨海大桥采用了新型抗腐蚀材料。", open=P),
+            pg.p(
+                "11月27日上午，我国首条跨海高速铁路全线贯通。这条铁路全长277公里，设计时速350公里，其中跨海段长约20公里。",
+                open=P,
+            ),
+            pg.p(
+                "据介绍，该铁路建成后，两座城市之间的旅行时间将从三个多小时缩短至一小时左右。铁路建设单位在[官方网站](https://www.railway-group.example/xwzx/2026-11/27/content_8841.html)发布了相关消息。",
+                open=P,
+            ),
+            pg.p(
+                "施工人员克服了海上大风、大浪和复杂地质条件等困难，创造了多项世界纪录。跨海大桥采用了新型抗腐蚀材料。",
+                open=P,
+            ),
             f'<div class="ad_box">{AD}</div>',
-            pg.p("专家表示，这条铁路对促进区域经济发展、加强沿海城市之间的联系具有重要意义。根据[国家统计部门的数据](https://www.stats-gov.example/sj/zxfb/202611/t20261120_1957.html)，沿线地区去年的经济总量超过五万亿元。", open=P),
+            pg.p(
+                "专家表示，这条铁路对促进区域经济发展、加强沿海城市之间的联系具有重要意义。根据[国家统计部门的数据](https://www.stats-gov.example/sj/zxfb/202611/t20261120_1957.html)，沿线地区去年的经济总量超过五万亿元。",
+                open=P,
+            ),
             pg.p("该铁路预计明年上半年开通运营。", open=P),
         ]
     )
-    ld = news_ld(pg, body="\n".join(pg.body), desc="全长277公里，设计时速350公里。", section="社会", publisher=site)
+    ld = news_ld(
+        pg,
+        body="\n".join(pg.body),
+        desc="全长277公里，设计时速350公里。",
+        section="社会",
+        publisher=site,
+    )
     html = doc(
         pg,
-        head(pg, site, desc="全长277公里，设计时速350公里。", ld=ld, section="社会", title_suffix="--", extra='<meta name="keywords" content="高铁,跨海,贯通"><meta name="filetype" content="0"><meta name="publishedtype" content="1"><meta name="pagetype" content="1"><meta name="catalogs" content="1004"><meta name="contentid" content="40612345"><meta name="source" content="来源：人民新闻网"><meta name="editor" content="张敏">'),
+        head(
+            pg,
+            site,
+            desc="全长277公里，设计时速350公里。",
+            ld=ld,
+            section="社会",
+            title_suffix="--",
+            extra='<meta name="keywords" content="高铁,跨海,贯通"><meta name="filetype" content="0"><meta name="publishedtype" content="1"><meta name="pagetype" content="1"><meta name="catalogs" content="1004"><meta name="contentid" content="40612345"><meta name="source" content="来源：人民新闻网"><meta name="editor" content="张敏">',
+        ),
         f"""<div class="w1000 top_nav">{topbar(pg, site, cls="top")}</div>
 <div class="w1000 nav_box">{menu(pg, tag="div", cls="nav_list", mega=False)}</div>
 <div class="w1000 route"><a href="{ORIGIN}/">首页</a>&gt;&gt;<a href="{ORIGIN}/society/">社会</a></div>
@@ -297,18 +391,33 @@ def zh_detail() -> Page:
     site = "新闻社"
     body = "\n".join(
         [
-            pg.p("一家国内汽车企业24日宣布，其自主研发的新型氢燃料电池汽车正式实现量产，首批车辆将于明年一月交付用户。"),
-            pg.p("该车型续航里程达到800公里，加氢时间仅需五分钟。企业负责人说，燃料电池系统的成本比三年前下降了约六成。"),
+            pg.p(
+                "一家国内汽车企业24日宣布，其自主研发的新型氢燃料电池汽车正式实现量产，首批车辆将于明年一月交付用户。"
+            ),
+            pg.p(
+                "该车型续航里程达到800公里，加氢时间仅需五分钟。企业负责人说，燃料电池系统的成本比三年前下降了约六成。"
+            ),
             AD,
-            pg.p("业内人士指出，加氢站数量不足仍是制约氢能汽车推广的主要因素。根据[行业协会发布的报告](https://www.hydrogen-association.example/reports/2026/infrastructure.pdf)，全国目前建成的加氢站约有五百座。"),
+            pg.p(
+                "业内人士指出，加氢站数量不足仍是制约氢能汽车推广的主要因素。根据[行业协会发布的报告](https://www.hydrogen-association.example/reports/2026/infrastructure.pdf)，全国目前建成的加氢站约有五百座。"
+            ),
             pg.p("有关部门表示，将继续支持氢能产业发展，力争到2030年加氢站数量翻一番。"),
             pg.p("分析人士认为，随着技术进步和规模扩大，氢燃料电池汽车有望在商用车领域率先普及。"),
         ]
     )
-    cards = "\n".join(f"<article class=\"list-item\">{teasers(pg, 1, tag='div', cls='tit', start=i)}</article>" for i in range(12))
+    cards = "\n".join(
+        f'<article class="list-item">{teasers(pg, 1, tag="div", cls="tit", start=i)}</article>'
+        for i in range(12)
+    )
     html = doc(
         pg,
-        head(pg, site, desc="续航里程达到800公里。", ld=news_ld(pg, desc="续航里程达到800公里。", section="科技", publisher=site), section="科技"),
+        head(
+            pg,
+            site,
+            desc="续航里程达到800公里。",
+            ld=news_ld(pg, desc="续航里程达到800公里。", section="科技", publisher=site),
+            section="科技",
+        ),
         f"""<div class="header">{topbar(pg, site)}{menu(pg, tag="div", cls="nav", mega=False)}</div>
 <div class="area" id="detail">
   <div class="head-line clearfix"><h1><span class="title">{esc(pg.title)}</span></h1><div class="header-cont clearfix"><div class="source">来源：新闻社 | {byline_link("刘洋")}</div><div class="time">2026-11-24 16:00:00</div><div class="clock">{UPD}</div></div></div>
@@ -348,16 +457,38 @@ def ja_br_divs() -> Page:
     B = "<br><br>\n"
     body = "".join(
         [
-            pg.p("東京都心で1日朝、今季初めての積雪が観測された。気象庁によると、都心での12月上旬の積雪は15年ぶり。", open="", close=B),
-            pg.p("雪の影響で、首都圏の鉄道各線では朝の通勤時間帯に遅れが相次いだ。一部の路線では運転を見合わせ、駅には長い列ができた。", open="", close=B),
-            pg.p("[気象庁の発表](https://www.jma-weather.example/press/2026/12/01snow.html)によると、雪は昼前には雨に変わる見込みだが、路面の凍結に注意が必要だという。", open="", close=B),
-            pg.p("高速道路でも一部区間で通行止めとなり、物流への影響も出ている。", open="", close=B),
+            pg.p(
+                "東京都心で1日朝、今季初めての積雪が観測された。気象庁によると、都心での12月上旬の積雪は15年ぶり。",
+                open="",
+                close=B,
+            ),
+            pg.p(
+                "雪の影響で、首都圏の鉄道各線では朝の通勤時間帯に遅れが相次いだ。一部の路線では運転を見合わせ、駅には長い列ができた。",
+                open="",
+                close=B,
+            ),
+            pg.p(
+                "[気象庁の発表](https://www.jma-weather.example/press/2026/12/01snow.html)によると、雪は昼前には雨に変わる見込みだが、路面の凍結に注意が必要だという。",
+                open="",
+                close=B,
+            ),
+            pg.p(
+                "高速道路でも一部区間で通行止めとなり、物流への影響も出ている。", open="", close=B
+            ),
             pg.p("都内の小学校の中には、始業時間を遅らせるところもあった。", open="", close=""),
         ]
     )
     html = doc(
         pg,
-        head(pg, site, desc="都心での12月上旬の積雪は15年ぶり。", ld=news_ld(pg, desc="都心での12月上旬の積雪は15年ぶり。", section="国内", publisher=site), section="国内"),
+        head(
+            pg,
+            site,
+            desc="都心での12月上旬の積雪は15年ぶり。",
+            ld=news_ld(
+                pg, desc="都心での12月上旬の積雪は15年ぶり。", section="国内", publisher=site
+            ),
+            section="国内",
+        ),
         f"""<div id="wrapper" class="sc-1x2y3z">
 <div class="sc-header">{topbar(pg, site)}{menu(pg, tag="div", cls="sc-gnav", mega=False)}</div>
 <div id="contentsWrap" class="sc-kDvujY">
@@ -397,15 +528,37 @@ def ja_nhk() -> Page:
     site = "放送ニュース"
     body = "\n".join(
         [
-            '<section class="content--summary">' + pg.p("政府は来年度予算案の総額を、過去最大となる115兆円程度とする方向で調整に入りました。") + "</section>",
-            '<section class="content--body">' + pg.h("社会保障費が増加", "h2", ' class="body-title"') + '<div class="body-text">' + pg.p("高齢化に伴う社会保障費の増加に加え、防衛費の増額が全体を押し上げています。") + pg.p("財務省は、国債の利払い費も金利の上昇で増える見込みだとしています。") + "</div></section>",
+            '<section class="content--summary">'
+            + pg.p(
+                "政府は来年度予算案の総額を、過去最大となる115兆円程度とする方向で調整に入りました。"
+            )
+            + "</section>",
+            '<section class="content--body">'
+            + pg.h("社会保障費が増加", "h2", ' class="body-title"')
+            + '<div class="body-text">'
+            + pg.p("高齢化に伴う社会保障費の増加に加え、防衛費の増額が全体を押し上げています。")
+            + pg.p("財務省は、国債の利払い費も金利の上昇で増える見込みだとしています。")
+            + "</div></section>",
             f'<div class="module--ad">{AD}</div>',
-            '<section class="content--body">' + pg.h("財政健全化に課題", "h2", ' class="body-title"') + '<div class="body-text">' + pg.p("[財務省の資料](https://www.mof-japan.example/budget/budger_workflow/budget/fy2027/seifuan.html)によりますと、歳入の3割余りを国債に頼る状況が続きます。") + pg.p("専門家からは、財政健全化の道筋が見えないという指摘も出ています。") + "</div></section>",
+            '<section class="content--body">'
+            + pg.h("財政健全化に課題", "h2", ' class="body-title"')
+            + '<div class="body-text">'
+            + pg.p(
+                "[財務省の資料](https://www.mof-japan.example/budget/budger_workflow/budget/fy2027/seifuan.html)によりますと、歳入の3割余りを国債に頼る状況が続きます。"
+            )
+            + pg.p("専門家からは、財政健全化の道筋が見えないという指摘も出ています。")
+            + "</div></section>",
         ]
     )
     html = doc(
         pg,
-        head(pg, site, desc="総額は115兆円程度となる見通し。", ld=news_ld(pg, desc="総額は115兆円程度となる見通し。", section="政治", publisher=site), section="政治"),
+        head(
+            pg,
+            site,
+            desc="総額は115兆円程度となる見通し。",
+            ld=news_ld(pg, desc="総額は115兆円程度となる見通し。", section="政治", publisher=site),
+            section="政治",
+        ),
         f"""{cookie_banner(pg)}
 <header id="header">{topbar(pg, site)}{menu(pg, mega=False)}</header>
 <main id="main">
@@ -442,18 +595,44 @@ def ko_article_view() -> Page:
     site = "서울일보"
     body = "".join(
         [
-            pg.p("서울시가 내년 3월부터 지하철 기본요금을 150원 인상한다고 26일 밝혔다. 인상이 확정되면 성인 기본요금은 1,550원이 된다.", open="", close="<br><br>\n"),
-            pg.p("시는 적자 누적과 노후 전동차 교체 비용 등을 인상 이유로 들었다. 자세한 내용은 [서울시 보도자료](https://www.seoul-city.example/news/press/2026-11-26-subway-fare)에서 확인할 수 있다.", open="", close="<br><br>\n"),
+            pg.p(
+                "서울시가 내년 3월부터 지하철 기본요금을 150원 인상한다고 26일 밝혔다. 인상이 확정되면 성인 기본요금은 1,550원이 된다.",
+                open="",
+                close="<br><br>\n",
+            ),
+            pg.p(
+                "시는 적자 누적과 노후 전동차 교체 비용 등을 인상 이유로 들었다. 자세한 내용은 [서울시 보도자료](https://www.seoul-city.example/news/press/2026-11-26-subway-fare)에서 확인할 수 있다.",
+                open="",
+                close="<br><br>\n",
+            ),
             f'<div class="ad-template">{AD}</div>\n',
-            pg.p("시민단체는 물가 상승으로 부담이 커진 상황에서 요금 인상은 시기적으로 적절하지 않다고 비판했다.", open="<p>", close="</p>\n"),
-            pg.p("서울시는 청소년과 어르신 요금 할인은 현행대로 유지하겠다고 설명했다.", open="<p>", close="</p>\n"),
-            pg.p("버스 요금 인상 여부는 내년 상반기 중에 결정될 예정이다.", open="", close="<br><br>\n"),
+            pg.p(
+                "시민단체는 물가 상승으로 부담이 커진 상황에서 요금 인상은 시기적으로 적절하지 않다고 비판했다.",
+                open="<p>",
+                close="</p>\n",
+            ),
+            pg.p(
+                "서울시는 청소년과 어르신 요금 할인은 현행대로 유지하겠다고 설명했다.",
+                open="<p>",
+                close="</p>\n",
+            ),
+            pg.p(
+                "버스 요금 인상 여부는 내년 상반기 중에 결정될 예정이다.",
+                open="",
+                close="<br><br>\n",
+            ),
             '<p class="reporter">김민수 기자 minsu.kim@seoulilbo.example</p>\n<p class="copyright">저작권자 © 서울일보 무단전재 및 재배포 금지</p>\n',
         ]
     )
     html = doc(
         pg,
-        head(pg, site, desc="성인 기본요금은 1,550원이 된다.", ld=news_ld(pg, desc="성인 기본요금은 1,550원이 된다.", section="사회", publisher=site), section="사회"),
+        head(
+            pg,
+            site,
+            desc="성인 기본요금은 1,550원이 된다.",
+            ld=news_ld(pg, desc="성인 기본요금은 1,550원이 된다.", section="사회", publisher=site),
+            section="사회",
+        ),
         f"""<div id="user-wrap">
 <div id="user-header">{topbar(pg, site)}{menu(pg, tag="div", cls="header-menu", mega=False)}</div>
 <div id="user-container">
@@ -495,18 +674,34 @@ def ar_rtl() -> Page:
     site = "الأخبار اليوم"
     body = "\n".join(
         [
-            pg.p("افتتحت السلطات اليوم السبت أكبر محطة لتحلية مياه البحر في المنطقة، بطاقة إنتاجية تبلغ مليون متر مكعب يوميا."),
-            pg.p("وقالت وزارة المياه في [بيان رسمي](https://www.water-ministry.example/ar/news/2026/11/29/desalination-plant) إن المحطة ستوفر مياه الشرب لنحو أربعة ملايين نسمة."),
+            pg.p(
+                "افتتحت السلطات اليوم السبت أكبر محطة لتحلية مياه البحر في المنطقة، بطاقة إنتاجية تبلغ مليون متر مكعب يوميا."
+            ),
+            pg.p(
+                "وقالت وزارة المياه في [بيان رسمي](https://www.water-ministry.example/ar/news/2026/11/29/desalination-plant) إن المحطة ستوفر مياه الشرب لنحو أربعة ملايين نسمة."
+            ),
             f'<div class="more-on-topic"><span>{esc(pg.L["read_also"])}:</span> {"{{noise:related:a}}"}</div>',
-            pg.p("وتعمل المحطة جزئيا بالطاقة الشمسية، مما يقلل من انبعاثات الكربون بنسبة الثلث مقارنة بالمحطات التقليدية."),
+            pg.p(
+                "وتعمل المحطة جزئيا بالطاقة الشمسية، مما يقلل من انبعاثات الكربون بنسبة الثلث مقارنة بالمحطات التقليدية."
+            ),
             AD,
-            pg.p("وأشار خبراء إلى أن المنطقة تعاني من شح شديد في الموارد المائية، وأن تحلية المياه أصبحت ضرورة لا غنى عنها."),
+            pg.p(
+                "وأشار خبراء إلى أن المنطقة تعاني من شح شديد في الموارد المائية، وأن تحلية المياه أصبحت ضرورة لا غنى عنها."
+            ),
             pg.p("وبلغت تكلفة المشروع نحو ثلاثة مليارات دولار، واستغرق بناؤه أربع سنوات."),
         ]
     )
     html = doc(
         pg,
-        head(pg, site, desc="بطاقة إنتاجية تبلغ مليون متر مكعب يوميا.", ld=news_ld(pg, desc="بطاقة إنتاجية تبلغ مليون متر مكعب يوميا.", section="أخبار", publisher=site), section="أخبار"),
+        head(
+            pg,
+            site,
+            desc="بطاقة إنتاجية تبلغ مليون متر مكعب يوميا.",
+            ld=news_ld(
+                pg, desc="بطاقة إنتاجية تبلغ مليون متر مكعب يوميا.", section="أخبار", publisher=site
+            ),
+            section="أخبار",
+        ),
         f"""{cookie_banner(pg)}
 <header class="site-header">{topbar(pg, site)}{menu(pg)}</header>
 <main id="main-content-area" class="container--main">
@@ -543,16 +738,30 @@ def hi_story() -> Page:
     site = "समाचार भारत"
     body = "\n".join(
         [
-            pg.p("दिल्ली मेट्रो की नई लाइन रविवार से यात्रियों के लिए खोल दी गई। इस लाइन पर कुल बारह स्टेशन हैं और इसकी लंबाई लगभग उन्नीस किलोमीटर है।"),
-            pg.p("मेट्रो निगम ने [अपनी प्रेस विज्ञप्ति](https://www.delhi-metro.example/press-release/2026/11/new-corridor-opening) में बताया कि इस लाइन से रोज़ाना करीब तीन लाख लोग सफ़र करेंगे।"),
+            pg.p(
+                "दिल्ली मेट्रो की नई लाइन रविवार से यात्रियों के लिए खोल दी गई। इस लाइन पर कुल बारह स्टेशन हैं और इसकी लंबाई लगभग उन्नीस किलोमीटर है।"
+            ),
+            pg.p(
+                "मेट्रो निगम ने [अपनी प्रेस विज्ञप्ति](https://www.delhi-metro.example/press-release/2026/11/new-corridor-opening) में बताया कि इस लाइन से रोज़ाना करीब तीन लाख लोग सफ़र करेंगे।"
+            ),
             f'<div class="also-read"><b>{esc(pg.L["read_also"])}:</b> {"{{noise:related:a}}"}</div>',
-            pg.p("नई लाइन शहर के पूर्वी हिस्से को हवाई अड्डे से जोड़ती है। इससे यात्रा का समय लगभग आधा हो जाएगा।"),
+            pg.p(
+                "नई लाइन शहर के पूर्वी हिस्से को हवाई अड्डे से जोड़ती है। इससे यात्रा का समय लगभग आधा हो जाएगा।"
+            ),
             AD,
             pg.p("अधिकारियों ने कहा कि सुबह और शाम के व्यस्त समय में हर चार मिनट पर ट्रेन चलेगी।"),
-            pg.p("यात्रियों ने नई लाइन का स्वागत किया, लेकिन कुछ लोगों ने स्टेशनों पर पार्किंग की कमी की शिकायत की।"),
+            pg.p(
+                "यात्रियों ने नई लाइन का स्वागत किया, लेकिन कुछ लोगों ने स्टेशनों पर पार्किंग की कमी की शिकायत की।"
+            ),
         ]
     )
-    ld = news_ld(pg, body=" ".join(pg.body), desc="इस लाइन पर कुल बारह स्टेशन हैं।", section="भारत", publisher=site)
+    ld = news_ld(
+        pg,
+        body=" ".join(pg.body),
+        desc="इस लाइन पर कुल बारह स्टेशन हैं।",
+        section="भारत",
+        publisher=site,
+    )
     html = doc(
         pg,
         head(pg, site, desc="इस लाइन पर कुल बारह स्टेशन हैं।", ld=ld, section="भारत"),
@@ -583,7 +792,10 @@ def hi_story() -> Page:
 
 def _viewstate(seed: str, n: int = 2400) -> str:
     raw = b"".join(hashlib.sha256(f"{seed}{i}".encode()).digest() for i in range(n // 32))
-    return "/wEPDwUKMTY3NjE5NzM0Nw9kFgJmD2QWAgIDD2QWBgIBD2QWAmYPZBYCZg8WAh4E" + base64.b64encode(raw).decode()
+    return (
+        "/wEPDwUKMTY3NjE5NzM0Nw9kFgJmD2QWAgIDD2QWBgIBD2QWAmYPZBYCZg8WAh4E"
+        + base64.b64encode(raw).decode()
+    )
 
 
 @page
@@ -594,22 +806,38 @@ def vi_aspnet() -> Page:
         lang="vi",
         script="vietnamese",
         title="Hà Nội thí điểm xe buýt điện trên 10 tuyến",
-        shape="ASP.NET WebForms: the whole page inside <form id=\"aspnetForm\"> with __VIEWSTATE/__EVENTVALIDATION; body in div#ctl00_cphContent_divContent; JSON-LD articleBody",
+        shape='ASP.NET WebForms: the whole page inside <form id="aspnetForm"> with __VIEWSTATE/__EVENTVALIDATION; body in div#ctl00_cphContent_divContent; JSON-LD articleBody',
         authors=["Nguyễn Văn Hùng"],
         published="2026-11-26T10:15:00+07:00",
     )
     site = "Tin Tức Thủ Đô"
     body = "\n".join(
         [
-            pg.p("Từ ngày 1/12, Hà Nội sẽ thí điểm xe buýt điện trên 10 tuyến nội đô nhằm giảm ô nhiễm không khí và tiếng ồn, theo thông báo của Sở Giao thông vận tải."),
-            pg.p("Tổng cộng 150 xe buýt điện sẽ được đưa vào khai thác trong giai đoạn đầu. Kế hoạch chi tiết được công bố trên [cổng thông tin của thành phố](https://www.hanoi-gov.example/tin-tuc/2026/11/26/xe-buyt-dien-thi-diem)."),
+            pg.p(
+                "Từ ngày 1/12, Hà Nội sẽ thí điểm xe buýt điện trên 10 tuyến nội đô nhằm giảm ô nhiễm không khí và tiếng ồn, theo thông báo của Sở Giao thông vận tải."
+            ),
+            pg.p(
+                "Tổng cộng 150 xe buýt điện sẽ được đưa vào khai thác trong giai đoạn đầu. Kế hoạch chi tiết được công bố trên [cổng thông tin của thành phố](https://www.hanoi-gov.example/tin-tuc/2026/11/26/xe-buyt-dien-thi-diem)."
+            ),
             AD,
-            pg.p("Giá vé xe buýt điện được giữ nguyên như xe buýt thông thường. Người dân có thể thanh toán bằng thẻ hoặc ứng dụng trên điện thoại."),
-            pg.p("Theo các chuyên gia, giao thông là một trong những nguồn gây ô nhiễm không khí lớn nhất tại Hà Nội, đặc biệt vào mùa đông."),
-            pg.p("Nếu thí điểm thành công, thành phố dự kiến chuyển toàn bộ xe buýt sang sử dụng điện hoặc năng lượng xanh trước năm 2030."),
+            pg.p(
+                "Giá vé xe buýt điện được giữ nguyên như xe buýt thông thường. Người dân có thể thanh toán bằng thẻ hoặc ứng dụng trên điện thoại."
+            ),
+            pg.p(
+                "Theo các chuyên gia, giao thông là một trong những nguồn gây ô nhiễm không khí lớn nhất tại Hà Nội, đặc biệt vào mùa đông."
+            ),
+            pg.p(
+                "Nếu thí điểm thành công, thành phố dự kiến chuyển toàn bộ xe buýt sang sử dụng điện hoặc năng lượng xanh trước năm 2030."
+            ),
         ]
     )
-    ld = news_ld(pg, body="\n".join(pg.body), desc="150 xe buýt điện được đưa vào khai thác.", section="Thời sự", publisher=site)
+    ld = news_ld(
+        pg,
+        body="\n".join(pg.body),
+        desc="150 xe buýt điện được đưa vào khai thác.",
+        section="Thời sự",
+        publisher=site,
+    )
     html = doc(
         pg,
         head(pg, site, desc="150 xe buýt điện được đưa vào khai thác.", ld=ld, section="Thời sự"),
@@ -667,19 +895,45 @@ def vi_fck() -> Page:
     P = '<p class="Normal">'
     body = "\n".join(
         [
-            pg.p("Sáng nay, giá vàng miếng trong nước tăng thêm 1,2 triệu đồng mỗi lượng, lên mức cao nhất từ trước đến nay, vượt mốc 90 triệu đồng.", open=P),
-            pg.p("Giá vàng thế giới cũng tăng mạnh trong phiên giao dịch đêm qua, khi nhà đầu tư tìm đến tài sản an toàn. Theo [dữ liệu của hiệp hội vàng](https://www.gold-council.example/goldhub/data/gold-prices), giá vàng giao ngay đã tăng 8% trong tháng này.", open=P),
-            pg.p("Nhiều người dân xếp hàng từ sáng sớm tại các cửa hàng vàng trên phố Trần Nhân Tông, Hà Nội để mua vàng.", open=P),
+            pg.p(
+                "Sáng nay, giá vàng miếng trong nước tăng thêm 1,2 triệu đồng mỗi lượng, lên mức cao nhất từ trước đến nay, vượt mốc 90 triệu đồng.",
+                open=P,
+            ),
+            pg.p(
+                "Giá vàng thế giới cũng tăng mạnh trong phiên giao dịch đêm qua, khi nhà đầu tư tìm đến tài sản an toàn. Theo [dữ liệu của hiệp hội vàng](https://www.gold-council.example/goldhub/data/gold-prices), giá vàng giao ngay đã tăng 8% trong tháng này.",
+                open=P,
+            ),
+            pg.p(
+                "Nhiều người dân xếp hàng từ sáng sớm tại các cửa hàng vàng trên phố Trần Nhân Tông, Hà Nội để mua vàng.",
+                open=P,
+            ),
             f'<div class="box-tinlienquanv2">{read_also(pg, cls="tlq", tag="div")}</div>',
-            pg.p("Các chuyên gia khuyến cáo người dân thận trọng khi mua vàng ở thời điểm giá cao, bởi chênh lệch giữa giá mua và giá bán hiện lên tới hai triệu đồng mỗi lượng.", open=P),
-            pg.p("Ngân hàng Nhà nước cho biết sẽ tiếp tục theo dõi diễn biến thị trường và có biện pháp bình ổn khi cần thiết.", open=P),
+            pg.p(
+                "Các chuyên gia khuyến cáo người dân thận trọng khi mua vàng ở thời điểm giá cao, bởi chênh lệch giữa giá mua và giá bán hiện lên tới hai triệu đồng mỗi lượng.",
+                open=P,
+            ),
+            pg.p(
+                "Ngân hàng Nhà nước cho biết sẽ tiếp tục theo dõi diễn biến thị trường và có biện pháp bình ổn khi cần thiết.",
+                open=P,
+            ),
             '<p class="Normal" style="text-align:right;"><strong>Minh Anh</strong></p>',
         ]
     )
     cards = "\n".join(teasers(pg, 12, tag="article", cls="item-news item-news-common"))
     html = doc(
         pg,
-        head(pg, site, desc="Giá vàng miếng vượt 90 triệu đồng mỗi lượng.", ld=news_ld(pg, desc="Giá vàng miếng vượt 90 triệu đồng mỗi lượng.", section="Kinh doanh", publisher=site), section="Kinh doanh"),
+        head(
+            pg,
+            site,
+            desc="Giá vàng miếng vượt 90 triệu đồng mỗi lượng.",
+            ld=news_ld(
+                pg,
+                desc="Giá vàng miếng vượt 90 triệu đồng mỗi lượng.",
+                section="Kinh doanh",
+                publisher=site,
+            ),
+            section="Kinh doanh",
+        ),
         f"""{cookie_banner(pg)}
 <header class="header">{topbar(pg, site)}{menu(pg, cls="main-nav")}</header>
 <section class="section page-detail top-detail">

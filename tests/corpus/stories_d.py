@@ -47,11 +47,19 @@ def ru_wide_articlebody() -> Page:
     site = "Городские новости"
     body = "\n".join(
         [
-            pg.p("В субботу в центре города открылась новая центральная библиотека. Здание площадью восемь тысяч квадратных метров строили три года."),
-            pg.p("В библиотеке есть читальные залы на четыреста мест, детский этаж, студия звукозаписи и лекторий. Фонд насчитывает более трёхсот тысяч книг."),
+            pg.p(
+                "В субботу в центре города открылась новая центральная библиотека. Здание площадью восемь тысяч квадратных метров строили три года."
+            ),
+            pg.p(
+                "В библиотеке есть читальные залы на четыреста мест, детский этаж, студия звукозаписи и лекторий. Фонд насчитывает более трёхсот тысяч книг."
+            ),
             AD,
-            pg.p("В первый день библиотеку посетили почти пять тысяч человек. Многие пришли целыми семьями, чтобы записаться и получить читательский билет."),
-            pg.p("Директор библиотеки рассказала, что по выходным здесь будут проходить бесплатные занятия для детей и встречи с писателями."),
+            pg.p(
+                "В первый день библиотеку посетили почти пять тысяч человек. Многие пришли целыми семьями, чтобы записаться и получить читательский билет."
+            ),
+            pg.p(
+                "Директор библиотеки рассказала, что по выходным здесь будут проходить бесплатные занятия для детей и встречи с писателями."
+            ),
             pg.p("Библиотека работает ежедневно с девяти утра до десяти вечера. Вход свободный."),
         ]
     )
@@ -59,8 +67,14 @@ def ru_wide_articlebody() -> Page:
         f'<div class="comment"><div class="comment__author"><a href="{ORIGIN}/users/{n}">{esc(a)}</a></div><p class="comment__text">{esc(t)}</p><span class="comment__likes">{CNT}</span></div>'
         for n, (a, t) in enumerate(
             [
-                ("Марина К.", "Были сегодня с детьми, очень понравилось! Особенно детский этаж и зона для настольных игр."),
-                ("Сергей", "Наконец-то. Старое здание было в ужасном состоянии, там даже отопление не работало."),
+                (
+                    "Марина К.",
+                    "Были сегодня с детьми, очень понравилось! Особенно детский этаж и зона для настольных игр.",
+                ),
+                (
+                    "Сергей",
+                    "Наконец-то. Старое здание было в ужасном состоянии, там даже отопление не работало.",
+                ),
                 ("Гость", "А парковку сделали? В прошлый раз негде было поставить машину."),
                 ("Ольга Н.", "Записалась в клуб любителей фантастики, первая встреча в четверг."),
             ]
@@ -68,7 +82,13 @@ def ru_wide_articlebody() -> Page:
     )
     html = doc(
         pg,
-        head(pg, site, desc="Здание строили три года.", ld=news_ld(pg, desc="Здание строили три года.", section="Город", publisher=site), section="Город"),
+        head(
+            pg,
+            site,
+            desc="Здание строили три года.",
+            ld=news_ld(pg, desc="Здание строили три года.", section="Город", publisher=site),
+            section="Город",
+        ),
         f"""{cookie_banner(pg)}
 <div class="header">{topbar(pg, site)}{menu(pg, tag="div", cls="menu")}</div>
 <div class="content" itemscope itemtype="https://schema.org/NewsArticle">
@@ -109,17 +129,33 @@ def en_investigation() -> Page:
     site = "The Observer Post"
     body = "\n".join(
         [
-            pg.p("Care homes across the country have been operating with barely half the staff they reported to inspectors, an investigation by this newspaper has found, leaving residents without help to eat, wash or get to the toilet."),
-            pg.p("Rotas obtained from 41 homes run by three of the largest providers show that on one night in five, a single carer was responsible for more than 20 residents. The providers told inspectors that staffing levels were at least twice as high."),
-            pg.p("The findings are based on leaked documents, interviews with 37 current and former staff, and an analysis of [the inspectorate's published ratings](https://www.care-inspectorate.example/ratings/download/2026-11.csv)."),
+            pg.p(
+                "Care homes across the country have been operating with barely half the staff they reported to inspectors, an investigation by this newspaper has found, leaving residents without help to eat, wash or get to the toilet."
+            ),
+            pg.p(
+                "Rotas obtained from 41 homes run by three of the largest providers show that on one night in five, a single carer was responsible for more than 20 residents. The providers told inspectors that staffing levels were at least twice as high."
+            ),
+            pg.p(
+                "The findings are based on leaked documents, interviews with 37 current and former staff, and an analysis of [the inspectorate's published ratings](https://www.care-inspectorate.example/ratings/download/2026-11.csv)."
+            ),
             f'<gu-island name="AdSlot" deferuntil="visible"><div class="ad-slot-container">{AD}</div></gu-island>',
             pg.h("'We were just running from room to room'", "h2"),
-            pg.p("Former carers described shifts on which they could not answer call bells for an hour. One said she had found a resident on the floor of his room at 5am, where he had lain since midnight."),
+            pg.p(
+                "Former carers described shifts on which they could not answer call bells for an hour. One said she had found a resident on the floor of his room at 5am, where he had lain since midnight."
+            ),
             '<aside class="pullquote"><blockquote><p>We were just running from room to room.</p></blockquote></aside>',
-            pg.quote("Staffing levels are the single biggest factor in the quality of care. Where they fall, harm follows, as [our own review found](https://www.care-inspectorate.example/publications/state-of-care-2025).", open='<blockquote class="block-quote"><p>', close="</p></blockquote>"),
-            pg.p("The providers said the rotas did not reflect agency staff brought in at short notice, and that they met every legal requirement."),
+            pg.quote(
+                "Staffing levels are the single biggest factor in the quality of care. Where they fall, harm follows, as [our own review found](https://www.care-inspectorate.example/publications/state-of-care-2025).",
+                open='<blockquote class="block-quote"><p>',
+                close="</p></blockquote>",
+            ),
+            pg.p(
+                "The providers said the rotas did not reflect agency staff brought in at short notice, and that they met every legal requirement."
+            ),
             pg.h("What the law requires", "h2"),
-            pg.p("There is no legal minimum ratio of staff to residents in England. Homes must employ \"sufficient numbers\" of staff, a standard campaigners say is impossible to enforce. The main rules are:"),
+            pg.p(
+                'There is no legal minimum ratio of staff to residents in England. Homes must employ "sufficient numbers" of staff, a standard campaigners say is impossible to enforce. The main rules are:'
+            ),
             pg.items(
                 [
                     "Homes must assess the needs of each resident, under [the 2014 regulations](https://www.legislation.example/uksi/2014/2936/regulation/18).",
@@ -127,13 +163,29 @@ def en_investigation() -> Page:
                     "Inspectors can take enforcement action when staffing is unsafe, as [the enforcement policy](https://www.care-inspectorate.example/guidance/enforcement-policy) sets out.",
                 ]
             ),
-            pg.p("Ministers said they would look closely at the findings. Campaigners repeated their call, made in [a petition signed by 240,000 people](https://petition.parliament.example/petitions/700412), for a legal minimum."),
-            pg.p("Two of the three providers were warned about staffing last year, as [we reported in March](/news/2026/mar/14/care-provider-staffing-warning), and both promised to recruit more carers."),
+            pg.p(
+                "Ministers said they would look closely at the findings. Campaigners repeated their call, made in [a petition signed by 240,000 people](https://petition.parliament.example/petitions/700412), for a legal minimum."
+            ),
+            pg.p(
+                "Two of the three providers were warned about staffing last year, as [we reported in March](/news/2026/mar/14/care-provider-staffing-warning), and both promised to recruit more carers."
+            ),
         ]
     )
     html = doc(
         pg,
-        head(pg, site, desc="Leaked rotas show homes run with barely half the staff they report.", ld=news_ld(pg, desc="Leaked rotas show homes run with barely half the staff they report.", section="Society", publisher=site, kind="ReportageNewsArticle"), section="Society"),
+        head(
+            pg,
+            site,
+            desc="Leaked rotas show homes run with barely half the staff they report.",
+            ld=news_ld(
+                pg,
+                desc="Leaked rotas show homes run with barely half the staff they report.",
+                section="Society",
+                publisher=site,
+                kind="ReportageNewsArticle",
+            ),
+            section="Society",
+        ),
         f"""<div id="bannerandheader"><gu-island name="TopBar">{topbar(pg, site)}</gu-island>{menu(pg, cls="nav-primary")}</div>
 {cookie_banner(pg, cls="sp_message_container_1021")}
 <div class="dcr-1aul2ye" data-gu-name="content">
@@ -173,19 +225,38 @@ def ar_no_citations() -> Page:
     site = "الرياضة اليوم"
     body = "\n".join(
         [
-            pg.p("تأهل المنتخب الوطني لكرة القدم إلى نهائيات كأس العالم بعد فوزه مساء الأحد على ضيفه بهدفين دون رد في المباراة الحاسمة من التصفيات."),
-            pg.p("وسجل هدفي المباراة مهاجم المنتخب في الشوط الثاني، وسط حضور جماهيري كبير تجاوز خمسين ألف متفرج."),
+            pg.p(
+                "تأهل المنتخب الوطني لكرة القدم إلى نهائيات كأس العالم بعد فوزه مساء الأحد على ضيفه بهدفين دون رد في المباراة الحاسمة من التصفيات."
+            ),
+            pg.p(
+                "وسجل هدفي المباراة مهاجم المنتخب في الشوط الثاني، وسط حضور جماهيري كبير تجاوز خمسين ألف متفرج."
+            ),
             f'<div class="read-more-box"><h4>{esc(pg.L["read_also"])}</h4><ul>{REL}</ul></div>',
-            pg.p("وقال المدرب في المؤتمر الصحفي بعد المباراة إن اللاعبين قدموا أداء رائعا، وإن التأهل ثمرة عمل استمر ثلاث سنوات."),
+            pg.p(
+                "وقال المدرب في المؤتمر الصحفي بعد المباراة إن اللاعبين قدموا أداء رائعا، وإن التأهل ثمرة عمل استمر ثلاث سنوات."
+            ),
             AD,
-            pg.p("وخرجت الجماهير إلى الشوارع للاحتفال حتى ساعات الصباح الأولى، فيما هنأ المسؤولون اللاعبين والجهاز الفني."),
+            pg.p(
+                "وخرجت الجماهير إلى الشوارع للاحتفال حتى ساعات الصباح الأولى، فيما هنأ المسؤولون اللاعبين والجهاز الفني."
+            ),
             pg.p("وهذه هي المرة الثالثة في تاريخه التي يتأهل فيها المنتخب إلى نهائيات كأس العالم."),
         ]
     )
-    cards = "\n".join(f'<article class="news-card">{teasers(pg, 1, tag="div", cls="news-card__in", start=i)}</article>' for i in range(10))
+    cards = "\n".join(
+        f'<article class="news-card">{teasers(pg, 1, tag="div", cls="news-card__in", start=i)}</article>'
+        for i in range(10)
+    )
     html = doc(
         pg,
-        head(pg, site, desc="فوز بهدفين دون رد في المباراة الحاسمة.", ld=news_ld(pg, desc="فوز بهدفين دون رد في المباراة الحاسمة.", section="رياضة", publisher=site), section="رياضة"),
+        head(
+            pg,
+            site,
+            desc="فوز بهدفين دون رد في المباراة الحاسمة.",
+            ld=news_ld(
+                pg, desc="فوز بهدفين دون رد في المباراة الحاسمة.", section="رياضة", publisher=site
+            ),
+            section="رياضة",
+        ),
         f"""{cookie_banner(pg)}
 <header class="main-header">{topbar(pg, site)}{menu(pg)}</header>
 <div class="page-container">
@@ -227,19 +298,40 @@ def es_card_inside_body() -> Page:
     video = f'<div class="video-embed"><div class="video-embed__player" data-video-id="vid-88213"></div><p class="video-embed__title">Video: así es el nuevo tren ligero</p><span class="video-embed__views">{CNT} reproducciones</span></div>'
     body = "\n".join(
         [
-            pg.p("La Ciudad de México inauguró este lunes una línea de tren ligero que conecta el centro con el aeropuerto internacional en 25 minutos, la mitad de lo que tarda hoy el trayecto en automóvil."),
-            pg.p("La línea tiene 14 kilómetros y nueve estaciones. Según [el informe del gobierno capitalino](https://www.cdmx-gob.example/movilidad/tren-ligero-aeropuerto/informe-2026.pdf), transportará a unos 130 mil pasajeros al día."),
+            pg.p(
+                "La Ciudad de México inauguró este lunes una línea de tren ligero que conecta el centro con el aeropuerto internacional en 25 minutos, la mitad de lo que tarda hoy el trayecto en automóvil."
+            ),
+            pg.p(
+                "La línea tiene 14 kilómetros y nueve estaciones. Según [el informe del gobierno capitalino](https://www.cdmx-gob.example/movilidad/tren-ligero-aeropuerto/informe-2026.pdf), transportará a unos 130 mil pasajeros al día."
+            ),
             card,
-            pg.p("El pasaje costará 15 pesos, con descuento para estudiantes y personas mayores. Los trenes pasarán cada cinco minutos en horas pico."),
+            pg.p(
+                "El pasaje costará 15 pesos, con descuento para estudiantes y personas mayores. Los trenes pasarán cada cinco minutos en horas pico."
+            ),
             video,
-            pg.p("Vecinos de las colonias por las que pasa la línea se quejaron del ruido durante los dos años de obras, y algunos comercios cerraron por la caída de clientes."),
+            pg.p(
+                "Vecinos de las colonias por las que pasa la línea se quejaron del ruido durante los dos años de obras, y algunos comercios cerraron por la caída de clientes."
+            ),
             AD,
-            pg.p("La jefa de Gobierno dijo que la obra costó 9 mil millones de pesos, un 20 % más de lo previsto, y prometió una segunda etapa hacia el norte de la ciudad."),
+            pg.p(
+                "La jefa de Gobierno dijo que la obra costó 9 mil millones de pesos, un 20 % más de lo previsto, y prometió una segunda etapa hacia el norte de la ciudad."
+            ),
         ]
     )
     html = doc(
         pg,
-        head(pg, site, desc="El trayecto al aeropuerto se reduce a 25 minutos.", ld=news_ld(pg, desc="El trayecto al aeropuerto se reduce a 25 minutos.", section="México", publisher=site), section="México"),
+        head(
+            pg,
+            site,
+            desc="El trayecto al aeropuerto se reduce a 25 minutos.",
+            ld=news_ld(
+                pg,
+                desc="El trayecto al aeropuerto se reduce a 25 minutos.",
+                section="México",
+                publisher=site,
+            ),
+            section="México",
+        ),
         f"""{cookie_banner(pg)}
 <header class="header">{topbar(pg, site)}{menu(pg)}</header>
 <main class="main-grid">
@@ -280,17 +372,31 @@ def zh_tw() -> Page:
     site = "新聞網"
     body = "\n".join(
         [
-            pg.p("台北捷運環狀線北段工程今天舉行動工典禮，預計2031年通車，屆時將串連北部多個行政區。"),
-            pg.p("北段全長約十四公里，共設十二座車站，總經費約一千億元。市府表示，通車後每天可服務約十五萬人次。"),
+            pg.p(
+                "台北捷運環狀線北段工程今天舉行動工典禮，預計2031年通車，屆時將串連北部多個行政區。"
+            ),
+            pg.p(
+                "北段全長約十四公里，共設十二座車站，總經費約一千億元。市府表示，通車後每天可服務約十五萬人次。"
+            ),
             AD,
-            pg.p("捷運局指出，工程將分段施工，以減少對周邊交通的影響。部分路段施工期間將實施交通管制。"),
+            pg.p(
+                "捷運局指出，工程將分段施工，以減少對周邊交通的影響。部分路段施工期間將實施交通管制。"
+            ),
             pg.p("沿線居民對工程表示期待，但也擔心施工噪音與交通壅塞問題。"),
             pg.p("市長在典禮上致詞時表示，環狀線完成後，將大幅改善跨區通勤的便利性。"),
         ]
     )
     html = doc(
         pg,
-        head(pg, site, desc="北段全長約十四公里，共設十二座車站。", ld=news_ld(pg, desc="北段全長約十四公里，共設十二座車站。", section="生活", publisher=site), section="生活"),
+        head(
+            pg,
+            site,
+            desc="北段全長約十四公里，共設十二座車站。",
+            ld=news_ld(
+                pg, desc="北段全長約十四公里，共設十二座車站。", section="生活", publisher=site
+            ),
+            section="生活",
+        ),
         f"""<div class="wrapper">
 <div class="header">{topbar(pg, site)}{menu(pg, tag="div", cls="nav-menu", mega=False)}</div>
 <div class="main-content clearfix">

@@ -52,15 +52,41 @@ def consent_wall() -> Page:
     )
     site = "Daily Ledger"
     purposes = [
-        ("Store and/or access information on a device", "Cookies, device or similar online identifiers (e.g. login-based identifiers, randomly assigned identifiers, network based identifiers) together with other information (e.g. browser type and information, language, screen size, supported technologies etc.) can be stored or read on your device to recognise it each time it connects to an app or to a website, for one or several of the purposes presented here."),
-        ("Use limited data to select advertising", "Advertising presented to you on this service can be based on limited data, such as the website or app you are using, your non-precise location, your device type or which content you are (or have been) interacting with (for example, to limit the number of times an ad is presented to you)."),
-        ("Create profiles for personalised advertising", "Information about your activity on this service (such as forms you submit, content you look at) can be stored and combined with other information about you (for example, information from your previous activity on this service and other websites or apps) or similar users. This is then used to build or improve a profile about you (that might include possible interests and personal aspects)."),
-        ("Measure content performance", "Information regarding which content is presented to you and how you interact with it can be used to determine whether the (non-advertising) content e.g. reached its intended audience and matched your interests. For instance, whether you read an article, watch a video, listen to a podcast or look at a product description, how long you spent on this service and the web pages you visit etc."),
-        ("Understand audiences through statistics or combinations of data from different sources", "Reports can be generated based on the combination of data sets (like user profiles, statistics, market research, analytics data) regarding your interactions and those of other users with advertising or (non-advertising) content to identify common characteristics (for instance, to determine which target audiences are more receptive to an ad campaign or to certain contents)."),
-        ("Develop and improve services", "Information about your activity on this service, such as your interaction with ads or content, can be very helpful to improve products and services and to build new products and services based on user interactions, the type of audience, etc."),
+        (
+            "Store and/or access information on a device",
+            "Cookies, device or similar online identifiers (e.g. login-based identifiers, randomly assigned identifiers, network based identifiers) together with other information (e.g. browser type and information, language, screen size, supported technologies etc.) can be stored or read on your device to recognise it each time it connects to an app or to a website, for one or several of the purposes presented here.",
+        ),
+        (
+            "Use limited data to select advertising",
+            "Advertising presented to you on this service can be based on limited data, such as the website or app you are using, your non-precise location, your device type or which content you are (or have been) interacting with (for example, to limit the number of times an ad is presented to you).",
+        ),
+        (
+            "Create profiles for personalised advertising",
+            "Information about your activity on this service (such as forms you submit, content you look at) can be stored and combined with other information about you (for example, information from your previous activity on this service and other websites or apps) or similar users. This is then used to build or improve a profile about you (that might include possible interests and personal aspects).",
+        ),
+        (
+            "Measure content performance",
+            "Information regarding which content is presented to you and how you interact with it can be used to determine whether the (non-advertising) content e.g. reached its intended audience and matched your interests. For instance, whether you read an article, watch a video, listen to a podcast or look at a product description, how long you spent on this service and the web pages you visit etc.",
+        ),
+        (
+            "Understand audiences through statistics or combinations of data from different sources",
+            "Reports can be generated based on the combination of data sets (like user profiles, statistics, market research, analytics data) regarding your interactions and those of other users with advertising or (non-advertising) content to identify common characteristics (for instance, to determine which target audiences are more receptive to an ad campaign or to certain contents).",
+        ),
+        (
+            "Develop and improve services",
+            "Information about your activity on this service, such as your interaction with ads or content, can be very helpful to improve products and services and to build new products and services based on user interactions, the type of audience, etc.",
+        ),
     ]
-    items = "\n".join(f'<li class="purpose"><h3>{esc(t)}</h3><p>{esc(d)}</p><label class="switch"><input type="checkbox" name="purpose-{i}"><span>Consent</span></label></li>' for i, (t, d) in enumerate(purposes))
-    partners = ", ".join(f"{a} {b} {c}" for a in ("Adform", "Blue", "Criteo", "Data", "Echo", "Flux") for b in ("Media", "Metrics", "Audience", "Exchange", "Signals", "Labs") for c in ("Ltd", "GmbH", "SAS", "Inc", "BV"))
+    items = "\n".join(
+        f'<li class="purpose"><h3>{esc(t)}</h3><p>{esc(d)}</p><label class="switch"><input type="checkbox" name="purpose-{i}"><span>Consent</span></label></li>'
+        for i, (t, d) in enumerate(purposes)
+    )
+    partners = ", ".join(
+        f"{a} {b} {c}"
+        for a in ("Adform", "Blue", "Criteo", "Data", "Echo", "Flux")
+        for b in ("Media", "Metrics", "Audience", "Exchange", "Signals", "Labs")
+        for c in ("Ltd", "GmbH", "SAS", "Inc", "BV")
+    )
     html = doc(
         pg,
         f"""<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{esc(pg.title)}</title>
@@ -107,19 +133,45 @@ def paywall() -> Page:
         desc="How a lender valued at $9bn ran out of money in six weeks.",
         section="Business",
         publisher=site,
-        extra={"isAccessibleForFree": False, "hasPart": {"@type": "WebPageElement", "isAccessibleForFree": False, "cssSelector": ".paywall"}},
+        extra={
+            "isAccessibleForFree": False,
+            "hasPart": {
+                "@type": "WebPageElement",
+                "isAccessibleForFree": False,
+                "cssSelector": ".paywall",
+            },
+        },
     )
     plans = "".join(
         f'<li class="plan"><h3>{esc(n)}</h3><p class="plan__price">{esc(p)}</p><p>{esc(d)}</p><a class="plan__cta" href="{ORIGIN}/subscribe/{n.lower().replace(" ", "-")}?ref=article&amp;t={NONCE}">Subscribe</a></li>'
         for n, p, d in [
-            ("Digital", "$1 for 4 weeks, then $29 a month", "Unlimited access to all our journalism on any device, including the app, newsletters and the archive going back to 1985. Cancel anytime."),
-            ("Digital Plus", "$39 a month", "Everything in Digital, plus exclusive analysis from our markets team, the weekend magazine and ten gift articles to share each month."),
-            ("Print and Digital", "$59 a month", "The printed newspaper delivered six days a week, with full digital access, the weekend edition and the crossword archive."),
+            (
+                "Digital",
+                "$1 for 4 weeks, then $29 a month",
+                "Unlimited access to all our journalism on any device, including the app, newsletters and the archive going back to 1985. Cancel anytime.",
+            ),
+            (
+                "Digital Plus",
+                "$39 a month",
+                "Everything in Digital, plus exclusive analysis from our markets team, the weekend magazine and ten gift articles to share each month.",
+            ),
+            (
+                "Print and Digital",
+                "$59 a month",
+                "The printed newspaper delivered six days a week, with full digital access, the weekend edition and the crossword archive.",
+            ),
         ]
     )
     html = doc(
         pg,
-        head(pg, site, desc="How a lender valued at $9bn ran out of money in six weeks.", ld=ld, section="Business", extra='<meta name="access" content="subscription">'),
+        head(
+            pg,
+            site,
+            desc="How a lender valued at $9bn ran out of money in six weeks.",
+            ld=ld,
+            section="Business",
+            extra='<meta name="access" content="subscription">',
+        ),
         f"""<header class="site-header">{topbar(pg, site)}{menu(pg)}</header>
 <main>
 <article class="article article--locked">
@@ -197,7 +249,14 @@ def soft_404() -> Page:
     site = "The Courier"
     html = doc(
         pg,
-        head(pg, site, desc="The page you were looking for could not be found.", og_type="website", section="Error", extra='<meta name="prerender-status-code" content="404">'),
+        head(
+            pg,
+            site,
+            desc="The page you were looking for could not be found.",
+            og_type="website",
+            section="Error",
+            extra='<meta name="prerender-status-code" content="404">',
+        ),
         f"""<header class="site-header">{topbar(pg, site)}{menu(pg)}</header>
 <main id="content" class="error-page">
   <div class="error-page__message">
@@ -231,7 +290,13 @@ def brief() -> Page:
         published="2026-12-01T23:58:00Z",
     )
     site = "Newswire"
-    body = pg.p("An earthquake of magnitude 6.1 struck off the coast late on Monday, the [seismology centre said](https://www.seismology-centre.example/events/2026-12-01-m61).") + "\n" + pg.p("No damage or injuries were reported in nearby towns.")
+    body = (
+        pg.p(
+            "An earthquake of magnitude 6.1 struck off the coast late on Monday, the [seismology centre said](https://www.seismology-centre.example/events/2026-12-01-m61)."
+        )
+        + "\n"
+        + pg.p("No damage or injuries were reported in nearby towns.")
+    )
     ld = news_ld(pg, desc="This is a developing story.", section="World", publisher=site)
     html = doc(
         pg,

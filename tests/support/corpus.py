@@ -193,9 +193,24 @@ _RELATED = {
         "Mưa lớn gây ngập nhiều tuyến phố",
         "Đội tuyển Việt Nam thắng trận giao hữu",
     ],
-    "zh": ["央行宣布下调存款准备金率", "多地迎来强降温天气", "新能源汽车销量创新高", "高铁新线路正式开通"],
-    "ja": ["日銀が金融政策を据え置き", "東京で初雪を観測", "新幹線の運行が一時見合わせ", "円相場が一段安"],
-    "ko": ["한국은행 기준금리 동결", "서울 첫눈 관측", "수능 성적 발표 일정 공개", "주택 가격 하락세 지속"],
+    "zh": [
+        "央行宣布下调存款准备金率",
+        "多地迎来强降温天气",
+        "新能源汽车销量创新高",
+        "高铁新线路正式开通",
+    ],
+    "ja": [
+        "日銀が金融政策を据え置き",
+        "東京で初雪を観測",
+        "新幹線の運行が一時見合わせ",
+        "円相場が一段安",
+    ],
+    "ko": [
+        "한국은행 기준금리 동결",
+        "서울 첫눈 관측",
+        "수능 성적 발표 일정 공개",
+        "주택 가격 하락세 지속",
+    ],
     "ar": ["ارتفاع أسعار الوقود مجددا", "الحكومة تقر الموازنة الجديدة", "موجة حر تضرب المنطقة"],
     "hi": ["सरकार ने नई योजना की घोषणा की", "दिल्ली में बारिश से जलभराव", "शेयर बाज़ार में भारी गिरावट"],
 }
@@ -245,7 +260,10 @@ class _Noise:
         if kind == "counter":
             return str(rng.randint(120, 250_000))
         if kind == "nonce":
-            return "".join(rng.choice("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(24))
+            return "".join(
+                rng.choice("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+                for _ in range(24)
+            )
         if kind == "clock":
             return f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}"
         if kind == "updated":
@@ -372,7 +390,11 @@ _WORD = r"[\w\u0300-\u036f\u0900-\u0dff]"
 
 def _word_tokens(text: str) -> list[str]:
     """Candidate tokens to change: words of 4+ letters, or CJK character pairs."""
-    out = [w for w in re.findall(f"{_WORD}+", text) if len(w) >= 4 and not w.isdigit() and not _CJK.search(w)]
+    out = [
+        w
+        for w in re.findall(f"{_WORD}+", text)
+        if len(w) >= 4 and not w.isdigit() and not _CJK.search(w)
+    ]
     for run in re.findall(f"{_CJK.pattern}+", text):
         out.extend(run[i : i + 2] for i in range(0, len(run) - 1, 2))
     return out
@@ -395,7 +417,12 @@ def _pick_word(page: CorpusPage, rng: random.Random) -> tuple[int, str, str]:
     body: list[str] = page.expected["body"]
     everything = " ".join(body)
     title = page.expected["title"]
-    markup = " ".join(m.group(0) for m in _SEGMENT.finditer(page.template) if m.group(0).startswith(("<", "{{")) and not m.group(0).lower().startswith(("<script", "<style")))
+    markup = " ".join(
+        m.group(0)
+        for m in _SEGMENT.finditer(page.template)
+        if m.group(0).startswith(("<", "{{"))
+        and not m.group(0).lower().startswith(("<script", "<style"))
+    )
     choices = []
     for index, paragraph in enumerate(body):
         for token in dict.fromkeys(_word_tokens(paragraph)):
@@ -413,11 +440,17 @@ def _pick_word(page: CorpusPage, rng: random.Random) -> tuple[int, str, str]:
 
 def _other_token(old: str, context: str, rng: random.Random) -> str:
     """A token like ``old`` (same script kind) that does not occur in ``context``."""
-    pool = [t for t in dict.fromkeys(_word_tokens(context)) if bool(_CJK.search(t)) == bool(_CJK.search(old)) and t != old]
+    pool = [
+        t
+        for t in dict.fromkeys(_word_tokens(context))
+        if bool(_CJK.search(t)) == bool(_CJK.search(old)) and t != old
+    ]
     rng.shuffle(pool)
     for a in pool:
         for b in pool:
-            candidate = (a[:2] + b[-1]) if _CJK.search(old) else (a[: len(a) // 2] + b[len(b) // 2 :])
+            candidate = (
+                (a[:2] + b[-1]) if _CJK.search(old) else (a[: len(a) // 2] + b[len(b) // 2 :])
+            )
             if candidate != old and candidate not in context and candidate.lower() != old.lower():
                 return candidate
     return old[::-1] + old[:1]
@@ -450,7 +483,11 @@ def _map_text(template: str, fn: Callable[[str], str]) -> str:
     pos = 0
     for match in _SEGMENT.finditer(template):
         out.append(fn(template[pos : match.start()]))
-        out.append(_map_script(match.group(0), fn) if match.group(0).lower().startswith("<script") else match.group(0))
+        out.append(
+            _map_script(match.group(0), fn)
+            if match.group(0).lower().startswith("<script")
+            else match.group(0)
+        )
         pos = match.end()
     out.append(fn(template[pos:]))
     return "".join(out)
@@ -458,7 +495,10 @@ def _map_text(template: str, fn: Callable[[str], str]) -> str:
 
 def _map_json(template: str, fn: Callable[[Any], Any]) -> str:
     """``fn`` applied to every value (depth first) of the JSON scripts of ``template``."""
-    return _SCRIPT_JSON.sub(lambda m: m.group(1) + _dump(_walk(json.loads(m.group(2)), fn), m.group(2)) + m.group(3), template)
+    return _SCRIPT_JSON.sub(
+        lambda m: m.group(1) + _dump(_walk(json.loads(m.group(2)), fn), m.group(2)) + m.group(3),
+        template,
+    )
 
 
 _SCRIPT_JSON = re.compile(
@@ -604,7 +644,9 @@ def score_page(page: CorpusPage, origin: str = DEFAULT_ORIGIN) -> PageScore:
     exp = page.expected_for(origin)
     html = page.render(origin, fetch=1)
     story = extract(html, url)
-    prints = {story.fingerprint} | {extract(page.render(origin, fetch=n), url).fingerprint for n in (2, 3)}
+    prints = {story.fingerprint} | {
+        extract(page.render(origin, fetch=n), url).fingerprint for n in (2, 3)
+    }
     found = cited_urls(html, url)
     expected = list(exp["citations"])
     right = [u for u in found if u in expected]
@@ -640,7 +682,8 @@ class CorpusSite:
 
     def homepage(self, origin: str) -> str:
         items = "\n".join(
-            f'<li><a href="{htmllib.escape(p.url(origin))}">{htmllib.escape(p.expected["title"])}</a></li>'
+            f'<li><a href="{htmllib.escape(p.url(origin))}">'
+            f"{htmllib.escape(p.expected['title'])}</a></li>"
             for p in self.pages.values()
         )
         return (
