@@ -347,7 +347,7 @@ def test_articles_of_one_url_shape_are_not_cut_but_a_calendar_is(
     assert 0 < len(calendar) <= 25  # the day-after-day chain is stopped early
     skipped = summary.stats["skipped"]
     assert isinstance(skipped, dict)
-    assert skipped.get("trap-chain") == 1  # the one next day it did not follow
+    assert skipped.get("trap-chain", 0) >= 1  # the days after the last one it took
     assert "shape-budget" not in skipped
 
 

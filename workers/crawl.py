@@ -222,7 +222,8 @@ class Crawler:
         self._discovery_counts: dict[str, int] = {}  # sitemaps and feeds queued, per host
         self._discovery_bytes: dict[str, int] = {}  # and their bytes fetched
         self._skipped_keys: set[str] = set()
-        self._chains: dict[str, int] = {}  # key -> same-shaped non-article pages before it
+        # pages queued from a non-article page of their own shape, per shape (traps)
+        self._self_linked: dict[tuple[str, str], int] = {}
         self._shape_pages: dict[tuple[str, str], tuple[int, int]] = {}  # fetched, articles
         self._seen_keys: set[str] = set()  # keys this process has queued in this crawl
         # keys of items an interrupted run may have left half-done (records written, links
@@ -325,12 +326,13 @@ class Crawler:
         cite_depth: int,
         via: str | None,
         found_by: str,
-        chain: int = 0,
+        self_linked: bool = False,
     ) -> bool:
         """Queue ``url`` if it is new to this crawl and passes scope and budgets.
 
-        ``chain``: how many pages of the same URL shape, none of them an article, led
-        here link after link (a calendar's "next day"); past ``trap_chain_max`` it is a trap.
+        ``self_linked``: found on a page of its own URL shape that is not an article (a
+        calendar's "next day", a listing's "page 2"); past ``trap_chain_max`` such pages of
+        one shape are a trap.
         """
         key = canonical(url)
         if key in self._seen_keys:
@@ -344,7 +346,7 @@ class Crawler:
             elif hops > self.settings.max_hops:
                 skip = ("hops", f"more than {self.settings.max_hops} hops from a seed")
             if skip is None:
-                skip = self._over_budget(host, key, found_by, chain)
+                skip = self._over_budget(host, key, found_by, self_linked)
             if skip is None and self._known_story_skipped(url, found_by):
                 skip = ("known-story", "known story: re-crawled on its schedule")
         elif kind in DISCOVERY_KINDS:
@@ -372,8 +374,8 @@ class Crawler:
             self._page_counts[host] = self._page_counts.get(host, 0) + 1
             pattern = _shape(host, key)
             self._pattern_counts[pattern] = self._pattern_counts.get(pattern, 0) + 1
-            if chain:
-                self._chains[key] = chain
+            if self_linked:
+                self._self_linked[pattern] = self._self_linked.get(pattern, 0) + 1
         elif kind in DISCOVERY_KINDS:
             self._discovery_counts[host] = self._discovery_counts.get(host, 0) + 1
         self._push(item)
@@ -403,17 +405,21 @@ class Crawler:
         )
 
     def _over_budget(
-        self, host: str, key: str, found_by: str, chain: int
+        self, host: str, key: str, found_by: str, self_linked: bool
     ) -> tuple[SkipReason, str] | None:
         s = self.settings
         if self._page_counts.get(host, 0) >= s.host_page_budget:
             self._budget_reached(host, "host_budget_reached", s.host_page_budget)
             return "host-budget", "host page budget reached"
-        if chain > s.trap_chain_max:
-            return "trap-chain", f"more than {s.trap_chain_max} same-shaped pages in a row"
+        pattern = _shape(host, key)
+        if self_linked and self._self_linked.get(pattern, 0) >= s.trap_chain_max:
+            return (
+                "trap-chain",
+                f"more than {s.trap_chain_max} pages shaped {pattern[1]} reached from pages "
+                "shaped so (a chain such as a calendar)",
+            )
         if found_by in ("feed", "sitemap"):
             return None  # the outlet lists it as news: no shape budget
-        pattern = _shape(host, key)
         if self._article_shape(pattern):
             return None  # outlets with numeric ids: every article has one shape
         if self._pattern_counts.get(pattern, 0) >= s.pattern_budget:
@@ -1068,8 +1074,8 @@ class Crawler:
         if item.kind == "page":
             fetched, articles = self._shape_pages.get(shape, (0, 0))
             self._shape_pages[shape] = (fetched + 1, articles + page.is_article)
-        # a link to a page shaped like this one continues its chain (an article ends it)
-        run = 0 if page.is_article else self._chains.get(item.key, 0) + 1
+        # a link from a non-article page to a page of its own shape continues a chain
+        chains = item.kind == "page" and not page.is_article
         if item.kind == "page" and item.found_by == "recrawl":
             # a new version may cite new sources and show new images; a retried item's
             # first attempt may have made that version and died before following it
@@ -1087,7 +1093,7 @@ class Crawler:
                         cite_depth=0,
                         via=page_url,
                         found_by="link",
-                        chain=run if _shape(host, canonical(link.url)) == shape else 0,
+                        self_linked=chains and _shape(host, canonical(link.url)) == shape,
                     )
             for feed in page.feeds:
                 self.enqueue(

@@ -66,8 +66,8 @@ class Settings:
     # pages per URL shape (digits as N) per host; pages listed by feeds and sitemaps and
     # shapes whose pages are articles are exempt
     pattern_budget: int = 100
-    # same-shaped non-article pages reached one from the other in a row (a calendar's
-    # "next day") before the chain is taken for a trap
+    # pages of one URL shape found on non-article pages of that same shape (a calendar's
+    # "next day", a listing's "page 2"), per host, before the chain is taken for a trap
     trap_chain_max: int = 20
     max_hops: int = 25
     max_path_depth: int = 12

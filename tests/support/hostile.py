@@ -145,7 +145,8 @@ def numeric_outlet_app(
     * ``/feed.rss`` (linked from ``/``) -- RSS of the newest 20;
     * with ``listed=False`` neither: articles are found only by their links;
     * ``/a/s{n}.html`` -- an article (``og:type=article``), linking to its neighbours;
-    * ``/calendar/YYYY-MM-DD`` -- a day's (empty) events, linking to the next day, forever.
+    * ``/calendar/YYYY-MM-DD`` -- a day's (empty) events, linking to the next day and the
+      day after, forever.
     """
     app = web.Application()
     ids = list(range(1000, 1000 + articles))
@@ -198,9 +199,11 @@ def numeric_outlet_app(
 
     async def calendar(request: web.Request) -> web.Response:
         day = date.fromisoformat(request.match_info["day"])
-        nxt = day + timedelta(days=1)
+        nxt, after = day + timedelta(days=1), day + timedelta(days=2)
         return _page(
-            f"Events {day}", f'<p>No events.</p><a href="/calendar/{nxt.isoformat()}">Next day</a>'
+            f"Events {day}",
+            f'<p>No events.</p><a href="/calendar/{nxt.isoformat()}">Next day</a> '
+            f'<a href="/calendar/{after.isoformat()}">The day after</a>',
         )
 
     app.router.add_get("/robots.txt", robots)
