@@ -375,7 +375,7 @@ def test_a_slow_server_holds_a_url_no_longer_than_url_max_seconds(archive_dir: P
         )
         elapsed = time.monotonic() - t0
         silent_requests = len(server.requests_for("/silent"))
-    assert elapsed < 3 * budget + 2.0, elapsed  # three URLs, one host, one at a time
+    assert elapsed < 3 * budget + 4.0, elapsed  # three URLs, one host, one at a time
     assert silent_requests == 1  # no retry: the first attempt used the URL's time
     assert "url_max_seconds" in summary.seeds_failed[silent]
     assert "url_max_seconds" in summary.seeds_failed[slow_head]
