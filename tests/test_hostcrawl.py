@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.support.hostile import ROBOTS_STATUS, robots_app
+from tests.support.hostile import ROBOTS_STATUS, robots_app, sitemap_trap_app
 from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
 from tests.support.servers import LiveServer
 from workers.archive import Archive
@@ -221,3 +221,15 @@ def test_a_guard_refusal_of_robots_txt_is_not_cached(redis_url: str, archive_dir
         assert service.state.robots_get(host, 10**9) is None
         crawl_id, _ = service.state.begin_crawl([f"discover:{server.url('/')}"])
         assert service.state.url_counts(crawl_id).get("blocked", 0) == 0
+
+
+def test_an_endless_sitemap_chain_stops_in_the_service_too(
+    redis_url: str, archive_dir: Path
+) -> None:
+    with LiveServer(sitemap_trap_app(), "127.0.0.6") as server:
+        service = Service(redis_url, archive_dir, server.url("/"))
+        service.queue(server.url("/"))
+        service.drain()
+        service.archive.close()
+        indexes = [e for e in server.requests if e.path == "/sitemap-index.xml"]
+    assert len(indexes) == service.settings.sitemap_max_depth + 1
