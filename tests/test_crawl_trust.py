@@ -351,6 +351,19 @@ def test_articles_of_one_url_shape_are_not_cut_but_a_calendar_is(
     assert "shape-budget" not in skipped
 
 
+def test_articles_listed_past_the_shape_budget_are_queued_once_they_prove_articles(
+    archive_dir: Path,
+) -> None:
+    app = numeric_outlet_app(150, listed=False, all_on_home=True)  # 150 links on one page
+    with LiveServer(app, "127.0.0.7") as server:
+        summary = run_crawl(fast(archive_dir, concurrency=8), server.url("/"))
+    articles = {server.url(f"/a/s{n}.html") for n in range(1000, 1150)}
+    missing = articles - captured(archive_dir)
+    assert not missing, f"{len(missing)} of 150 articles not captured"
+    skipped = summary.stats["skipped"]
+    assert isinstance(skipped, dict) and "shape-budget" not in skipped
+
+
 def test_every_skip_is_counted_with_its_reason(archive_dir: Path) -> None:
     with LiveServer(numeric_outlet_app(120, listed=False), "127.0.0.7") as server:
         summary = run_crawl(

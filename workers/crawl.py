@@ -225,6 +225,9 @@ class Crawler:
         # pages queued from a non-article page of their own shape, per shape (traps)
         self._self_linked: dict[tuple[str, str], int] = {}
         self._shape_pages: dict[tuple[str, str], tuple[int, int]] = {}  # fetched, articles
+        # URLs left out by the shape budget, per shape, queued after all if it is articles'
+        self._parked: dict[tuple[str, str], dict[str, tuple[str, str, int, int, str | None, str]]]
+        self._parked = {}
         self._seen_keys: set[str] = set()  # keys this process has queued in this crawl
         # keys of items an interrupted run may have left half-done (records written, links
         # not followed): fetched without validators and followed as on a first capture
@@ -353,6 +356,10 @@ class Crawler:
             skip = self._over_discovery_budget(host, hops)
         if skip is not None:
             self._skip(key, url, *skip)
+            if skip[0] == "shape-budget":  # kept aside: the shape may prove to be articles
+                parked = self._parked.setdefault(_shape(host, key), {})
+                if len(parked) < self.settings.host_page_budget:
+                    parked[key] = (url, kind, hops, cite_depth, via, found_by)
             return False
         self._seq += 1
         item = FrontierItem(
@@ -448,6 +455,20 @@ class Crawler:
         if (host, event) not in self._budget_logged:
             self._budget_logged.add((host, event))
             log.warning(event, host=host, budget=budget)
+
+    def _unpark(self, shape: tuple[str, str]) -> None:
+        """Queue the URLs the shape budget left out, now that the shape is articles'."""
+        parked = self._parked.pop(shape)
+        log.info("shape_is_articles", host=shape[0], shape=shape[1], queued=len(parked))
+        for key, (url, kind, hops, cite_depth, via, found_by) in parked.items():
+            if key in self._skipped_keys:
+                self._skipped_keys.discard(key)
+                self.stats.skipped["shape-budget"] -= 1
+                if not self.stats.skipped["shape-budget"]:
+                    del self.stats.skipped["shape-budget"]
+            self.enqueue(
+                url, kind=kind, hops=hops, cite_depth=cite_depth, via=via, found_by=found_by
+            )
 
     def _skip(self, key: str, url: str, reason: SkipReason, detail: str) -> None:
         """Count a URL left out of the crawl (once per URL), with its reason."""
@@ -1075,6 +1096,8 @@ class Crawler:
         if item.kind == "page":
             fetched, articles = self._shape_pages.get(shape, (0, 0))
             self._shape_pages[shape] = (fetched + 1, articles + page.is_article)
+            if shape in self._parked and self._article_shape(shape):
+                self._unpark(shape)
         # a link from a non-article page to a page of its own shape continues a chain
         chains = item.kind == "page" and not page.is_article
         if item.kind == "page" and item.found_by == "recrawl":

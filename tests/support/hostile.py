@@ -136,7 +136,11 @@ def sitemap_trap_app() -> web.Application:
 
 
 def numeric_outlet_app(
-    articles: int = 120, calendar_start: date = date(2026, 1, 1), *, listed: bool = True
+    articles: int = 120,
+    calendar_start: date = date(2026, 1, 1),
+    *,
+    listed: bool = True,
+    all_on_home: bool = False,
 ) -> web.Application:
     """An outlet whose article URLs differ only by a number (``/a/s{n}.html``).
 
@@ -144,6 +148,7 @@ def numeric_outlet_app(
     * ``/sitemap.xml`` (named by robots.txt) -- a urlset of every article;
     * ``/feed.rss`` (linked from ``/``) -- RSS of the newest 20;
     * with ``listed=False`` neither: articles are found only by their links;
+    * with ``all_on_home=True`` ``/`` lists every article, and articles link to no other;
     * ``/a/s{n}.html`` -- an article (``og:type=article``), linking to its neighbours;
     * ``/calendar/YYYY-MM-DD`` -- a day's (empty) events, linking to the next day and the
       day after, forever.
@@ -157,7 +162,8 @@ def numeric_outlet_app(
         return web.Response(text=f"User-agent: *\nAllow: /\n{sitemap}")
 
     async def home(request: web.Request) -> web.Response:
-        links = "".join(f'<li><a href="/a/s{n}.html">Story {n}</a></li>' for n in ids[::10])
+        shown = ids if all_on_home else ids[::10]
+        links = "".join(f'<li><a href="/a/s{n}.html">Story {n}</a></li>' for n in shown)
         head = '<link rel="alternate" type="application/rss+xml" href="/feed.rss">'
         head = head if listed else ""
         cal = f'<a href="/calendar/{calendar_start.isoformat()}">Events</a>'
@@ -185,7 +191,11 @@ def numeric_outlet_app(
         n = int(request.match_info["n"])
         if n not in ids:
             raise web.HTTPNotFound()
-        near = "".join(f'<a href="/a/s{m}.html">Story {m}</a> ' for m in (n - 1, n + 1) if m in ids)
+        near = "".join(
+            f'<a href="/a/s{m}.html">Story {m}</a> '
+            for m in (n - 1, n + 1)
+            if m in ids and not all_on_home
+        )
         body = (
             f"<article><h1>Story {n}</h1><p>{'Something happened. ' * 20}</p></article>"
             f"<nav>{near}</nav>"
