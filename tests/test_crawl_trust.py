@@ -34,6 +34,7 @@ from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.servers import LiveServer
 from tests.support.warc import assert_warcs_valid
 from workers.archive import Archive
+from workers.budgets import Budgets, Parked, Skip
 from workers.crawl import Crawler, CrawlSummary, crawl
 from workers.errors import ArchiveError, CrawlAborted, StateError
 from workers.framing import Framing
@@ -478,3 +479,31 @@ def test_the_crawl_summary_names_what_was_skipped_and_why(archive_dir: Path) -> 
     assert run.returncode == 0, run.stderr
     (line,) = [line for line in run.stdout.splitlines() if line.startswith("skipped:")]
     assert "sitemap-depth" in line
+
+
+def test_budgets_keep_shape_overflow_aside_until_the_shape_proves_articles() -> None:
+    budgets = Budgets(Settings(pattern_budget=2, trap_chain_max=1))
+    host = "n.example"
+
+    def park(n: int) -> Parked:
+        key = f"http://{host}/a/s{n}.html"
+        return Parked(key, key, host, "page", 1, 0, None, "link")
+
+    for n in (1, 2):
+        assert budgets.page_skip(host, park(n).key, "link", False) is None
+        budgets.queued("page", host, park(n).key, False)
+    over = budgets.page_skip(host, park(3).key, "link", False)
+    assert over is not None and over.reason == "shape-budget"
+    assert budgets.page_skip(host, park(3).key, "sitemap", False) is None  # listed: exempt
+    budgets.skip(over, park(3))
+    assert budgets.skipped == {"shape-budget": 1}
+    assert budgets.page_seen(host, park(1).key, is_article=True) == [park(3)]
+    assert budgets.skipped == {}
+    # a self-linked chain of non-articles (a calendar) is cut at trap_chain_max
+    day = f"http://{host}/calendar/2026-01-0"
+    budgets.queued("page", host, day + "2", True)
+    chain = budgets.page_skip(host, day + "3", "link", True)
+    assert chain is not None and chain.reason == "trap-chain"
+    assert budgets.discovery_skip(host, depth=6) == Skip(
+        "sitemap-depth", "sitemap nested more than 5 deep"
+    )

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
-import re
 import sqlite3
 import tempfile
 import time
@@ -31,12 +30,12 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 from urllib.parse import urlsplit
 
 import structlog
 
 from workers.archive import Archive, CaptureWritten, StoredPayload
+from workers.budgets import DISCOVERY_KINDS, Budgets, Parked, Skip, url_shape
 from workers.capture import write_exchange
 from workers.catalogue import Capture, Catalogue, StoryRow
 from workers.content import mime_of, to_text
@@ -77,21 +76,6 @@ PERMANENT_REDIRECTS = frozenset({301, 308})
 PRIORITY = {"robots": 0, "sitemap": 1, "feed": 1, "page": 3, "cited": 4, "requisite": 6}
 MAX_PARSE_BYTES = 16 * 1024 * 1024
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-_DIGITS = re.compile(r"\d+")
-DISCOVERY_KINDS = frozenset({"sitemap", "feed"})
-#: why a URL was left out of a crawl (the summary counts each)
-SkipReason = Literal[
-    "out-of-scope",
-    "path-trap",
-    "hops",
-    "host-budget",
-    "shape-budget",
-    "trap-chain",
-    "known-story",
-    "sitemap-depth",
-    "sitemap-budget",
-    "sitemap-bytes",
-]
 
 
 @dataclass
@@ -216,18 +200,8 @@ class Crawler:
         self._robots_waited: set[str] = set()  # keys that waited for a robots.txt retry
         self._queues: dict[str, list[tuple[int, int, FrontierItem]]] = {}
         self._dispatched: dict[str, int] = {}
-        self._page_counts: dict[str, int] = {}
-        self._pattern_counts: dict[tuple[str, str], int] = {}
-        self._budget_logged: set[tuple[str, str]] = set()
-        self._discovery_counts: dict[str, int] = {}  # sitemaps and feeds queued, per host
-        self._discovery_bytes: dict[str, int] = {}  # and their bytes fetched
-        self._skipped_keys: set[str] = set()
-        # pages queued from a non-article page of their own shape, per shape (traps)
-        self._self_linked: dict[tuple[str, str], int] = {}
-        self._shape_pages: dict[tuple[str, str], tuple[int, int]] = {}  # fetched, articles
-        # URLs left out by the shape budget, per shape, queued after all if it is articles'
-        self._parked: dict[tuple[str, str], dict[str, tuple[str, str, int, int, str | None, str]]]
-        self._parked = {}
+        self.budgets = Budgets(settings)
+        self.stats.skipped = self.budgets.skipped
         self._seen_keys: set[str] = set()  # keys this process has queued in this crawl
         # keys of items an interrupted run may have left half-done (records written, links
         # not followed): fetched without validators and followed as on a first capture
@@ -256,7 +230,7 @@ class Crawler:
             self.seeds if self.mode == "crawl" else [f"{self.mode}:{s}" for s in self.seeds]
         )
         self._seq = self.state.max_seq(self.crawl_id)
-        self._page_counts = self.state.host_page_counts(self.crawl_id)
+        self.budgets.restore_pages(self.state.host_page_counts(self.crawl_id))
         log.info("crawl_started", crawl_id=self.crawl_id, resumed=self.resumed, seeds=self.seeds)
         for item in self.state.queued(self.crawl_id):
             self._retries.add(item.key)
@@ -341,25 +315,22 @@ class Crawler:
         if key in self._seen_keys:
             return False  # seen in this crawl: the common case for nav links
         host = host_of(url)
-        skip: tuple[SkipReason, str] | None = None
+        skip: Skip | None = None
         if kind == "page":
             out = self.scope.reason_out(url)
             if out is not None:
-                skip = ("path-trap" if out.startswith("path ") else "out-of-scope", out)
+                skip = Skip("path-trap" if out.startswith("path ") else "out-of-scope", out)
             elif hops > self.settings.max_hops:
-                skip = ("hops", f"more than {self.settings.max_hops} hops from a seed")
+                skip = Skip("hops", f"more than {self.settings.max_hops} hops from a seed")
             if skip is None:
-                skip = self._over_budget(host, key, found_by, self_linked)
+                skip = self.budgets.page_skip(host, key, found_by, self_linked)
             if skip is None and self._known_story_skipped(url, found_by):
-                skip = ("known-story", "known story: re-crawled on its schedule")
+                skip = Skip("known-story", "known story: re-crawled on its schedule")
         elif kind in DISCOVERY_KINDS:
-            skip = self._over_discovery_budget(host, hops)
+            skip = self.budgets.discovery_skip(host, hops)
         if skip is not None:
-            self._skip(key, url, *skip)
-            if skip[0] == "shape-budget":  # kept aside: the shape may prove to be articles
-                parked = self._parked.setdefault(_shape(host, key), {})
-                if len(parked) < self.settings.host_page_budget:
-                    parked[key] = (url, kind, hops, cite_depth, via, found_by)
+            self.budgets.skip(skip, Parked(key, url, host, kind, hops, cite_depth, via, found_by))
+            log.debug("url_skipped", url=url, reason=skip.reason, detail=skip.detail)
             return False
         self._seq += 1
         item = FrontierItem(
@@ -377,14 +348,7 @@ class Crawler:
         self._seen_keys.add(key)
         if not self._queue(item):
             return False
-        if kind == "page":
-            self._page_counts[host] = self._page_counts.get(host, 0) + 1
-            pattern = _shape(host, key)
-            self._pattern_counts[pattern] = self._pattern_counts.get(pattern, 0) + 1
-            if self_linked:
-                self._self_linked[pattern] = self._self_linked.get(pattern, 0) + 1
-        elif kind in DISCOVERY_KINDS:
-            self._discovery_counts[host] = self._discovery_counts.get(host, 0) + 1
+        self.budgets.queued(kind, host, key, self_linked)
         self._push(item)
         self._ensure_robots(host, url)
         return True
@@ -410,72 +374,6 @@ class Crawler:
             and self.catalogue is not None
             and self.catalogue.story_for(url) is not None
         )
-
-    def _over_budget(
-        self, host: str, key: str, found_by: str, self_linked: bool
-    ) -> tuple[SkipReason, str] | None:
-        s = self.settings
-        if self._page_counts.get(host, 0) >= s.host_page_budget:
-            self._budget_reached(host, "host_budget_reached", s.host_page_budget)
-            return "host-budget", "host page budget reached"
-        pattern = _shape(host, key)
-        if self_linked and self._self_linked.get(pattern, 0) >= s.trap_chain_max:
-            return (
-                "trap-chain",
-                f"more than {s.trap_chain_max} pages shaped {pattern[1]} reached from pages "
-                "shaped so (a chain such as a calendar)",
-            )
-        if found_by in ("feed", "sitemap"):
-            return None  # the outlet lists it as news: no shape budget
-        if self._article_shape(pattern):
-            return None  # outlets with numeric ids: every article has one shape
-        if self._pattern_counts.get(pattern, 0) >= s.pattern_budget:
-            return "shape-budget", f"more than {s.pattern_budget} pages shaped {pattern[1]}"
-        return None
-
-    def _article_shape(self, pattern: tuple[str, str]) -> bool:
-        """Whether pages of this URL shape have been articles (at least half of them)."""
-        fetched, articles = self._shape_pages.get(pattern, (0, 0))
-        return articles > 0 and 2 * articles >= fetched
-
-    def _over_discovery_budget(self, host: str, depth: int) -> tuple[SkipReason, str] | None:
-        """Sitemaps and feeds have their own budgets per host: nesting depth, count, bytes."""
-        s = self.settings
-        if depth > s.sitemap_max_depth:
-            return "sitemap-depth", f"sitemap nested more than {s.sitemap_max_depth} deep"
-        if self._discovery_counts.get(host, 0) >= s.sitemap_budget:
-            self._budget_reached(host, "sitemap_budget_reached", s.sitemap_budget)
-            return "sitemap-budget", f"more than {s.sitemap_budget} sitemaps and feeds"
-        if self._discovery_bytes.get(host, 0) >= s.sitemap_bytes_budget:
-            self._budget_reached(host, "sitemap_bytes_reached", s.sitemap_bytes_budget)
-            return "sitemap-bytes", f"sitemaps and feeds past {s.sitemap_bytes_budget} bytes"
-        return None
-
-    def _budget_reached(self, host: str, event: str, budget: int) -> None:
-        if (host, event) not in self._budget_logged:
-            self._budget_logged.add((host, event))
-            log.warning(event, host=host, budget=budget)
-
-    def _unpark(self, shape: tuple[str, str]) -> None:
-        """Queue the URLs the shape budget left out, now that the shape is articles'."""
-        parked = self._parked.pop(shape)
-        log.info("shape_is_articles", host=shape[0], shape=shape[1], queued=len(parked))
-        for key, (url, kind, hops, cite_depth, via, found_by) in parked.items():
-            if key in self._skipped_keys:
-                self._skipped_keys.discard(key)
-                self.stats.skipped["shape-budget"] -= 1
-                if not self.stats.skipped["shape-budget"]:
-                    del self.stats.skipped["shape-budget"]
-            self.enqueue(
-                url, kind=kind, hops=hops, cite_depth=cite_depth, via=via, found_by=found_by
-            )
-
-    def _skip(self, key: str, url: str, reason: SkipReason, detail: str) -> None:
-        """Count a URL left out of the crawl (once per URL), with its reason."""
-        if key not in self._skipped_keys:
-            self._skipped_keys.add(key)
-            self.stats.skipped[reason] += 1
-        log.debug("url_skipped", url=url, reason=reason, detail=detail)
 
     def _push(self, item: FrontierItem) -> None:
         heapq.heappush(self._queues.setdefault(item.host, []), (item.priority, item.seq, item))
@@ -669,12 +567,10 @@ class Crawler:
             self._seed_failed(item, rules.reason)
             log.warning("robots_unavailable", url=item.url, reason=rules.reason)
             return
-        spent = self._discovery_bytes.get(item.host, 0)
-        if item.kind in DISCOVERY_KINDS and spent >= self.settings.sitemap_bytes_budget:
-            # queued before the host's sitemaps and feeds had used up their bytes
-            detail = f"sitemaps and feeds past {self.settings.sitemap_bytes_budget} bytes"
-            self._skip(item.key, item.url, "sitemap-bytes", detail)
-            self._mark(item, "skipped", detail)
+        spent = self.budgets.bytes_spent(item.host) if item.kind in DISCOVERY_KINDS else None
+        if spent is not None:  # queued before the host's sitemaps and feeds used them up
+            self.budgets.skip(spent, _parked(item))
+            self._mark(item, "skipped", spent.detail)
             return
         if rules is None or not rules.allowed(item.url, self.ua_token):
             self.stats.blocked += 1
@@ -950,9 +846,7 @@ class Crawler:
         if item.kind in DISCOVERY_KINDS:
             self.stats.sitemaps += 1
             self.stats.sitemap_bytes += exchange.body_length
-            self._discovery_bytes[item.host] = (
-                self._discovery_bytes.get(item.host, 0) + exchange.body_length
-            )
+        self.budgets.fetched(item.kind, item.host, exchange.body_length)
         if written.is_revisit:
             self.stats.revisits += 1
         if item.kind == "cited" and exchange.redirect_to is None:
@@ -1092,12 +986,17 @@ class Crawler:
             return
         if page.is_article:
             self.stats.articles += 1
-        shape = _shape(item.host, item.key)
-        if item.kind == "page":
-            fetched, articles = self._shape_pages.get(shape, (0, 0))
-            self._shape_pages[shape] = (fetched + 1, articles + page.is_article)
-            if shape in self._parked and self._article_shape(shape):
-                self._unpark(shape)
+        shape = url_shape(item.host, item.key)
+        if item.kind == "page":  # a shape that proves to be articles' gets its URLs back
+            for parked in self.budgets.page_seen(item.host, item.key, page.is_article):
+                self.enqueue(
+                    parked.url,
+                    kind=parked.kind,
+                    hops=parked.hops,
+                    cite_depth=parked.cite_depth,
+                    via=parked.via,
+                    found_by=parked.found_by,
+                )
         # a link from a non-article page to a page of its own shape continues a chain
         chains = item.kind == "page" and not page.is_article
         if item.kind == "page" and item.found_by == "recrawl":
@@ -1117,7 +1016,7 @@ class Crawler:
                         cite_depth=0,
                         via=page_url,
                         found_by="link",
-                        self_linked=chains and _shape(host, canonical(link.url)) == shape,
+                        self_linked=chains and url_shape(host, canonical(link.url)) == shape,
                     )
             for feed in page.feeds:
                 self.enqueue(
@@ -1180,9 +1079,17 @@ class Crawler:
             log.info("recrawl_pulled_forward", url=url, announced=when.isoformat())
 
 
-def _shape(host: str, key: str) -> tuple[str, str]:
-    """A URL's shape on its host: its path with every run of digits as N."""
-    return host, _DIGITS.sub("N", urlsplit(key).path)
+def _parked(item: FrontierItem) -> Parked:
+    return Parked(
+        item.key,
+        item.url,
+        item.host,
+        item.kind,
+        item.hops,
+        item.cite_depth,
+        item.via,
+        item.found_by,
+    )
 
 
 def _robots_entry(queue: list[tuple[int, int, FrontierItem]]) -> int:
