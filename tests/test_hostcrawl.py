@@ -233,3 +233,18 @@ def test_an_endless_sitemap_chain_stops_in_the_service_too(
         service.archive.close()
         indexes = [e for e in server.requests if e.path == "/sitemap-index.xml"]
     assert len(indexes) == service.settings.sitemap_max_depth + 1
+
+
+def test_sitemap_budgets_hold_across_the_host_turns_of_a_worker(
+    redis_url: str, archive_dir: Path
+) -> None:
+    with LiveServer(sitemap_trap_app(), "127.0.0.6") as server:
+        service = Service(redis_url, archive_dir, server.url("/"), sitemap_budget=5)
+        service.queue(server.url("/"))  # robots.txt names the chain of indexes
+        for _ in range(200):  # short turns: a URL or two each, a new HostCrawler each
+            asyncio.run(service.crawler("one").take_turn(batch_urls=2))
+            if not service.state.frontier_stats()["queued"]:
+                break
+        service.archive.close()
+        sitemaps = [e for e in server.requests if e.path.startswith("/sitemap")]
+    assert 0 < len(sitemaps) <= 5

@@ -200,8 +200,8 @@ class Crawler:
         self._robots_waited: set[str] = set()  # keys that waited for a robots.txt retry
         self._queues: dict[str, list[tuple[int, int, FrontierItem]]] = {}
         self._dispatched: dict[str, int] = {}
-        self.budgets = Budgets(settings)
-        self.stats.skipped = self.budgets.skipped
+        self._budgets = Budgets(settings)
+        self.stats.skipped = self._budgets.skipped
         self._seen_keys: set[str] = set()  # keys this process has queued in this crawl
         # keys of items an interrupted run may have left half-done (records written, links
         # not followed): fetched without validators and followed as on a first capture
@@ -213,6 +213,11 @@ class Crawler:
         self.crawl_id = 0
         self.resumed = False
         self._fetcher: Fetcher | None = None
+
+    @property
+    def budgets(self) -> Budgets:
+        """The budgets of the crawl being run (the service's host turns: of the item's)."""
+        return self._budgets
 
     # -- public -------------------------------------------------------------------------
     def request_stop(self) -> None:

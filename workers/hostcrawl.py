@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
+import weakref
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 import structlog
 
 from workers.archive import Archive, StoredPayload
+from workers.budgets import Budgets
 from workers.catalogue import Catalogue
 from workers.crawl import Crawler
 from workers.fetch import Fetcher
@@ -36,6 +38,13 @@ from workers.state import DigestIndex, FrontierItem
 log = structlog.get_logger(__name__)
 
 _crawl_id: ContextVar[int] = ContextVar("storyvault_crawl_id", default=0)
+
+#: the budgets of each crawl, kept by the worker process across its host turns (a turn is
+#: one task, one HostCrawler), per shared state; each worker process keeps its own
+_BUDGETS: weakref.WeakKeyDictionary[RedisState, OrderedDict[int, Budgets]] = (
+    weakref.WeakKeyDictionary()
+)
+_BUDGETS_KEPT = 64  # crawls per process (discovery passes come and go)
 
 
 @dataclass
@@ -104,6 +113,19 @@ class HostCrawler(Crawler):
         if cached is not None:
             self._robots[host] = cached
             self.gate.set_crawl_delay(host, cached.crawl_delay(self.ua_token))
+
+    @property
+    def budgets(self) -> Budgets:
+        """The budgets of the crawl of the item being processed, kept across the turns of
+        this worker process (so a trap spread over many turns still meets them)."""
+        crawls = _BUDGETS.setdefault(self.redis_state, OrderedDict())
+        budgets = crawls.get(self.crawl_id)
+        if budgets is None:
+            budgets = crawls[self.crawl_id] = Budgets(self.settings)
+            while len(crawls) > _BUDGETS_KEPT:
+                crawls.popitem(last=False)
+        crawls.move_to_end(self.crawl_id)
+        return budgets
 
     @property
     def crawl_id(self) -> int:
