@@ -154,9 +154,9 @@ def test_a_new_extractor_makes_no_false_versions(served: LiveServer, archive_dir
     with SQLiteState.beside(archive_dir) as state:
         catalogue = Catalogue.for_settings(state, settings)
         assert all(len(catalogue.versions(catalogue.story_for(u).story_id)) == 2 for u in urls)  # type: ignore[union-attr]
+        old = "'sha256:' || substr(story_id || story_id || story_id || story_id, 1, 64)"
         state.db.execute(
-            "UPDATE stories SET extractor = 'storyvault-story/1',"
-            " fingerprint = 'sha256:' || substr(story_id || story_id || story_id || story_id, 1, 64)"
+            f"UPDATE stories SET extractor = 'storyvault-story/1', fingerprint = {old}"
         )
         state.db.commit()
     asyncio.run(crawl(settings, urls, mode="recrawl"))
@@ -165,3 +165,35 @@ def test_a_new_extractor_makes_no_false_versions(served: LiveServer, archive_dir
         rows = [catalogue.story_for(u) for u in urls]
         assert [len(catalogue.versions(r.story_id)) for r in rows if r] == [2] * len(urls)
         assert {r.extractor for r in rows if r} == {EXTRACTOR}
+
+
+def test_the_cleaner_reads_title_body_authors_dates_and_language(
+    served: LiveServer, archive_dir: Path
+) -> None:
+    asyncio.run(crawl(settings_for(archive_dir), [served.url("/")]))
+    result = subprocess.run(
+        [str(BIN / "storyvault"), "clean", "--archive", str(archive_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stderr
+    cleaned = {}
+    for path in (archive_dir / "clean").rglob("v1.json"):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        cleaned[doc["url"]] = doc
+    site = served.app[SITE]
+    pair = {PAGES[n].url(served.base) for n in ("en-amp-pair-main", "en-amp-pair-amp")}
+    stories = [p for p in site.pages.values() if p.is_story and p.url(served.base) not in pair]
+    assert {p.url(served.base) for p in stories} == set(cleaned) - pair
+    assert len(set(cleaned) & pair) == 1  # the AMP page and its canonical are one story
+    for page in stories:
+        doc, want = cleaned[page.url(served.base)], page.expected_for(served.base)
+        assert doc["title"] == want["title"]
+        assert doc["paragraphs"] == want["body"], page.name  # no byline, no " ," spacing
+        assert doc["authors"] == want["authors"], page.name
+        assert doc["published"] == want["published"], page.name
+        assert doc["language"].split("-")[0] == want["language"].split("-")[0], page.name
+        assert doc["fingerprint_verified"] is True
+        assert doc["extractor"] == EXTRACTOR

@@ -317,6 +317,7 @@ def _message(
         "version": number,
         "fingerprint": fingerprint,
         "previous_fingerprint": story.fingerprint,
+        "extractor": c.one("extractor"),
         "warc": {
             **warc,
             "collection": collection,
