@@ -1,8 +1,8 @@
 """The storyvault command line.
 
 ``storyvault fetch URL…`` archives URLs with their redirect chains. Exit status: 0 when
-every URL was captured, 1 when some could not be (each named on stderr), 2 on a usage or
-configuration error.
+every URL was captured, 1 when some could not be (each named on stderr) or when the reader
+of stdout went away (a pipe into ``head``), 2 on a usage or configuration error.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -126,9 +127,21 @@ CLI_SETTINGS = (
 )
 
 
+# The flag of each CLI setting whose name is not simply ``--`` + the setting's name.
+CLI_FLAGS = {
+    "host_delay": "--delay",
+    "requisites": "--no-requisites",
+    "host_page_budget": "--host-budget",
+    "scope_prefixes": "--scope-prefix",
+    "scope_exclude": "--exclude",
+    "contact_url": "--contact",
+    "redis_url": "--redis",
+}
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     cli = {name: getattr(args, name, None) for name in CLI_SETTINGS}
-    return load_settings(cli=cli, config_file=args.config)
+    return load_settings(cli=cli, config_file=args.config, cli_flags=CLI_FLAGS)
 
 
 def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
@@ -177,12 +190,14 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit status (see the module docstring)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(json=args.log_json, level=args.log_level.upper())
     try:
         settings = settings_from(args)
         code: int = args.handler(args, settings)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return code
     except StoryvaultError as exc:
         print(f"storyvault: error: {exc}", file=sys.stderr)
@@ -190,6 +205,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("storyvault: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`storyvault show URL | head`): stop quietly. Python's
+        # own recipe: point stdout at devnull so the flush at exit cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -130,3 +130,84 @@ def test_make_crawl_archives_a_local_server(outlet: LiveServer, tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert list((archive / "collections" / "storyvault" / "archive").glob("*.warc.gz"))
     assert (archive / "collections" / "storyvault" / "indexes" / "index.cdxj").read_text()
+
+
+@pytest.mark.parametrize(
+    ("flags", "flag"),
+    [
+        (["--delay", "-1"], "--delay"),
+        (["--concurrency", "0"], "--concurrency"),
+        (["--host-concurrency", "-2"], "--host-concurrency"),
+        (["--cite-depth", "-3"], "--cite-depth"),
+        (["--host-budget", "0"], "--host-budget"),
+        (["--exclude", "(["], "--exclude"),
+    ],
+)
+def test_bad_crawl_flag_is_a_usage_error_naming_it(
+    flags: list[str], flag: str, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    result = storyvault(
+        "crawl", *flags, "--allow-private", "--archive", str(archive), "http://127.0.0.1:9/"
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()]  # one line, no traceback
+    assert result.stderr.startswith(f"storyvault: error: {flag} ")
+    assert not archive.exists()
+
+
+def test_bad_setting_from_the_environment_names_it(tmp_path: Path) -> None:
+    result = storyvault(
+        "crawl",
+        "--archive",
+        str(tmp_path / "archive"),
+        "http://127.0.0.1:9/",
+        env={"STORYVAULT_HOST_CONCURRENCY": "0"},
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "storyvault: error: setting 'host_concurrency' from environment is '0': give 1 or more"
+    )
+
+
+def test_archive_that_cannot_be_created_is_one_clear_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    result = storyvault(
+        "crawl", "--allow-private", "--archive", str(blocker / "archive"), "http://127.0.0.1:9/"
+    )
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert line.startswith(f"storyvault: error: {blocker / 'archive'}")
+    assert "--archive" in line
+
+
+def _to_closed_pipe(*args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run storyvault with its stdout a pipe whose reader is already gone (like `| head`)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(
+            [str(BIN / "storyvault"), *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+
+
+def test_output_into_a_closed_pipe_ends_quietly(
+    outlet: LiveServer, archive_dir: Path, redis_url: str
+) -> None:
+    fetched = storyvault("fetch", "--allow-private", "--archive", str(archive_dir), outlet.url("/"))
+    assert fetched.returncode == 0, fetched.stderr
+    for args in (
+        ["show", "--archive", str(archive_dir), outlet.url("/")],
+        ["status", "--redis", redis_url],
+    ):
+        result = _to_closed_pipe(*args)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr == b"", result.stderr

@@ -184,8 +184,12 @@ class SQLiteState:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
-        except sqlite3.Error as exc:
-            raise ArchiveError(path, f"cannot open state database: {exc}") from exc
+        except (OSError, sqlite3.Error) as exc:
+            raise ArchiveError(
+                path,
+                f"cannot open the state database ({exc}); give --archive a directory "
+                "that can be created and written",
+            ) from exc
         self._lock = threading.RLock()
 
     @property
