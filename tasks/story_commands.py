@@ -12,6 +12,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from workers.archive import Archive
+from workers.archiveroot import existing_archive
 from workers.catalogue import Catalogue, StoryRow, VersionRow, iso
 from workers.errors import ConfigError, StoryvaultError
 from workers.outbox import Outbox
@@ -120,7 +121,7 @@ def open_catalogue(settings: Settings) -> Iterator[Catalogue]:
         finally:
             client.close()
     else:
-        with SQLiteState.beside(settings.archive) as state:
+        with SQLiteState.beside(existing_archive(settings.archive)) as state:
             yield Catalogue.for_settings(state, settings)
 
 
@@ -175,6 +176,7 @@ def version_text(settings: Settings, version: VersionRow) -> str:
 
 
 def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
+    existing_archive(settings.archive)  # the versions' text is read from its WARCs
     with open_catalogue(settings) as catalogue:
         story = _story(catalogue, args.url)
         versions = {v.number: v for v in catalogue.versions(story.story_id)}
@@ -259,7 +261,7 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     from workers.reindex import reindex
 
-    with SQLiteState.beside(settings.archive) as state:
+    with SQLiteState.beside(existing_archive(settings.archive)) as state:
         catalogue = Catalogue.for_settings(state, settings)
         archive = Archive(settings)
         archive.open()
@@ -280,7 +282,7 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_clean(args: argparse.Namespace, settings: Settings) -> int:
     from workers.cleaner import consume_outbox
 
-    written, skipped = consume_outbox(settings.archive)
+    written, skipped = consume_outbox(existing_archive(settings.archive))
     print(f"cleaned {written} versions ({skipped} already clean) into {settings.archive / 'clean'}")
     return 0
 

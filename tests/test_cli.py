@@ -211,3 +211,39 @@ def test_output_into_a_closed_pipe_ends_quietly(
         result = _to_closed_pipe(*args)
         assert result.returncode == 1, result.stderr
         assert result.stderr == b"", result.stderr
+
+
+READ_ONLY_COMMANDS = [
+    ["versions", "http://outlet.example/a"],
+    ["diff", "http://outlet.example/a"],
+    ["reindex"],
+    ["clean"],
+    ["show", "http://outlet.example/a"],
+    ["export", "--wacz", "out.wacz"],
+    ["timeline", "http://outlet.example/a"],
+    ["replay", "--port", "0"],
+]
+
+
+@pytest.mark.parametrize("command", READ_ONLY_COMMANDS, ids=lambda c: c[0])
+@pytest.mark.parametrize("exists", [False, True], ids=["missing", "empty-dir"])
+def test_read_only_command_on_no_archive_creates_nothing(
+    command: list[str], exists: bool, tmp_path: Path
+) -> None:
+    root = tmp_path / "typo"
+    if exists:
+        root.mkdir()
+    result = subprocess.run(
+        [str(BIN / "storyvault"), *command, "--archive", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        f"storyvault: error: {root}: no archive at this path "
+        f"({'no state or collections in it' if exists else 'no such directory'}); give "
+        "--archive the directory a crawl wrote into, or crawl into it first"
+    )
+    assert sorted(tmp_path.rglob("*")) == ([root] if exists else [])

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from workers.archive import StoredPayload
+from workers.archiveroot import STATE_FILE
 from workers.errors import ArchiveError
 
 SCHEMA = """
@@ -203,7 +204,7 @@ class SQLiteState:
 
     @classmethod
     def beside(cls, archive_root: Path) -> SQLiteState:
-        return cls(archive_root / "state" / "embedded.sqlite3")
+        return cls(archive_root / STATE_FILE)
 
     def close(self) -> None:
         with self._lock:
