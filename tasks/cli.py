@@ -2,7 +2,8 @@
 
 ``storyvault fetch URL…`` archives URLs with their redirect chains. Exit status: 0 when
 every URL was captured, 1 when some could not be (each named on stderr) or when the reader
-of stdout went away (a pipe into ``head``), 2 on a usage or configuration error.
+of stdout went away (a pipe into ``head``), 2 on a usage or configuration error, 3 when
+another process is writing the archive (its pid and host are named).
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from pathlib import Path
 
 import structlog
 
-from workers.errors import StoryvaultError
+from workers.errors import ArchiveBusyError, StoryvaultError
 from workers.logs import configure_logging
 from workers.settings import Settings, load_settings
 
 log = structlog.get_logger(__name__)
+
+#: Exit status when another process is writing the archive (crawl, fetch, watch, reindex)
+EXIT_BUSY = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -199,6 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args, settings)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return code
+    except ArchiveBusyError as exc:
+        print(f"storyvault: error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except StoryvaultError as exc:
         print(f"storyvault: error: {exc}", file=sys.stderr)
         return 2

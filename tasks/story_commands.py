@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from workers.archive import Archive
-from workers.archiveroot import existing_archive
+from workers.archiveroot import existing_archive, writer_lock
 from workers.catalogue import Catalogue, StoryRow, VersionRow, iso
 from workers.errors import ConfigError, StoryvaultError
 from workers.outbox import Outbox
@@ -261,7 +261,10 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     from workers.reindex import reindex
 
-    with SQLiteState.beside(existing_archive(settings.archive)) as state:
+    with (
+        writer_lock(existing_archive(settings.archive), "reindex"),
+        SQLiteState.beside(settings.archive) as state,
+    ):
         catalogue = Catalogue.for_settings(state, settings)
         archive = Archive(settings)
         archive.open()

@@ -887,7 +887,12 @@ async def crawl(
     """
     import signal
 
-    with SQLiteState.beside(settings.archive) as state:
+    from workers.archiveroot import writer_lock
+
+    with (
+        writer_lock(settings.archive, mode),  # one writer per embedded archive
+        SQLiteState.beside(settings.archive) as state,
+    ):
         catalogue = Catalogue.for_settings(state, settings)
         outbox = Outbox(settings.archive, catalogue)
         archive = Archive(settings)
