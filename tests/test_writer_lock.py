@@ -103,7 +103,7 @@ def test_second_crawl_on_one_archive_is_refused_naming_the_first(
         assert reader.returncode == 0, reader.stderr
     finally:
         held.opened.set()
-        out, err = first.communicate(timeout=60)
+        _, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
     # once the first has finished, the archive is free again
     again = subprocess.run(
