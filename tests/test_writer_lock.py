@@ -165,9 +165,11 @@ def test_the_lock_is_reentrant_in_one_process_and_exclusive_across(tmp_path: Pat
     )
     try:
         assert child.stdout is not None and child.stdout.readline() == "held\n"
-        with pytest.raises(ArchiveBusyError, match=f"pid {child.pid} on host"):
-            with writer_lock(tmp_path, "late"):
-                pass
+        with (
+            pytest.raises(ArchiveBusyError, match=f"pid {child.pid} on host"),
+            writer_lock(tmp_path, "late"),
+        ):
+            pass
     finally:
         child.communicate("", timeout=60)
     with writer_lock(tmp_path, "after"):
