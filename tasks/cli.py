@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.add_argument("--contact", dest="contact_url", help="contact URL put in the User-Agent")
     crawl.add_argument("--json", action="store_true", help="print the summary as JSON")
+    crawl.add_argument(
+        "--verbose",
+        action="store_true",
+        help="log one INFO line per fetch (else they are DEBUG: see --log-level)",
+    )
     crawl.set_defaults(handler=cmd_crawl)
 
     from tasks import replay_commands, service_commands, story_commands
@@ -197,7 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status (see the module docstring)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(json=args.log_json, level=args.log_level.upper())
+    # commands with a --verbose flag (crawl) keep their per-fetch lines at DEBUG without it
+    configure_logging(
+        json=args.log_json, level=args.log_level.upper(), verbose=getattr(args, "verbose", True)
+    )
     try:
         settings = settings_from(args)
         code: int = args.handler(args, settings)
