@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from workers.archive import Archive
 from workers.archiveroot import existing_archive, writer_lock
@@ -200,11 +200,12 @@ def cmd_recrawl(args: argparse.Namespace, settings: Settings) -> int:
     from workers.crawl import crawl
 
     urls = list(args.urls)
+    stale = flag_duration("--stale", args.stale) if args.stale else None
     with open_catalogue(settings) as catalogue:
         if args.outlet:
             urls += [s.url for s in catalogue.stories(args.outlet) if s.status == "live"]
-        if args.stale:
-            cutoff = iso(datetime.now(UTC) - parse_duration(args.stale))
+        if stale is not None:
+            cutoff = iso(datetime.now(UTC) - stale)
             urls += [
                 s.url for s in catalogue.stories() if s.status == "live" and s.last_seen <= cutoff
             ]
@@ -251,11 +252,21 @@ def enqueue_recrawl(settings: Settings, urls: list[str]) -> int:
 def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     from workers.watch import watch
 
-    passes = asyncio.run(
-        watch(settings, args.urls, discover_every=parse_duration(args.discover_every))
-    )
+    every = flag_duration("--discover-every", args.discover_every)
+    passes = asyncio.run(watch(settings, args.urls, discover_every=every))
     print(f"stopped after {passes} passes", file=sys.stderr)
     return 0
+
+
+def flag_duration(flag: str, text: str) -> timedelta:
+    """The duration given with ``flag``, above zero. Raises :class:`ConfigError` naming it."""
+    try:
+        value = parse_duration(text)
+    except ConfigError as exc:
+        raise ConfigError(f"{flag} {text}: {exc}") from exc
+    if value <= timedelta(0):
+        raise ConfigError(f"{flag} {text}: give a duration above 0 (e.g. 90s, 15m, 3h, 7d)")
+    return value
 
 
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:

@@ -156,6 +156,30 @@ def test_bad_crawl_flag_is_a_usage_error_naming_it(
     assert not archive.exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["watch", "--discover-every", "0s", "http://127.0.0.1:9/"], "--discover-every"),
+        (["watch", "--discover-every", "soon", "http://127.0.0.1:9/"], "--discover-every"),
+        (["recrawl", "--stale=-1m"], "--stale"),
+        (["outlets", "add", "--cite-depth", "-3", "http://127.0.0.1:9/"], "--cite-depth"),
+        (["outlets", "add", "--delay", "-1", "http://127.0.0.1:9/"], "--delay"),
+        (["worker", "--concurrency", "0"], "--concurrency"),
+    ],
+)
+def test_bad_flag_of_other_commands_is_a_usage_error(
+    args: list[str], flag: str, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    result = storyvault(
+        *args, "--archive", str(archive), env={"STORYVAULT_REDIS_URL": "redis://127.0.0.1:9/0"}
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"storyvault: error: {flag} "), result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert not archive.exists()
+
+
 def test_bad_setting_from_the_environment_names_it(tmp_path: Path) -> None:
     result = storyvault(
         "crawl",

@@ -139,6 +139,12 @@ def load_settings(
     return Settings(**values)
 
 
+def check_flag(key: str, value: Any, flag: str) -> Any:
+    """``value`` of setting ``key`` as given with ``flag`` (a command's own option),
+    type- and range-checked like every setting. Raises :class:`ConfigError` naming ``flag``."""
+    return _coerce_all({key: value}, "CLI", flags={key: flag})[key]
+
+
 # Environment variables with the prefix that are read elsewhere, not settings.
 _ENV_NOT_SETTINGS = frozenset({"STORYVAULT_CONFIG"})
 
