@@ -194,17 +194,23 @@ def test_bad_setting_from_the_environment_names_it(tmp_path: Path) -> None:
     )
 
 
-def test_archive_that_cannot_be_created_is_one_clear_line(tmp_path: Path) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a directory\n")
-    result = storyvault(
-        "crawl", "--allow-private", "--archive", str(blocker / "archive"), "http://127.0.0.1:9/"
-    )
-    assert result.returncode == 2
-    line = result.stderr.strip()
-    assert "\n" not in line and "Traceback" not in line
-    assert line.startswith(f"storyvault: error: {blocker / 'archive'}")
-    assert "--archive" in line
+@pytest.mark.parametrize("where", ["under-a-file", "proc"])
+def test_archive_that_cannot_be_created_is_one_clear_line(tmp_path: Path, where: str) -> None:
+    if where == "proc":
+        if not Path("/proc/self").is_dir():
+            pytest.skip("no /proc here")
+        archive = Path("/proc/nope")
+    else:
+        blocker = tmp_path / "a-file"
+        blocker.write_text("not a directory\n")
+        archive = blocker / "archive"
+    for command in (["crawl", "http://127.0.0.1:9/"], ["fetch", "http://127.0.0.1:9/"]):
+        result = storyvault(*command, "--allow-private", "--archive", str(archive))
+        assert result.returncode == 2, result.stderr
+        line = result.stderr.strip()
+        assert "\n" not in line and "Traceback" not in line
+        assert line.startswith(f"storyvault: error: {archive}")
+        assert "--archive" in line
 
 
 def _to_closed_pipe(*args: str) -> subprocess.CompletedProcess[bytes]:
