@@ -755,11 +755,12 @@ class Crawler:
             before = self.catalogue.story_for(exchange.url, named)
             if page.extraction is None and before is not None:
                 page = analyse_html(exchange.url, text, origin=origin, doc=doc, story=True)
-            if page.extraction is None:
+            extraction = page.extraction
+            if extraction is None or not (
+                page.is_article or before is not None or extraction.story.wall is not None
+            ):
                 return Found(page=page, story_url=named)
-            found = Found(
-                page=page, story=page.extraction.story, story_url=named, story_before=before
-            )
+            found = Found(page=page, story=extraction.story, story_url=named, story_before=before)
             if before is not None and before.fingerprint and before.extractor != EXTRACTOR:
                 found.refingerprint = self._refingerprint(before)
             return found

@@ -122,8 +122,9 @@ def analyse_html(
     """Analyse the HTML ``text`` of ``url``; ``origin`` ("feed", "sitemap") adds a signal.
 
     ``doc``: the already parsed tree of ``text`` (see :func:`parse_html`), read only.
-    Article pages (and any page with ``story``: one of a known story's URLs) carry
-    their :class:`~workers.story.Extraction`, whose body decides the cited sources.
+    Pages with an article signal (and any page with ``story``: one of a known story's
+    URLs) carry their :class:`~workers.story.Extraction`, whose body decides the cited
+    sources of an article.
     """
     info = PageInfo(url=url)
     doc = doc if doc is not None else parse_html(text)
@@ -179,7 +180,7 @@ def analyse_html(
     if origin in ("feed", "sitemap"):
         info.article_signals.append(origin)
     body = None
-    if story or info.is_article:
+    if story or info.article_signals:  # walls stand at article URLs with no other sign
         from workers.story import extract  # the story extractor reads pages parsed here
 
         info.extraction = extract(text, doc=doc)

@@ -146,6 +146,7 @@ _MARK_WORDS = {
         "consent",
         "cmp",
     },
+    "media": {"video", "embed", "player", "gallery", "slideshow", "podcast", "audio"},
     "ad": {"ad", "ads", "adv", "advert", "advertisement", "adslot", "banner", "sponsor", "dfp"},
     "meta": {
         "byline",
@@ -187,6 +188,8 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # lines that are furniture by what they say (any script); matched on short blocks only
 _READ_ALSO = re.compile(
     r"^\W*(read also|also read|read more|see also|related|more on this|recommended|"
+    r"you may (also )?(like|be interested)|te puede interesar|te recomendamos|"
+    r"vous aimerez aussi|das könnte sie auch interessieren|"
     r"lesen sie auch|mehr zum thema|lire aussi|à lire aussi|voir aussi|lee también|"
     r"leer más|leia também|veja também|leggi anche|czytaj też|czytaj także|"
     r"читайте також|також читайте|читайте также|также читайте|дивіться також|смотрите также|"
@@ -206,11 +209,12 @@ _BYLINE = re.compile(
     re.I,
 )
 _RELATIVE_TIME = re.compile(
-    r"\d+\s*(min|minutes?|hours?|hrs?|h|mins?)\s+ago|updated\b|оновлено|обновлено|"
-    r"aktualisiert|mis à jour|actualizado|atualizado|\bvor \d+|il y a \d+|hace \d+|"
-    r"\d+\s*(хв|хвилин|минут|годин|часов?)\s*(тому|назад)|"
-    r"\d+\s*(分钟前|小时前|分前|時間前|분 전|시간 전)|منذ \d+|\d+ (मिनट|घंटे) पहले|"
-    r"cập nhật|\d+ (phút|giờ) trước",
+    r"\d+\s*(sec|secs|seconds?|min|mins|minutes?|hours?|hrs?|h|days?)\s+ago|"
+    r"\d+\s*(хв|хвилин\w*|годин\w*|секунд\w*|минут\w*|час\w*)\s*(тому|назад)|"
+    r"\bvor \d+|\bil y a \d+|\bhace \d+|\bhá \d+|منذ \d+|\d+ (मिनट|घंटे) पहले|"
+    r"\d+\s*(分钟前|小时前|分前|時間前|분 전|시간 전)|\d+ (phút|giờ) trước|"
+    r"^\W*(updated|update|оновлено|обновлено|aktualisiert|mis à jour|actualizado|"
+    r"atualizado|cập nhật|更新)\W*(at|on|um|à|a las|lúc|о|в)?\s*\d",
     re.I,
 )
 _COUNTER = re.compile(
@@ -315,7 +319,7 @@ def locate_body(
     container = _grow(container, headline, blocks)
     chosen = [b for b in blocks if _within(b.el, container)]
     chosen = _lead_blocks(blocks, chosen, headline, container) + chosen
-    body = [b for b in chosen if _is_body(b, container, title)]
+    body = [b for b in chosen if _is_body(b, container, title, headline)]
     if guide_grams is not None and trusted:
         body = _agreeing(body, guide_grams)
     return Body(headline, title, body, container)
@@ -687,9 +691,19 @@ def _order_after(blocks: list[Block], el: HtmlElement) -> int:
     return 1 << 30
 
 
-def _is_body(block: Block, container: HtmlElement, title: str) -> bool:
+def _is_body(
+    block: Block, container: HtmlElement, title: str, headline: HtmlElement | None
+) -> bool:
     if block.text == title or block.tag == "h1":
         return False
+    card = _nearest(block.el, "article")
+    if (
+        card is not None
+        and card is not container
+        and _within(card, container)
+        and (headline is None or not _within(headline, card))
+    ):
+        return False  # a teaser card inside the body
     if _marked_below(block.el, container) is not None:
         return False
     if block.link_density > MAX_BODY_LINKS:

@@ -1,0 +1,423 @@
+# ruff: noqa: RUF001, E501  (Cyrillic, Arabic and CJK text; long lines of markup)
+"""More shapes: an articleBody wrapper that is too wide, citations in lists and quotes,
+pages without citations, a card <article> inside the body, Traditional Chinese."""
+
+from __future__ import annotations
+
+from tests.corpus.compose import (
+    AD,
+    CNT,
+    ORIGIN,
+    REL,
+    UPD,
+    Page,
+    author_box,
+    byline_link,
+    cookie_banner,
+    doc,
+    esc,
+    figure,
+    footer,
+    head,
+    menu,
+    news_ld,
+    newsletter,
+    page,
+    related_list,
+    share_bar,
+    tags,
+    tail_scripts,
+    teasers,
+    topbar,
+)
+
+
+@page
+def ru_wide_articlebody() -> Page:
+    pg = Page(
+        "ru-itemprop-articlebody-too-wide",
+        "/news/2026/11/27/v-gorode-otkrylas-novaya-biblioteka",
+        lang="ru",
+        script="cyrillic",
+        title="В городе открылась новая центральная библиотека",
+        shape="itemprop=articleBody on a wrapper that also holds the comments, a poll and related teasers; no citations",
+        authors=["Павел Орлов"],
+        published="2026-11-27T12:30:00+03:00",
+    )
+    site = "Городские новости"
+    body = "\n".join(
+        [
+            pg.p(
+                "В субботу в центре города открылась новая центральная библиотека. Здание площадью восемь тысяч квадратных метров строили три года."
+            ),
+            pg.p(
+                "В библиотеке есть читальные залы на четыреста мест, детский этаж, студия звукозаписи и лекторий. Фонд насчитывает более трёхсот тысяч книг."
+            ),
+            AD,
+            pg.p(
+                "В первый день библиотеку посетили почти пять тысяч человек. Многие пришли целыми семьями, чтобы записаться и получить читательский билет."
+            ),
+            pg.p(
+                "Директор библиотеки рассказала, что по выходным здесь будут проходить бесплатные занятия для детей и встречи с писателями."
+            ),
+            pg.p("Библиотека работает ежедневно с девяти утра до десяти вечера. Вход свободный."),
+        ]
+    )
+    comments = "".join(
+        f'<div class="comment"><div class="comment__author"><a href="{ORIGIN}/users/{n}">{esc(a)}</a></div><p class="comment__text">{esc(t)}</p><span class="comment__likes">{CNT}</span></div>'
+        for n, (a, t) in enumerate(
+            [
+                (
+                    "Марина К.",
+                    "Были сегодня с детьми, очень понравилось! Особенно детский этаж и зона для настольных игр.",
+                ),
+                (
+                    "Сергей",
+                    "Наконец-то. Старое здание было в ужасном состоянии, там даже отопление не работало.",
+                ),
+                ("Гость", "А парковку сделали? В прошлый раз негде было поставить машину."),
+                ("Ольга Н.", "Записалась в клуб любителей фантастики, первая встреча в четверг."),
+            ]
+        )
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="Здание строили три года.",
+            ld=news_ld(pg, desc="Здание строили три года.", section="Город", publisher=site),
+            section="Город",
+        ),
+        f"""{cookie_banner(pg)}
+<div class="header">{topbar(pg, site)}{menu(pg, tag="div", cls="menu")}</div>
+<div class="content" itemscope itemtype="https://schema.org/NewsArticle">
+  <h1 itemprop="headline">{esc(pg.title)}</h1>
+  <div class="info"><span itemprop="author">{byline_link("Павел Орлов")}</span> <span itemprop="datePublished" content="{pg.published}">27 ноября 2026, 12:30</span> <span>{UPD}</span></div>
+  <div class="article-wrapper" itemprop="articleBody">
+    {figure("2026/11/biblioteka", "Читальный зал новой библиотеки.", "Фото: Городские новости")}
+    <div class="text">
+{body}
+    </div>
+    {tags(pg, ["Культура", "Библиотеки", "Город"])}
+    {share_bar(pg)}
+    <div class="poll"><p class="poll__q">Как часто вы ходите в библиотеку?</p><ul><li>Каждую неделю</li><li>Раз в месяц</li><li>Раз в год</li><li>Никогда</li></ul></div>
+    <div class="similar"><p class="similar__title">Похожие новости</p>{teasers(pg, 4, tag="div", cls="similar__item")}</div>
+    <div class="comments-block"><p class="comments-block__title">Комментарии ({CNT})</p>{comments}</div>
+  </div>
+</div>
+<div class="right-col">{AD}{related_list(pg, tag="div")}</div>
+{footer(pg, site)}
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def en_investigation() -> Page:
+    pg = Page(
+        "en-investigation-six-citations",
+        "/news/2026/nov/22/care-homes-staffing-investigation",
+        lang="en-GB",
+        script="latin",
+        title="Revealed: care homes run with half the staff they report to inspectors",
+        shape="long read in div#maincontent[data-gu-name=body] with gu-island elements, h2 subheadings, a citation in a list item and one in a blockquote, a pull quote aside repeating a sentence, 6 citations",
+        authors=["Helen Carter", "Samir Khan"],
+        published="2026-11-22T06:00:00Z",
+    )
+    site = "The Observer Post"
+    body = "\n".join(
+        [
+            pg.p(
+                "Care homes across the country have been operating with barely half the staff they reported to inspectors, an investigation by this newspaper has found, leaving residents without help to eat, wash or get to the toilet."
+            ),
+            pg.p(
+                "Rotas obtained from 41 homes run by three of the largest providers show that on one night in five, a single carer was responsible for more than 20 residents. The providers told inspectors that staffing levels were at least twice as high."
+            ),
+            pg.p(
+                "The findings are based on leaked documents, interviews with 37 current and former staff, and an analysis of [the inspectorate's published ratings](https://www.care-inspectorate.example/ratings/download/2026-11.csv)."
+            ),
+            f'<gu-island name="AdSlot" deferuntil="visible"><div class="ad-slot-container">{AD}</div></gu-island>',
+            pg.h("'We were just running from room to room'", "h2"),
+            pg.p(
+                "Former carers described shifts on which they could not answer call bells for an hour. One said she had found a resident on the floor of his room at 5am, where he had lain since midnight."
+            ),
+            '<aside class="pullquote"><blockquote><p>We were just running from room to room.</p></blockquote></aside>',
+            pg.quote(
+                "Staffing levels are the single biggest factor in the quality of care. Where they fall, harm follows, as [our own review found](https://www.care-inspectorate.example/publications/state-of-care-2025).",
+                open='<blockquote class="block-quote"><p>',
+                close="</p></blockquote>",
+            ),
+            pg.p(
+                "The providers said the rotas did not reflect agency staff brought in at short notice, and that they met every legal requirement."
+            ),
+            pg.h("What the law requires", "h2"),
+            pg.p(
+                'There is no legal minimum ratio of staff to residents in England. Homes must employ "sufficient numbers" of staff, a standard campaigners say is impossible to enforce. The main rules are:'
+            ),
+            pg.items(
+                [
+                    "Homes must assess the needs of each resident, under [the 2014 regulations](https://www.legislation.example/uksi/2014/2936/regulation/18).",
+                    "They must keep accurate staffing records for inspection.",
+                    "Inspectors can take enforcement action when staffing is unsafe, as [the enforcement policy](https://www.care-inspectorate.example/guidance/enforcement-policy) sets out.",
+                ]
+            ),
+            pg.p(
+                "Ministers said they would look closely at the findings. Campaigners repeated their call, made in [a petition signed by 240,000 people](https://petition.parliament.example/petitions/700412), for a legal minimum."
+            ),
+            pg.p(
+                "Two of the three providers were warned about staffing last year, as [we reported in March](/news/2026/mar/14/care-provider-staffing-warning), and both promised to recruit more carers."
+            ),
+        ]
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="Leaked rotas show homes run with barely half the staff they report.",
+            ld=news_ld(
+                pg,
+                desc="Leaked rotas show homes run with barely half the staff they report.",
+                section="Society",
+                publisher=site,
+                kind="ReportageNewsArticle",
+            ),
+            section="Society",
+        ),
+        f"""<div id="bannerandheader"><gu-island name="TopBar">{topbar(pg, site)}</gu-island>{menu(pg, cls="nav-primary")}</div>
+{cookie_banner(pg, cls="sp_message_container_1021")}
+<div class="dcr-1aul2ye" data-gu-name="content">
+  <div class="dcr-kicker"><a href="{ORIGIN}/society">Society</a></div>
+  <div data-gu-name="headline" class="dcr-headline"><h1 class="dcr-u0152o">{esc(pg.title)}</h1></div>
+  <div data-gu-name="standfirst" class="dcr-standfirst"><p>Leaked rotas show homes run with barely half the staff they report.</p></div>
+  <div data-gu-name="meta" class="dcr-meta">{byline_link("Helen Carter")} and {byline_link("Samir Khan")} · Sun 22 Nov 2026 06.00 GMT · {UPD} · <gu-island name="ShareButton">{share_bar(pg, cls="dcr-share")}</gu-island></div>
+  <div data-gu-name="media">{figure("2026/11/care-home", "A corridor in a care home in the Midlands.", "Photograph: Chris Lane/The Observer Post", cls="dcr-figure")}</div>
+  <div id="maincontent" data-gu-name="body" class="article-body-commercial-selector article-body-viewer-selector dcr-1pvsdn">
+{body}
+  </div>
+  <div class="dcr-submeta">{tags(pg, ["Care homes", "Social care", "Health"], cls="dcr-tags")}</div>
+  {author_box(pg, "Helen Carter", "Helen Carter is the social affairs editor.", cls="dcr-author")}
+  <gu-island name="OnwardsUpper"><div class="onward"><h2>More on this story</h2>{teasers(pg, 4, tag="div", cls="dcr-card")}</div></gu-island>
+  <gu-island name="MostViewedFooter"><div class="most-viewed"><h2>Most viewed</h2><ol>{REL}</ol></div></gu-island>
+  {newsletter(pg, cls="dcr-newsletter")}
+</div>
+{footer(pg, site)}
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def ar_no_citations() -> Page:
+    pg = Page(
+        "ar-body-text-teaser-articles",
+        "/sport/2026/11/30/المنتخب-يتأهل-إلى-كأس-العالم",
+        lang="ar",
+        script="arabic",
+        title="المنتخب الوطني يتأهل إلى نهائيات كأس العالم",
+        shape="rtl; story in div#body-text inside a plain div among many <article> teaser cards; no citations; inline 'اقرأ أيضا' list inside the body",
+        authors=["خالد منصور"],
+        published="2026-11-30T22:15:00+03:00",
+    )
+    site = "الرياضة اليوم"
+    body = "\n".join(
+        [
+            pg.p(
+                "تأهل المنتخب الوطني لكرة القدم إلى نهائيات كأس العالم بعد فوزه مساء الأحد على ضيفه بهدفين دون رد في المباراة الحاسمة من التصفيات."
+            ),
+            pg.p(
+                "وسجل هدفي المباراة مهاجم المنتخب في الشوط الثاني، وسط حضور جماهيري كبير تجاوز خمسين ألف متفرج."
+            ),
+            f'<div class="read-more-box"><h4>{esc(pg.L["read_also"])}</h4><ul>{REL}</ul></div>',
+            pg.p(
+                "وقال المدرب في المؤتمر الصحفي بعد المباراة إن اللاعبين قدموا أداء رائعا، وإن التأهل ثمرة عمل استمر ثلاث سنوات."
+            ),
+            AD,
+            pg.p(
+                "وخرجت الجماهير إلى الشوارع للاحتفال حتى ساعات الصباح الأولى، فيما هنأ المسؤولون اللاعبين والجهاز الفني."
+            ),
+            pg.p("وهذه هي المرة الثالثة في تاريخه التي يتأهل فيها المنتخب إلى نهائيات كأس العالم."),
+        ]
+    )
+    cards = "\n".join(
+        f'<article class="news-card">{teasers(pg, 1, tag="div", cls="news-card__in", start=i)}</article>'
+        for i in range(10)
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="فوز بهدفين دون رد في المباراة الحاسمة.",
+            ld=news_ld(
+                pg, desc="فوز بهدفين دون رد في المباراة الحاسمة.", section="رياضة", publisher=site
+            ),
+            section="رياضة",
+        ),
+        f"""{cookie_banner(pg)}
+<header class="main-header">{topbar(pg, site)}{menu(pg)}</header>
+<div class="page-container">
+  <section class="top-cards">{cards}</section>
+  <div class="article-content">
+    <h1 class="article-title">{esc(pg.title)}</h1>
+    <div class="article-meta"><span>{byline_link("خالد منصور")}</span> <span>30 نوفمبر 2026</span> <span>{UPD}</span></div>
+    {figure("2026/11/muntakhab", "لاعبو المنتخب يحتفلون بالتأهل.", "تصوير: الرياضة اليوم")}
+    <div id="body-text">
+{body}
+    </div>
+    {tags(pg, ["كرة القدم", "كأس العالم", "المنتخب"])}
+    {share_bar(pg)}
+  </div>
+  <section class="bottom-cards">{cards}</section>
+</div>
+{footer(pg, site)}
+{tail_scripts()}""",
+        html_attrs=' lang="ar" dir="rtl"',
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def es_card_inside_body() -> Page:
+    pg = Page(
+        "es-card-article-inside-body",
+        "/mexico/2026/11/23/la-ciudad-de-mexico-estrena-tren-ligero-al-aeropuerto",
+        lang="es-MX",
+        script="latin",
+        title="La Ciudad de México estrena tren ligero al aeropuerto",
+        shape="story in <main> grid; a 'Te puede interesar' teaser <article> card and an embedded video block sit inside the body container between paragraphs",
+        authors=["Daniela Ruiz"],
+        published="2026-11-23T13:40:00-06:00",
+    )
+    site = "Crónica Capital"
+    card = f'<article class="card-inline"><span class="card-inline__label">Te puede interesar</span><a href="{ORIGIN}/mexico/2026/11/20/el-metro-sube-la-tarifa"><img src="{ORIGIN}/media/t/metro.jpg" alt="" width="120" height="80"><h3>El Metro sube la tarifa a partir de enero</h3><p>La tarifa pasará de cinco a seis pesos por viaje en toda la red.</p></a></article>'
+    video = f'<div class="video-embed"><div class="video-embed__player" data-video-id="vid-88213"></div><p class="video-embed__title">Video: así es el nuevo tren ligero</p><span class="video-embed__views">{CNT} reproducciones</span></div>'
+    body = "\n".join(
+        [
+            pg.p(
+                "La Ciudad de México inauguró este lunes una línea de tren ligero que conecta el centro con el aeropuerto internacional en 25 minutos, la mitad de lo que tarda hoy el trayecto en automóvil."
+            ),
+            pg.p(
+                "La línea tiene 14 kilómetros y nueve estaciones. Según [el informe del gobierno capitalino](https://www.cdmx-gob.example/movilidad/tren-ligero-aeropuerto/informe-2026.pdf), transportará a unos 130 mil pasajeros al día."
+            ),
+            card,
+            pg.p(
+                "El pasaje costará 15 pesos, con descuento para estudiantes y personas mayores. Los trenes pasarán cada cinco minutos en horas pico."
+            ),
+            video,
+            pg.p(
+                "Vecinos de las colonias por las que pasa la línea se quejaron del ruido durante los dos años de obras, y algunos comercios cerraron por la caída de clientes."
+            ),
+            AD,
+            pg.p(
+                "La jefa de Gobierno dijo que la obra costó 9 mil millones de pesos, un 20 % más de lo previsto, y prometió una segunda etapa hacia el norte de la ciudad."
+            ),
+        ]
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="El trayecto al aeropuerto se reduce a 25 minutos.",
+            ld=news_ld(
+                pg,
+                desc="El trayecto al aeropuerto se reduce a 25 minutos.",
+                section="México",
+                publisher=site,
+            ),
+            section="México",
+        ),
+        f"""{cookie_banner(pg)}
+<header class="header">{topbar(pg, site)}{menu(pg)}</header>
+<main class="main-grid">
+  <div class="main-grid__col main-grid__col--8">
+    <div class="nota">
+      <h1 class="nota__titulo">{esc(pg.title)}</h1>
+      <div class="nota__autor">{byline_link("Daniela Ruiz")} · 23 de noviembre de 2026 · {UPD}</div>
+      {figure("2026/11/tren-ligero", "El tren ligero en la estación Terminal 1.", "Foto: Crónica Capital")}
+      <div class="nota__cuerpo">
+{body}
+      </div>
+      {tags(pg, ["Movilidad", "CDMX", "Aeropuerto"])}
+      {share_bar(pg)}
+    </div>
+  </div>
+  <div class="main-grid__col main-grid__col--4">{AD}{teasers(pg, 6, tag="article", cls="card")}</div>
+  <div class="main-grid__row">{teasers(pg, 4, tag="article", cls="card card--wide", start=2)}</div>
+</main>
+{footer(pg, site)}
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def zh_tw() -> Page:
+    pg = Page(
+        "zh-tw-no-lang-no-citations",
+        "/news/20261126/4412908",
+        lang="zh-TW",
+        script="cjk",
+        title="台北捷運環狀線北段動工 預計2031年通車",
+        shape="Traditional Chinese, no lang attribute; story in div.story > div.paragraph with <p>s; <article> teaser cards in a list beside it; no citations",
+        authors=["陳怡君"],
+        published="2026-11-26T15:20:00+08:00",
+    )
+    site = "新聞網"
+    body = "\n".join(
+        [
+            pg.p(
+                "台北捷運環狀線北段工程今天舉行動工典禮，預計2031年通車，屆時將串連北部多個行政區。"
+            ),
+            pg.p(
+                "北段全長約十四公里，共設十二座車站，總經費約一千億元。市府表示，通車後每天可服務約十五萬人次。"
+            ),
+            AD,
+            pg.p(
+                "捷運局指出，工程將分段施工，以減少對周邊交通的影響。部分路段施工期間將實施交通管制。"
+            ),
+            pg.p("沿線居民對工程表示期待，但也擔心施工噪音與交通壅塞問題。"),
+            pg.p("市長在典禮上致詞時表示，環狀線完成後，將大幅改善跨區通勤的便利性。"),
+        ]
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="北段全長約十四公里，共設十二座車站。",
+            ld=news_ld(
+                pg, desc="北段全長約十四公里，共設十二座車站。", section="生活", publisher=site
+            ),
+            section="生活",
+        ),
+        f"""<div class="wrapper">
+<div class="header">{topbar(pg, site)}{menu(pg, tag="div", cls="nav-menu", mega=False)}</div>
+<div class="main-content clearfix">
+  <div class="left-content">
+    <div class="story">
+      <h1 class="story_art_title">{esc(pg.title)}</h1>
+      <div class="story_bady_info_author">{byline_link("陳怡君")} / 台北報導 <span>2026-11-26 15:20</span> <span>{UPD}</span></div>
+      {figure("2026/11/mrt", "環狀線北段動工典禮。", "記者陳怡君／攝影", tag="div", cap="p", cls="photo_center")}
+      <div class="paragraph">
+{body}
+      </div>
+      <div class="keywords">{tags(pg, ["捷運", "環狀線", "台北"])}</div>
+      {share_bar(pg)}
+    </div>
+  </div>
+  <div class="right-content"><div class="list-news">{teasers(pg, 8, tag="article", cls="news-item", summary=False)}</div>{AD}</div>
+</div>
+{footer(pg, site, tag="div", cls="footer")}
+</div>
+{tail_scripts()}""",
+        html_attrs="",
+    )
+    pg.html = html
+    return pg
