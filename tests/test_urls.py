@@ -87,3 +87,14 @@ def test_spelled_differently_is_the_same_url() -> None:
     assert canonical("http://bücher.example/x") == "http://xn--bcher-kva.example/x"
     assert host_of("http://bücher.example:8080/") == "xn--bcher-kva.example:8080"
     assert safe_url(" http://news.example/a b ") == "http://news.example/a%20b"
+
+
+def test_frontier_start_pages_are_valid_urls() -> None:
+    from workers.state import FrontierItem
+
+    for item in (
+        FrontierItem.seed("http://bücher.example/a b"),
+        FrontierItem.recrawl("http://bücher.example/a b"),
+    ):
+        assert item.url == "http://xn--bcher-kva.example/a%20b"
+        assert item.host == "xn--bcher-kva.example"

@@ -113,8 +113,9 @@ class FrontierItem:
 
     @classmethod
     def _start_page(cls, url: str, found_by: str) -> FrontierItem:
-        from workers.urls import canonical, host_of
+        from workers.urls import canonical, host_of, safe_url
 
+        url = safe_url(url)  # fetched and recorded as a valid URL
         return cls(
             url=url,
             key=canonical(url),
