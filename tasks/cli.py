@@ -37,7 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--log-json", action="store_true", default=None, help="log JSON lines even on a terminal"
     )
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="DEBUG, INFO, WARNING or ERROR (default INFO)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     fetch = sub.add_parser(
@@ -204,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # commands with a --verbose flag (crawl) keep their per-fetch lines at DEBUG without it
     configure_logging(
-        json=args.log_json, level=args.log_level.upper(), verbose=getattr(args, "verbose", True)
+        json=args.log_json, level=args.log_level, verbose=getattr(args, "verbose", True)
     )
     try:
         settings = settings_from(args)

@@ -180,6 +180,13 @@ def test_bad_flag_of_other_commands_is_a_usage_error(
     assert not archive.exists()
 
 
+def test_unknown_log_level_is_a_usage_error(tmp_path: Path) -> None:
+    result = storyvault("--log-level", "LOUD", "crawl", "--archive", str(tmp_path), "http://x/")
+    assert result.returncode == 2
+    assert "argument --log-level: invalid choice: 'LOUD'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_bad_setting_from_the_environment_names_it(tmp_path: Path) -> None:
     result = storyvault(
         "crawl",

@@ -61,7 +61,9 @@ def configure_logging(
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
 
-    threshold = logging.getLevelName(level) if isinstance(level, str) else level
+    threshold = (
+        level if isinstance(level, int) else logging.getLevelNamesMapping().get(level.upper(), 0)
+    )
     structlog.configure(
         processors=[
             *_SHARED,
