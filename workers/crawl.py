@@ -55,7 +55,7 @@ from workers.reindex import reconcile
 from workers.settings import Settings
 from workers.state import CrawlStore, DigestIndex, FrontierItem, SQLiteState
 from workers.story import EXTRACTOR, Story, extract_story
-from workers.urls import Scope, canonical, host_of
+from workers.urls import Scope, canonical, host_of, safe_url
 from workers.warc import REVISIT_NOT_MODIFIED
 
 log = structlog.get_logger(__name__)
@@ -252,6 +252,7 @@ class Crawler:
         self, url: str, *, kind: str, hops: int, cite_depth: int, via: str | None, found_by: str
     ) -> bool:
         """Queue ``url`` if it is new to this crawl and passes scope and budgets."""
+        url = safe_url(url)  # fetched, recorded and compared as a valid URL
         key = canonical(url)
         if key in self._seen_keys:
             return False  # seen in this crawl: the common case for nav links
@@ -929,7 +930,12 @@ async def crawl(
     """
     import signal
 
-    with SQLiteState.beside(settings.archive) as state:
+    from workers.archiveroot import writer_lock
+
+    with (
+        writer_lock(settings.archive, mode),  # one writer per embedded archive
+        SQLiteState.beside(settings.archive) as state,
+    ):
         catalogue = Catalogue.for_settings(state, settings)
         outbox = Outbox(settings.archive, catalogue)
         archive = Archive(settings)

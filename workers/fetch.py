@@ -49,6 +49,7 @@ from workers.errors import (
     UnsupportedSchemeError,
 )
 from workers.settings import Settings
+from workers.urls import safe_url
 
 log = structlog.get_logger(__name__)
 
@@ -236,7 +237,7 @@ class Fetcher:
         :class:`PermanentFetchError` at once.
         """
         visited: set[str] = set()
-        current, via = url, None
+        current, via = safe_url(url), None  # fetched and recorded as a valid URL
         for hop in range(self.settings.max_redirects + 1):
             visited.add(current)
             last: Exchange | None = None
@@ -362,7 +363,7 @@ class Fetcher:
         location = resp.headers.get("Location")
         redirect_to = None
         if resp.status in REDIRECT_STATUSES and location:
-            redirect_to = urljoin(url, location.strip())
+            redirect_to = safe_url(urljoin(url, location.strip()))
         version = f"{resp.version.major}.{resp.version.minor}" if resp.version else "1.1"
         exchange = Exchange(
             url=url,
