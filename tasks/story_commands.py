@@ -271,6 +271,7 @@ def flag_duration(flag: str, text: str) -> timedelta:
 
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     from workers.reindex import reindex
+    from workers.story import EXTRACTOR
 
     with (
         writer_lock(existing_archive(settings.archive), "reindex"),
@@ -288,8 +289,13 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(
             f"reindexed {report.files} WARC files: {report.index_lines} index lines, "
-            f"{report.captures} article captures, {report.versions} versions"
+            f"{report.captures} article captures ({report.reread} read again by {EXTRACTOR}), "
+            f"{report.versions} versions"
         )
+        if report.changed:
+            print(f"{len(report.changed)} stories' version lists changed:")
+            for url in report.changed:
+                print(f"  {url}")
     return 0
 
 

@@ -33,7 +33,7 @@ import structlog
 
 from workers.archive import Archive, CaptureWritten, StoredPayload
 from workers.capture import write_exchange
-from workers.catalogue import Capture, Catalogue, StoryRow
+from workers.catalogue import Capture, Catalogue, StoryRow, story_fields
 from workers.content import mime_of, to_text
 from workers.discover import (
     FeedEntry,
@@ -600,38 +600,13 @@ class Crawler:
         if found is None or found.story is None:
             return []
         story = found.story
-        fields: list[tuple[str, str]]
         # compare like with like: the last version as today's extractor reads it
         before = found.refingerprint or (prev.fingerprint if prev is not None else None)
         variant = found.story_url is not None and found.story_url != canonical(exchange.url)
-        if story.wall is not None:
-            fields = [("storyStatus", "wall"), ("wallKind", story.wall)]
-            fields.append(("httpStatus", str(status)))
-        elif not story.usable:
-            fields = [("storyStatus", "empty-extraction"), ("httpStatus", str(status))]
-        elif prev is not None and prev.versions and before != story.fingerprint and variant:
-            fields = [("storyStatus", "variant"), ("storyFingerprint", story.fingerprint)]
-        elif prev is None or not prev.versions or before != story.fingerprint:
-            number = (prev.versions if prev else 0) + 1
-            fields = [
-                ("storyStatus", "new-version"),
-                ("storyVersion", str(number)),
-                ("storyFingerprint", story.fingerprint),
-            ]
-            if prev is not None and prev.fingerprint:
-                fields.append(("previousFingerprint", prev.fingerprint))
-        else:
-            fields = [
-                ("storyStatus", "unchanged"),
-                ("storyVersion", str(prev.versions)),
-                ("storyFingerprint", story.fingerprint),
-            ]
-        fields.extend([("extractor", story.extractor), ("storyMethod", story.method)])
+        fields = story_fields(story, prev, before=before, variant=variant, status=status)
         if found.story_url is not None:
             fields.append(("storyUrl", found.story_url))
-        fields.extend([("storyTitle", story.title), ("payloadDigest", exchange.payload_digest)])
-        if story.language:
-            fields.append(("storyLanguage", story.language))
+        fields.append(("payloadDigest", exchange.payload_digest))
         page = found.page
         if page is not None and page.published:
             fields.append(("published", page.published))
