@@ -421,3 +421,189 @@ def zh_tw() -> Page:
     )
     pg.html = html
     return pg
+
+
+@page
+def en_comments_inside_article() -> Page:
+    pg = Page(
+        "en-comments-inside-article",
+        "/opinion/2026/11/21/four-day-week-trial-results",
+        lang="en",
+        script="latin",
+        title="The four-day week trial is over. Here is what we learned",
+        shape="one <article> holds the story and, below it, a comment thread with more text than the story and a 'most read' list; comments are <article>s too",
+        authors=["Ruth Levene"],
+        published="2026-11-21T08:00:00Z",
+    )
+    site = "Weekly Argument"
+    body = "\n".join(
+        [
+            pg.p(
+                "Six months ago, 61 companies agreed to let their staff work four days a week for the same pay. The results, published this week, are more positive than even the organisers expected."
+            ),
+            pg.p(
+                "Revenue at the participating firms was broadly unchanged, while sick days fell by two-thirds, according to [the researchers' final report](https://www.work-research.example/reports/four-day-week-pilot-final.pdf). Of the 61 companies, 56 have decided to continue."
+            ),
+            pg.p(
+                "The trial had limits. Most of the firms were small, and few were in manufacturing or retail, where hours are harder to compress."
+            ),
+            AD,
+            pg.p(
+                "But the lesson is not that everyone should work four days. It is that many of the hours we spend at work are not as productive as we assume, and that employers who measure output rather than attendance can find that out."
+            ),
+            pg.p(
+                "The government has said it has no plans to legislate. It does not need to: the firms that keep the four-day week will compete for staff, and the rest will have to respond."
+            ),
+        ]
+    )
+    comments = "\n".join(
+        f'<article class="comment" id="comment-{900 + n}"><header class="comment__head"><a href="{ORIGIN}/profile/{n}">{esc(a)}</a> <time>{n + 1} days ago</time></header><p>{esc(t)}</p><footer class="comment__foot"><button>Reply</button> <span>{CNT} recommends</span></footer></article>'
+        for n, (a, t) in enumerate(
+            [
+                (
+                    "gardener_77",
+                    "I have worked a compressed week for three years now and I would never go back. The extra day is when I do everything that used to eat my weekends: the shopping, the appointments, the paperwork. My output has not dropped at all, if anything I am more focused on the four days I am at my desk.",
+                ),
+                (
+                    "Not Convinced",
+                    "Small firms in professional services are exactly the ones that could always have done this. Try running a hospital ward or a bus route on four days. The article admits as much but then waves it away, which is a bit too convenient for an opinion piece.",
+                ),
+                (
+                    "M. Okoye",
+                    "The sick-day figure is the one that matters. Absence costs employers a fortune and nobody measures presenteeism. If people are less burnt out they are less ill, and that is worth more than the lost hours.",
+                ),
+                (
+                    "retired_engineer",
+                    "We had a nine-day fortnight in the 1980s at the plant where I worked. It was popular, productivity held up, and it was scrapped when new management arrived who wanted to see people at their benches. Culture matters more than any trial.",
+                ),
+                (
+                    "Ana",
+                    "What happens to part-time workers who already work four days for four days' pay? Do they get a raise? Nobody ever answers this question.",
+                ),
+            ]
+        )
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="Sick days fell by two-thirds at the participating firms.",
+            ld=news_ld(
+                pg,
+                desc="Sick days fell by two-thirds at the participating firms.",
+                section="Opinion",
+                publisher=site,
+                kind="OpinionNewsArticle",
+            ),
+            section="Opinion",
+        ),
+        f"""{cookie_banner(pg)}
+<header class="masthead">{topbar(pg, site)}{menu(pg)}</header>
+<div class="content">
+<article class="opinion-piece">
+  <div class="opinion-piece__label">Opinion</div>
+  <h1>{esc(pg.title)}</h1>
+  <div class="opinion-piece__byline">{byline_link("Ruth Levene")} · 21 November 2026 · {UPD}</div>
+  {figure("2026/11/office", "An empty office on a Friday.", "Photograph: Weekly Argument")}
+  <div class="opinion-piece__text">
+{body}
+  </div>
+  {author_box(pg, "Ruth Levene", "Ruth Levene writes about work and the economy. Her book on working time is published next spring.")}
+  {share_bar(pg)}
+  <section class="thread" id="comments"><h2>{CNT} comments</h2>
+{comments}
+  </section>
+  <div class="most-read"><h2>Most read</h2><ol>{REL}</ol></div>
+</article>
+<div class="below">{teasers(pg, 6)}</div>
+</div>
+{footer(pg, site)}
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def de_div_paragraphs() -> Page:
+    pg = Page(
+        "de-div-paragraphs-no-p",
+        "/regional/hamburg/hafen-containerumschlag-sinkt-id240981133.html",
+        lang="de",
+        script="latin",
+        title="Hamburger Hafen: Containerumschlag sinkt auf Zehnjahrestief",
+        shape="no <p> anywhere in the body: each paragraph a div.absatz, subheadings h3 inside the same container; 'Auch interessant' block and a paywall-free 'Mehr zum Thema' list between paragraphs",
+        authors=["Lars Petersen"],
+        published="2026-11-20T17:10:00+01:00",
+    )
+    site = "Nordblick"
+    D = '<div class="absatz">'
+    E = "</div>"
+    body = "\n".join(
+        [
+            pg.p(
+                "Im Hamburger Hafen sind in den ersten neun Monaten des Jahres so wenige Container umgeschlagen worden wie seit zehn Jahren nicht mehr. Das geht aus [den Zahlen des Hafenmarketings](https://www.hafen-hamburg.example/de/statistiken/umschlag-q3-2026) hervor.",
+                open=D,
+                close=E,
+            ),
+            pg.p(
+                "Insgesamt wurden 5,6 Millionen Standardcontainer bewegt, ein Rückgang von vier Prozent im Vergleich zum Vorjahr. Besonders der Handel mit Asien ging zurück.",
+                open=D,
+                close=E,
+            ),
+            f'<div class="auch-interessant"><span>Auch interessant</span> {"{{noise:related:a}}"}</div>',
+            pg.h("Konkurrenz aus Rotterdam und Antwerpen", "h3"),
+            pg.p(
+                "Die Häfen in Rotterdam und Antwerpen konnten ihren Umschlag dagegen leicht steigern. Fachleute sehen einen Grund in der langen Verzögerung bei der Elbvertiefung.",
+                open=D,
+                close=E,
+            ),
+            AD,
+            pg.p(
+                "Der Wirtschaftssenator sagte, der Hafen bleibe das Herz der Hamburger Wirtschaft. Die Stadt wolle in den kommenden Jahren mehr in die Digitalisierung der Abläufe investieren.",
+                open=D,
+                close=E,
+            ),
+            f'<div class="mehr-zum-thema"><strong>Mehr zum Thema</strong><ul>{REL}</ul></div>',
+            pg.p(
+                "Die Gewerkschaft warnte vor einem Stellenabbau bei den Terminalbetreibern und forderte eine Beschäftigungsgarantie.",
+                open=D,
+                close=E,
+            ),
+        ]
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="5,6 Millionen Standardcontainer in neun Monaten.",
+            ld=news_ld(
+                pg,
+                desc="5,6 Millionen Standardcontainer in neun Monaten.",
+                section="Hamburg",
+                publisher=site,
+            ),
+            section="Hamburg",
+        ),
+        f"""{cookie_banner(pg, cls="sp_message_container")}
+<div class="page">
+<div class="page__header">{topbar(pg, site)}{menu(pg, tag="div", cls="navigation")}</div>
+<div class="page__content">
+  <div class="article-head"><span class="article-head__kicker">Hafen</span><h1 class="article-head__title">{esc(pg.title)}</h1>
+  <div class="article-head__meta">{byline_link("Lars Petersen")} · 20.11.2026, 17:10 Uhr · {UPD}</div></div>
+  {figure("2026/11/hafen", "Containerbrücken am Burchardkai.", "Foto: Nordblick", tag="div", cap="div")}
+  <div class="article-text">
+{body}
+  </div>
+  {tags(pg, ["Hafen", "Hamburg", "Wirtschaft"])}
+  {share_bar(pg)}
+</div>
+<div class="page__aside">{AD}{teasers(pg, 5, tag="div", cls="aside-teaser")}</div>
+{footer(pg, site, tag="div", cls="page__footer")}
+</div>
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
