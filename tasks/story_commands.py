@@ -125,7 +125,7 @@ def open_catalogue(settings: Settings) -> Iterator[Catalogue]:
 
 
 def _story(catalogue: Catalogue, url: str) -> StoryRow:
-    story = catalogue.story_for(url)
+    story = catalogue.find(url)
     if story is None:
         raise ConfigError(
             f"{url}: no story archived at this URL (crawl it first, or check "

@@ -177,7 +177,9 @@ def test_text_timeline_and_errors(story: Story) -> None:
     assert f"    {default}" in lines
     assert any(" gone " in line for line in lines)
 
-    result = storyvault("timeline", "--archive", str(story.archive), story.url + "-nope")
+    result = storyvault(
+        "timeline", "--archive", str(story.archive), story.url.rsplit("/", 1)[0] + "/no-such-story"
+    )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "no story archived" in result.stderr
     result = storyvault(

@@ -8,11 +8,18 @@ reindexing gives the same catalogue.
 
 Metadata fields read here (all optional but ``storyStatus``):
 
-``storyStatus``       new-version | unchanged | not-modified | empty-extraction | gone | moved
+``storyStatus``       new-version | unchanged | not-modified | variant | wall |
+                      empty-extraction | gone | moved
 ``storyVersion``      version number after this capture
 ``storyFingerprint``  sha256 of the story text; ``previousFingerprint`` the one before
+``extractor``         the extractor that made the fingerprint (``workers.story.EXTRACTOR``)
+``storyUrl``          the story's canonical URL (same-host ``rel=canonical``/``og:url``)
+``wallKind``          consent | paywall | challenge | error (with ``storyStatus: wall``)
 ``storyTitle``, ``storyLanguage``, ``published``, ``etag``, ``lastModified``, ``movedTo``
 ``cited``             "URL anchor" lines
+
+A ``variant`` is a capture at another URL of a known story (an AMP page, a ``?ref=``
+link) whose text differs from the story's: it names the story, and never makes a version.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from typing import Any, Protocol, cast
 
 from workers.archive import RecordLocation
 from workers.discover import parse_date
+from workers.identity import lookup_keys
 from workers.schedule import DEFAULT_CURVE, Step, next_due, parse_curve
 from workers.settings import Settings
 from workers.state import SQLiteState
@@ -48,7 +56,8 @@ CREATE TABLE IF NOT EXISTS stories (
     next_due     TEXT,
     etag         TEXT,
     last_modified TEXT,
-    payload      TEXT
+    payload      TEXT,
+    extractor    TEXT
 );
 CREATE INDEX IF NOT EXISTS stories_due ON stories (next_due) WHERE status = 'live';
 CREATE TABLE IF NOT EXISTS story_urls (
@@ -125,6 +134,7 @@ class StoryRow:
     etag: str | None
     last_modified: str | None
     payload: str | None  # JSON of the last 200 payload: uri, date, record_id, digest
+    extractor: str | None = None  # the extractor that made ``fingerprint``
 
     def payload_ref(self) -> dict[str, str] | None:
         return json.loads(self.payload) if self.payload else None
@@ -133,6 +143,7 @@ class StoryRow:
 # the stories columns in StoryRow's field order (rows are built by position)
 _STORY_COLUMNS = ", ".join(f.name for f in fields(StoryRow))
 _STORY_COLUMNS_OF_S = ", ".join(f"s.{f.name}" for f in fields(StoryRow))
+_STORY_PLACES = ", ".join("?" for _ in fields(StoryRow))
 
 
 @dataclass
@@ -151,6 +162,11 @@ class VersionRow:
 def story_id_for(url: str) -> str:
     """A story's stable id: derived from the canonical URL it was first seen at."""
     return hashlib.sha256(canonical(url).encode()).hexdigest()[:16]
+
+
+def capture_keys(c: Capture) -> list[str]:
+    """The catalogue keys a capture's story is looked up by, best first."""
+    return lookup_keys(c.url, c.one("storyUrl"))
 
 
 def iso(when: datetime) -> str:
@@ -186,9 +202,10 @@ def fold(
         if status in ("gone", "moved", "not-modified"):
             return None  # nothing known to be gone
         published = parse_date(c.one("published"))
+        url = c.one("storyUrl") or c.url
         story = StoryRow(
-            story_id=story_id_for(c.url),
-            url=c.url,
+            story_id=story_id_for(url),
+            url=url,
             outlet=host_of(c.url),
             first_seen=when,
             last_seen=when,
@@ -204,13 +221,13 @@ def fold(
             last_modified=None,
             payload=None,
         )
-        aliases.append(canonical(c.url))
     elif when < story.last_seen:
         return None  # an older capture applied late: the story has moved on
+    aliases.extend(capture_keys(c))
     new = replace(story, last_seen=when)
     change = Change(story=new, aliases=aliases)
     etag, modified = c.one("etag"), c.one("lastModified")
-    if etag or modified:
+    if (etag or modified) and status != "variant":
         new.etag, new.last_modified = etag, modified
     if status == "new-version":
         number = int(c.one("storyVersion") or story.versions + 1)
@@ -239,6 +256,12 @@ def fold(
     elif status in ("unchanged", "not-modified") and story.versions:
         change.touch_version = story.versions
         new.status = "live"
+    if status in ("new-version", "unchanged") and c.one("storyFingerprint"):
+        # an unchanged story read by a newer extractor: its fingerprint under that one
+        new.fingerprint = c.one("storyFingerprint")
+        new.extractor = c.one("extractor")
+        if c.one("storyUrl") and c.one("storyUrl") == canonical(c.url):
+            new.url = c.one("storyUrl") or new.url  # a slug change continues the story
     if status in ("new-version", "unchanged") and c.location.record_type == "response":
         new.payload = json.dumps(
             {
@@ -248,12 +271,12 @@ def fold(
                 "digest": c.one("payloadDigest") or "",
             }
         )
-    if status in ("gone", "moved", "empty-extraction"):
+    if status in ("gone", "moved", "empty-extraction", "wall"):
         change.event = {
             "time": when,
             "kind": status,
             "url": c.url,
-            "detail": c.one("movedTo") or c.one("httpStatus") or "",
+            "detail": c.one("wallKind") or c.one("movedTo") or c.one("httpStatus") or "",
             "record_id": c.location.record_id,
         }
         if status == "gone":
@@ -347,6 +370,9 @@ class SQLiteCatalogueStore:
         self._lock = state.lock
         with self._lock:
             self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(stories)")}
+            if "extractor" not in columns:  # a catalogue made before extractors were named
+                self._db.execute("ALTER TABLE stories ADD COLUMN extractor TEXT")
 
     def update(
         self, url_key: str, record_id: str, change_for: Callable[[StoryRow | None], Change | None]
@@ -372,8 +398,7 @@ class SQLiteCatalogueStore:
             return None
         st = change.story
         self._db.execute(
-            "INSERT OR REPLACE INTO stories VALUES"
-            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO stories ({_STORY_COLUMNS}) VALUES ({_STORY_PLACES})",
             tuple(asdict(st).values()),
         )
         for alias in change.aliases:
@@ -529,15 +554,31 @@ class Catalogue:
         """
         if capture.one("storyStatus") is None:
             return None
+        keys = capture_keys(capture)
+        key = next((k for k in keys if self.store.story_by_key(k) is not None), keys[0])
         change = self.store.update(
-            canonical(capture.url),
+            key,
             capture.location.record_id,
             lambda story: fold(story, capture, curve=self.curve, collection=self.collection),
         )
         return change.message if change is not None else None
 
-    def story_for(self, url: str) -> StoryRow | None:
-        return self.store.story_by_key(canonical(url))
+    def story_for(self, url: str, story_url: str | None = None) -> StoryRow | None:
+        """The story a capture of ``url`` (whose page names ``story_url``) belongs to."""
+        for key in lookup_keys(url, story_url):
+            story = self.store.story_by_key(key)
+            if story is not None:
+                return story
+        return None
+
+    def find(self, url: str) -> StoryRow | None:
+        """The story a person means by ``url``: any of its URLs (canonical, AMP, a
+        ``?ref=`` variant, another slug with the same article id), or None."""
+        for key in lookup_keys(url, loose=True):
+            story = self.store.story_by_key(key)
+            if story is not None:
+                return story
+        return None
 
     def stories(self, outlet: str | None = None) -> list[StoryRow]:
         return self.store.stories(outlet)

@@ -45,14 +45,16 @@ from workers.discover import (
     parse_html,
     parse_sitemap,
 )
-from workers.errors import FetchError
+from workers.errors import ArchiveError, FetchError
 from workers.fetch import RETRY_STATUSES, Exchange, Fetcher, parse_retry_after
+from workers.identity import story_url
 from workers.outbox import Outbox
 from workers.politeness import HostGate, RobotsRules
+from workers.reader import read_record
 from workers.reindex import reconcile
 from workers.settings import Settings
 from workers.state import CrawlStore, DigestIndex, FrontierItem, SQLiteState
-from workers.story import Story, extract_story
+from workers.story import EXTRACTOR, Story, extract_story
 from workers.urls import Scope, canonical, host_of
 from workers.warc import REVISIT_NOT_MODIFIED
 
@@ -128,6 +130,10 @@ class Found:
     sitemap: Sitemap | None = None
     feed: list[FeedEntry] | None = None
     story: Story | None = None
+    story_url: str | None = None  # the canonical URL naming the story of this page
+    story_before: StoryRow | None = None  # the story this capture belongs to, if known
+    # the last version's fingerprint under today's extractor, when another one made it
+    refingerprint: str | None = None
 
 
 class Crawler:
@@ -552,7 +558,9 @@ class Crawler:
             meta.extend(self._discovery_metadata(found))
             found_box[0] = found
         prev = None
-        if self.catalogue is not None and item.kind == "page":
+        if found is not None and found.story_url is not None:
+            prev = found.story_before
+        elif self.catalogue is not None and item.kind == "page":
             prev = self.catalogue.story_for(exchange.url)
         story_fields = self._story_fields(exchange, found, prev)
         meta.extend(story_fields)
@@ -592,9 +600,17 @@ class Crawler:
             return []
         story = found.story
         fields: list[tuple[str, str]]
-        if not story.usable:
+        # compare like with like: the last version as today's extractor reads it
+        before = found.refingerprint or (prev.fingerprint if prev is not None else None)
+        variant = found.story_url is not None and found.story_url != canonical(exchange.url)
+        if story.wall is not None:
+            fields = [("storyStatus", "wall"), ("wallKind", story.wall)]
+            fields.append(("httpStatus", str(status)))
+        elif not story.usable:
             fields = [("storyStatus", "empty-extraction"), ("httpStatus", str(status))]
-        elif prev is None or prev.fingerprint != story.fingerprint:
+        elif prev is not None and prev.versions and before != story.fingerprint and variant:
+            fields = [("storyStatus", "variant"), ("storyFingerprint", story.fingerprint)]
+        elif prev is None or not prev.versions or before != story.fingerprint:
             number = (prev.versions if prev else 0) + 1
             fields = [
                 ("storyStatus", "new-version"),
@@ -609,6 +625,9 @@ class Crawler:
                 ("storyVersion", str(prev.versions)),
                 ("storyFingerprint", story.fingerprint),
             ]
+        fields.extend([("extractor", story.extractor), ("storyMethod", story.method)])
+        if found.story_url is not None:
+            fields.append(("storyUrl", found.story_url))
         fields.extend([("storyTitle", story.title), ("payloadDigest", exchange.payload_digest)])
         if story.language:
             fields.append(("storyLanguage", story.language))
@@ -728,16 +747,39 @@ class Crawler:
             text = to_text(raw, exchange.header("Content-Type"), encoding)
             origin = item.found_by if item.found_by in ("feed", "sitemap") else None
             doc = parse_html(text)
+            if self.catalogue is None or item.kind != "page":
+                return Found(page=analyse_html(exchange.url, text, origin=origin, doc=doc))
             page = analyse_html(exchange.url, text, origin=origin, doc=doc)
-            story = None
-            if (
-                self.catalogue is not None
-                and item.kind == "page"
-                and (page.is_article or self.catalogue.story_for(exchange.url) is not None)
+            named = story_url(exchange.url, page.canonical, page.og_url)
+            before = self.catalogue.story_for(exchange.url, named)
+            if page.extraction is None and before is not None:
+                page = analyse_html(exchange.url, text, origin=origin, doc=doc, story=True)
+            extraction = page.extraction
+            if extraction is None or not (
+                page.is_article or before is not None or extraction.story.wall is not None
             ):
-                story = extract_story(text, doc=doc)
-            return Found(page=page, story=story)
+                return Found(page=page, story_url=named)
+            found = Found(page=page, story=extraction.story, story_url=named, story_before=before)
+            if before is not None and before.fingerprint and before.extractor != EXTRACTOR:
+                found.refingerprint = self._refingerprint(before)
+            return found
         return Found()
+
+    def _refingerprint(self, story: StoryRow) -> str | None:
+        """The fingerprint today's extractor gives the story's last version, read back from
+        its WARC record (runs in a worker thread); None if the record cannot be read."""
+        assert self.catalogue is not None
+        versions = self.catalogue.versions(story.story_id)
+        if not versions:
+            return None
+        warc = versions[-1].warc
+        path = self.archive.warc_dir / str(warc.get("filename", ""))
+        try:
+            record = read_record(path, int(warc.get("offset", 0)))
+        except ArchiveError as exc:
+            log.warning("refingerprint_failed", url=story.url, warc=str(path), error=str(exc))
+            return None
+        return extract_story(record.text()).fingerprint
 
     def _follow(
         self, item: FrontierItem, page_url: str, found: Found, new_version: bool = False

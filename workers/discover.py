@@ -12,34 +12,26 @@
 from __future__ import annotations
 
 import gzip
-import json
 import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import feedparser
 import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
+from workers.storybody import Block, locate_body
+from workers.structured import read_structured
 from workers.urls import absolute_link, host_of
 
-ARTICLE_TYPES = frozenset(
-    {
-        "article",
-        "newsarticle",
-        "reportagenewsarticle",
-        "analysisnewsarticle",
-        "opinionnewsarticle",
-        "reviewnewsarticle",
-        "backgroundnewsarticle",
-        "blogposting",
-        "liveblogposting",
-        "report",
-    }
-)
+if TYPE_CHECKING:
+    from workers.story import Extraction
+
 FEED_TYPES = frozenset(
     {
         "application/rss+xml",
@@ -99,8 +91,10 @@ class PageInfo:
     """What an HTML page says about itself and where it points."""
 
     url: str
+    base: str = ""  # what relative links resolve against (``<base href>`` or the URL)
     title: str = ""
     canonical: str | None = None
+    og_url: str | None = None
     language: str | None = None
     links: list[Link] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)
@@ -109,6 +103,7 @@ class PageInfo:
     article_signals: list[str] = field(default_factory=list)
     published: str | None = None
     modified: str | None = None
+    extraction: Extraction | None = None  # the story, for article pages
 
     @property
     def is_article(self) -> bool:
@@ -117,11 +112,19 @@ class PageInfo:
 
 
 def analyse_html(
-    url: str, text: str, *, origin: str | None = None, doc: HtmlElement | None = None
+    url: str,
+    text: str,
+    *,
+    origin: str | None = None,
+    doc: HtmlElement | None = None,
+    story: bool = False,
 ) -> PageInfo:
     """Analyse the HTML ``text`` of ``url``; ``origin`` ("feed", "sitemap") adds a signal.
 
     ``doc``: the already parsed tree of ``text`` (see :func:`parse_html`), read only.
+    Pages with an article signal (and any page with ``story``: one of a known story's
+    URLs) carry their :class:`~workers.story.Extraction`, whose body decides the cited
+    sources of an article.
     """
     info = PageInfo(url=url)
     doc = doc if doc is not None else parse_html(text)
@@ -133,6 +136,7 @@ def analyse_html(
         if href:
             base = absolute_link(url, href) or url
         break
+    info.base = base
     info.title = " ".join((doc.findtext(".//title") or "").split())
     info.language = doc.get("lang") or None
     og_type = None
@@ -140,6 +144,8 @@ def analyse_html(
         prop = (el.get("property") or el.get("name") or "").lower()
         if prop == "og:type":
             og_type = (el.get("content") or "").strip().lower()
+        elif prop == "og:url" and el.get("content") and info.og_url is None:
+            info.og_url = absolute_link(base, el.get("content") or "")
         elif prop == "article:published_time" and not info.published:
             info.published = el.get("content")
         elif prop == "article:modified_time" and not info.modified:
@@ -158,25 +164,32 @@ def analyse_html(
             info.feeds.append(absolute)
         elif "stylesheet" in rel or "icon" in rel:
             info.requisites.append(absolute)
-    ld_types, ld_meta = _json_ld(doc)
+    structured = read_structured(doc)
     if og_type == "article":
         info.article_signals.append("og:type")
-    if ld_types & ARTICLE_TYPES:
+    if structured.is_article:
         info.article_signals.append("json-ld")
-        info.published = info.published or ld_meta.get("datePublished")
-        info.modified = info.modified or ld_meta.get("dateModified")
-        info.language = info.language or ld_meta.get("inLanguage")
-    body = article_body(doc)
-    if body is not None:
-        info.article_signals.append("article-element")
+        info.published = info.published or structured.published
+        info.modified = info.modified or structured.modified
+        info.language = info.language or structured.language
+    titles = [t for t in (_og_title(doc), structured.headline, info.title) if t]
+    if sum(len(b.text) for b in locate_body(doc, titles=titles).blocks) >= _MIN_BODY_CHARS:
+        info.article_signals.append("story-body")
     if _ARTICLE_URL.search(url):
         info.article_signals.append("url-shape")
     if origin in ("feed", "sitemap"):
         info.article_signals.append(origin)
+    body = None
+    if story or info.article_signals:  # walls stand at article URLs with no other sign
+        from workers.story import extract  # the story extractor reads pages parsed here
+
+        info.extraction = extract(text, doc=doc)
+        body = info.extraction.body
     info.requisites.extend(_requisites(doc, base))
-    info.links = list(_links(doc, base, body))
+    in_body = {id(a) for b in body.blocks for a in b.links} if body is not None else set()
+    info.links = list(_links(doc, base, in_body))
     if info.is_article and body is not None:
-        info.cited = [link for link in info.links if link.region == "body"]
+        info.cited = cited_links(body.blocks, base)
     info.requisites = _unique(info.requisites)
     info.feeds = _unique(info.feeds)
     return info
@@ -191,24 +204,6 @@ def parse_html(text: str) -> HtmlElement | None:
         return lxml.html.document_fromstring(text)
     except (lxml.etree.ParserError, ValueError):
         return None
-
-
-def article_body(doc: HtmlElement) -> HtmlElement | None:
-    """The element holding the story: ``itemprop=articleBody``, else the ``<article>``
-    with the most paragraph text, else ``<main>``; ``None`` if none holds enough text."""
-    candidates = (
-        doc.xpath('//*[@itemprop="articleBody"]')
-        or doc.xpath("//article")
-        or doc.xpath('//main|//*[@role="main"]')
-    )
-    best, best_len = None, 0
-    for el in candidates:
-        if _region_of(el, stop=None) not in ("body", "header"):
-            continue  # an <article> teaser inside a related block is not the story
-        length = sum(len(p.text_content()) for p in el.iter("p"))
-        if length > best_len:
-            best, best_len = el, length
-    return best if best is not None and best_len >= _MIN_BODY_CHARS else None
 
 
 def _region_of(el: HtmlElement, stop: HtmlElement | None) -> str:
@@ -230,7 +225,7 @@ def _region_of(el: HtmlElement, stop: HtmlElement | None) -> str:
     return "body"
 
 
-def _links(doc: HtmlElement, base: str, body: HtmlElement | None) -> Iterable[Link]:
+def _links(doc: HtmlElement, base: str, in_body: set[int]) -> Iterable[Link]:
     seen: set[tuple[str, str]] = set()
     for a in doc.iter("a", "area"):
         href = a.get("href")
@@ -239,8 +234,8 @@ def _links(doc: HtmlElement, base: str, body: HtmlElement | None) -> Iterable[Li
         url = absolute_link(base, href)
         if url is None:
             continue
-        if body is not None and _is_inside(a, body):
-            region = _region_of(a, stop=body)
+        if id(a) in in_body:
+            region = _link_kind(a, url) or "body"
         else:
             region = _region_of(a, stop=None)
             region = "page" if region == "body" else region
@@ -248,16 +243,62 @@ def _links(doc: HtmlElement, base: str, body: HtmlElement | None) -> Iterable[Li
         if key in seen:
             continue
         seen.add(key)
-        yield Link(url=url, text=" ".join(a.text_content().split())[:300], region=region)
+        yield Link(url=url, text=_anchor(a), region=region)
 
 
-def _is_inside(el: HtmlElement, ancestor: HtmlElement) -> bool:
-    node = el.getparent()
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.getparent()
-    return False
+def cited_links(blocks: Iterable[Block], base: str) -> list[Link]:
+    """The cited sources of a story: the links of its body blocks that are not furniture
+    (author, tag, topic, newsletter and share links), each URL once, in page order."""
+    cited: dict[str, Link] = {}
+    for block in blocks:
+        for a in block.links:
+            url = absolute_link(base, a.get("href") or "")
+            if url is None or url in cited or _link_kind(a, url) is not None:
+                continue
+            cited[url] = Link(url=url, text=_anchor(a), region="body")
+    return list(cited.values())
+
+
+_NOT_CITED_PATH = re.compile(
+    r"/(authors?|autor(en|es)?|auteurs?|journalists?|profiles?|people|redaktion|"
+    r"tags?|topics?|themen?|thema|temas?|sujets?|keywords?|newsletters?|subscribe|"
+    r"subscription|abo|abonnement|login|signin|register)(/|$|\?|\.)",
+    re.I,
+)
+_SHARE_URL = re.compile(
+    r"(facebook\.com/(sharer|share|dialog)|twitter\.com/(intent|share)|x\.com/intent|"
+    r"t\.me/share|telegram\.me/share|wa\.me/|api\.whatsapp\.com/send|whatsapp:|"
+    r"linkedin\.com/(share|cws/share)|reddit\.com/submit|pinterest\.[a-z.]+/pin/create|"
+    r"vk\.com/share|viber:|mailto:|/share\?|[?&](share|u)=https?)",
+    re.I,
+)
+
+
+def _link_kind(a: HtmlElement, url: str) -> str | None:
+    """Why a link inside the body is not a citation ("author", "tag", "share"), or None."""
+    rel = set((a.get("rel") or "").lower().split())
+    if "author" in rel:
+        return "author"
+    if "tag" in rel:
+        return "tag"
+    if "sponsored" in rel:
+        return "ad"
+    if _SHARE_URL.search(url):
+        return "share"
+    if _NOT_CITED_PATH.search(urlsplit(url).path):
+        return "author-or-tag"
+    return None
+
+
+def _anchor(a: HtmlElement) -> str:
+    return " ".join(a.text_content().split())[:300]
+
+
+def _og_title(doc: HtmlElement) -> str | None:
+    for el in doc.iter("meta"):
+        if (el.get("property") or el.get("name") or "").lower() == "og:title":
+            return el.get("content") or None
+    return None
 
 
 def _requisites(doc: HtmlElement, base: str) -> Iterable[str]:
@@ -276,33 +317,6 @@ def _requisites(doc: HtmlElement, base: str) -> Iterable[str]:
 def _abs(base: str, href: str | None) -> list[str]:
     url = absolute_link(base, href or "")
     return [url] if url else []
-
-
-def _json_ld(doc: HtmlElement) -> tuple[set[str], dict[str, str]]:
-    types: set[str] = set()
-    meta: dict[str, str] = {}
-    for script in doc.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text_content() or "null")
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                kind = item.get("@type")
-                kinds = kind if isinstance(kind, list) else [kind]
-                found = {str(k).lower() for k in kinds if k}
-                types |= found
-                if found & ARTICLE_TYPES:
-                    for key in ("datePublished", "dateModified", "inLanguage", "headline"):
-                        value = item.get(key)
-                        if isinstance(value, str) and key not in meta:
-                            meta[key] = value
-                stack.extend(v for v in item.values() if isinstance(v, (list, dict)))
-    return types, meta
 
 
 def _unique(items: Iterable[str]) -> list[str]:

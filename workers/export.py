@@ -241,7 +241,7 @@ def primary_entries(
     """The captures a query asks for and the stories whose versions are pages."""
     outlet = query.outlet_host
     if query.story:
-        story = catalogue.story_for(query.story)
+        story = catalogue.find(query.story)
         if story is None:
             raise ConfigError(
                 f"{query.story}: no story archived at this URL (crawl it first, or check "

@@ -56,7 +56,7 @@ def find_capture(
 ) -> Shown:
     """The capture of ``url`` closest to ``at``, the story's version ``version``, or (with
     neither) the latest. Raises :class:`ConfigError` when there is none."""
-    story = catalogue.story_for(url)
+    story = catalogue.find(url)
     versions = catalogue.versions(story.story_id) if story else []
     if version is not None:
         if story is None:

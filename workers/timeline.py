@@ -70,7 +70,7 @@ def build_timeline(archive_root: Path, catalogue: Catalogue, url: str, collectio
     """Every version of the story at ``url`` with its text and diff. Raises
     :class:`ConfigError` when no story is archived there, :class:`ArchiveError` when a
     version's record cannot be read."""
-    story = catalogue.story_for(url)
+    story = catalogue.find(url)
     if story is None:
         raise ConfigError(
             f"{url}: no story archived at this URL (crawl it first, or check "
