@@ -607,3 +607,159 @@ def de_div_paragraphs() -> Page:
     )
     pg.html = html
     return pg
+
+
+@page
+def uk_split_body() -> Page:
+    pg = Page(
+        "uk-body-split-by-teaser-module",
+        "/ukraine/2026/11/19/u-lvovi-vidkryly-tsentr-reabilitatsii-8841002",
+        lang="uk",
+        script="cyrillic",
+        title="У Львові відкрили новий центр реабілітації для військових",
+        shape="the body is split into two sibling divs by a large 'Головне за день' teaser module with longer text than either half",
+        authors=["Марія Гнатюк"],
+        published="2026-11-19T16:45:00+02:00",
+    )
+    site = "Західний вісник"
+    first = "\n".join(
+        [
+            pg.p(
+                "У Львові відкрили новий центр реабілітації для військових, які отримали поранення. Центр розрахований на двісті пацієнтів одночасно."
+            ),
+            pg.p(
+                "У закладі працюватимуть фізичні терапевти, психологи та протезисти. Обладнання закупили за кошти міжнародних партнерів, повідомили в [міській раді](https://www.city-lviv.example/news/2026/11/19/rehab-centre)."
+            ),
+        ]
+    )
+    second = "\n".join(
+        [
+            pg.p(
+                "Перших пацієнтів центр прийме вже наступного тижня. Лікування буде безкоштовним."
+            ),
+            pg.p(
+                "Директор центру розповів, що особливу увагу приділятимуть поверненню ветеранів до роботи та навчання."
+            ),
+            AD,
+            pg.p("Міська влада планує відкрити ще два подібні заклади до кінця наступного року."),
+        ]
+    )
+    module = (
+        '<div class="day-main"><div class="day-main__title">Головне за день</div>'
+        + "".join(
+            f'<div class="day-main__item"><a href="{ORIGIN}/ukraine/2026/11/19/{i}">{esc(t)}</a><p>{esc(d)}</p></div>'
+            for i, (t, d) in enumerate(pg.L["teasers"])
+        )
+        + "</div>"
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="Центр розрахований на двісті пацієнтів.",
+            ld=news_ld(
+                pg,
+                desc="Центр розрахований на двісті пацієнтів.",
+                section="Україна",
+                publisher=site,
+            ),
+            section="Україна",
+        ),
+        f"""{cookie_banner(pg)}
+<header class="header">{topbar(pg, site)}{menu(pg)}</header>
+<div class="article-page">
+  <h1 class="article-page__title">{esc(pg.title)}</h1>
+  <div class="article-page__meta">{byline_link("Марія Гнатюк")} · 19 листопада 2026, 16:45 · {UPD} · {CNT}</div>
+  {figure("2026/11/reabilitatsiya", "Зала фізичної терапії в новому центрі.", "Фото: Західний вісник")}
+  <div class="article-page__text article-page__text--first">
+{first}
+  </div>
+  {module}
+  <div class="article-page__text article-page__text--second">
+{second}
+  </div>
+  {tags(pg, ["Львів", "Реабілітація", "Ветерани"])}
+  {share_bar(pg)}
+</div>
+<div class="sidebar-news">{AD}{teasers(pg, 5, tag="div", cls="sidebar-news__item", summary=False)}</div>
+{footer(pg, site)}
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def pt_photo_story() -> Page:
+    pg = Page(
+        "pt-photo-story-long-captions",
+        "/brasil/2026/11/18/enchentes-no-sul-em-imagens",
+        lang="pt-BR",
+        script="latin",
+        title="Enchentes no Sul: cidades tentam se reerguer após a água baixar",
+        shape="photo story: short paragraphs between many figures whose captions are longer than the paragraphs",
+        authors=["Beatriz Lima"],
+        published="2026-11-18T10:30:00-03:00",
+    )
+    site = "Jornal do País"
+    captions = [
+        "Moradores retiram móveis destruídos de uma casa no bairro Navegantes, em Porto Alegre, onde a água chegou a dois metros de altura durante a pior fase da enchente, na semana passada.",
+        "Voluntários organizam doações de roupas, água potável e produtos de limpeza em um ginásio de Canoas que funciona como centro de distribuição para mais de três mil famílias desabrigadas.",
+        "Uma ponte destruída pela correnteza no Vale do Taquari deixou comunidades inteiras isoladas por quatro dias, até que o Exército instalasse uma passagem provisória sobre o rio.",
+        "Comerciantes do centro histórico de Lajeado limpam suas lojas com a ajuda de vizinhos; muitos dizem que não têm seguro e que não sabem se conseguirão reabrir antes do Natal.",
+    ]
+    body = "\n".join(
+        [
+            pg.p(
+                "Duas semanas depois das chuvas que atingiram o Rio Grande do Sul, a água baixou na maioria das cidades, mas a reconstrução está apenas começando."
+            ),
+            figure("2026/11/enchente-1", captions[0], "Foto: Beatriz Lima/Jornal do País"),
+            pg.p(
+                "Segundo a [Defesa Civil do estado](https://www.defesacivil-rs.example/boletins/2026-11-17), 92 mil pessoas ainda estão fora de casa."
+            ),
+            figure("2026/11/enchente-2", captions[1], "Foto: Beatriz Lima/Jornal do País"),
+            pg.p(
+                "As doações continuam chegando de todo o país, e os centros de distribuição pedem sobretudo água e colchões."
+            ),
+            AD,
+            figure("2026/11/enchente-3", captions[2], "Foto: Divulgação/Exército"),
+            pg.p(
+                "Nas áreas rurais, o maior desafio é recuperar estradas e pontes para que a produção agrícola volte a circular."
+            ),
+            figure("2026/11/enchente-4", captions[3], "Foto: Beatriz Lima/Jornal do País"),
+            pg.p(
+                "O governo federal anunciou uma linha de crédito para pequenos comerciantes afetados, com juros reduzidos e carência de um ano."
+            ),
+        ]
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="A reconstrução está apenas começando.",
+            ld=news_ld(
+                pg, desc="A reconstrução está apenas começando.", section="Brasil", publisher=site
+            ),
+            section="Brasil",
+        ),
+        f"""{cookie_banner(pg, cls="cookie-banner-lgpd")}
+<header class="header">{topbar(pg, site)}{menu(pg)}</header>
+<main>
+<article class="materia materia--fotos">
+  <h1 class="materia__titulo">{esc(pg.title)}</h1>
+  <div class="materia__autor">Por {byline_link("Beatriz Lima")}, enviada especial a Porto Alegre · {UPD}</div>
+  <div class="materia__corpo">
+{body}
+  </div>
+  {tags(pg, ["Enchentes", "Rio Grande do Sul", "Clima"])}
+  {share_bar(pg)}
+</article>
+{related_list(pg)}
+</main>
+{footer(pg, site)}
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
