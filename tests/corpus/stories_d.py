@@ -763,3 +763,222 @@ def pt_photo_story() -> Page:
     )
     pg.html = html
     return pg
+
+
+@page
+def en_plain_read_more() -> Page:
+    pg = Page(
+        "en-plain-read-more-paragraphs",
+        "/news/article-14472031/zoo-welcomes-twin-red-panda-cubs.html",
+        lang="en",
+        script="latin",
+        title="Zoo welcomes twin red panda cubs, the first born there in 20 years",
+        shape="'READ MORE:' and 'RELATED:' lines are plain <p>s without classes among the body paragraphs, linking to the outlet's other stories (not citations)",
+        authors=["Emma Collins"],
+        published="2026-11-17T14:20:00Z",
+    )
+    site = "Daily Lantern"
+    body = "\n".join(
+        [
+            pg.p(
+                "A zoo has welcomed twin red panda cubs, the first to be born there in more than 20 years, keepers said on Tuesday."
+            ),
+            pg.p(
+                "The cubs, a male and a female, were born in July but spent their first months in a nest box with their mother and have only now been seen by visitors."
+            ),
+            f'<p><strong>READ MORE:</strong> <a href="{ORIGIN}/news/article-14401877/zoo-lion-cubs-named.html">Zoo reveals names of three lion cubs after public vote</a></p>',
+            pg.p(
+                "Red pandas are listed as endangered, with fewer than 10,000 thought to remain in the wild, according to [the conservation union's assessment](https://www.conservation-union.example/species/714/ailurus-fulgens)."
+            ),
+            AD,
+            pg.p(
+                "Keepers said the cubs were healthy and had started to eat bamboo. Names will be chosen by a public vote next month."
+            ),
+            f"<p><strong>RELATED:</strong> {'{{noise:related:a}}'}</p>",
+            pg.p(
+                "The zoo is part of a European breeding programme that aims to keep a healthy population of the animals in captivity."
+            ),
+        ]
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="The cubs were born in July.",
+            ld=news_ld(pg, desc="The cubs were born in July.", section="News", publisher=site),
+            section="News",
+        ),
+        f"""{cookie_banner(pg)}
+<div class="page-header">{topbar(pg, site)}{menu(pg, tag="div", cls="nav-primary")}</div>
+<div id="content" class="article-text wide">
+  <h1>{esc(pg.title)}</h1>
+  <p class="author-section byline-plain">By {byline_link("Emma Collins")}</p>
+  <p class="byline-section"><span class="article-timestamp">Published: 14:20 GMT, 17 November 2026</span> | {UPD}</p>
+  <div class="share-top">{share_bar(pg)}</div>
+  <div itemprop="articleBody">
+{figure("2026/11/red-panda", "The cubs in their enclosure.", "Zoo handout")}
+{body}
+  </div>
+  <div class="related-carousel"><h3>Most read</h3><ul>{REL}</ul></div>
+</div>
+<div class="column-split">{teasers(pg, 8, tag="div", cls="femail-item")}</div>
+{footer(pg, site)}
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def en_metered_full_text() -> Page:
+    pg = Page(
+        "en-metered-paywall-full-text",
+        "/2026/11/16/business/shipping-rates-red-sea.html",
+        lang="en-US",
+        script="latin",
+        title="Shipping rates jump as carriers avoid the Red Sea again",
+        shape="metered paywall: JSON-LD isAccessibleForFree false and a .meteredContent wrapper, but the full story is served (a story, not a paywall); a hidden paywall dialog",
+        authors=["Peter Lindqvist"],
+        published="2026-11-16T11:00:00-05:00",
+    )
+    site = "Metro Times"
+    body = "\n".join(
+        [
+            pg.p(
+                "The cost of shipping a container from Asia to Europe has jumped by more than 40 percent in two weeks, as the largest carriers once again send their ships around southern Africa rather than through the Red Sea."
+            ),
+            pg.p(
+                "The detour adds about ten days and thousands of miles to each voyage. [A freight index published on Thursday](https://www.freight-index.example/indices/asia-north-europe/2026-11-12) put the average rate at $4,800 per container."
+            ),
+            pg.p(
+                "Retailers said the delays could affect stock in the spring, although most goods for the holiday season are already in warehouses."
+            ),
+            AD,
+            pg.p(
+                "Insurers have raised premiums for ships that still use the route, and several carriers said they would not return until the security situation improved."
+            ),
+            pg.p(
+                "Economists said the impact on consumer prices was likely to be small but could add to inflation in Europe if the disruption lasted into next year."
+            ),
+        ]
+    )
+    ld = news_ld(
+        pg,
+        desc="The detour around Africa adds about ten days to each voyage.",
+        section="Business",
+        publisher=site,
+        extra={
+            "isAccessibleForFree": False,
+            "hasPart": {
+                "@type": "WebPageElement",
+                "isAccessibleForFree": False,
+                "cssSelector": ".meteredContent",
+            },
+        },
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="The detour around Africa adds about ten days to each voyage.",
+            ld=ld,
+            section="Business",
+        ),
+        f"""<div id="app">
+<header class="css-1a2b3c">{topbar(pg, site)}{menu(pg, tag="div", cls="css-nav")}</header>
+<main id="site-content">
+<article id="story" class="meteredContent css-story">
+  <header class="css-story-header"><h1 data-testid="headline">{esc(pg.title)}</h1>
+  <p class="css-summary">The detour around Africa adds about ten days to each voyage.</p>
+  <div class="css-byline">By {byline_link("Peter Lindqvist")} · Nov. 16, 2026 · {UPD}</div></header>
+  {figure("2026/11/container-ship", "A container ship off Cape Town.", "Credit: Metro Times")}
+  <section name="articleBody" class="meteredContent">
+{body}
+  </section>
+  {share_bar(pg)}
+</article>
+<div id="gateway-content" class="css-gateway" hidden><h2>Thank you for reading Metro Times.</h2><p>You have read all your free articles this month. Subscribe for unlimited access to everything we publish, including the archive, games, cooking and the audio app.</p><a href="{ORIGIN}/subscription?campaign={CNT}">Subscribe now</a></div>
+<section class="css-more">{teasers(pg, 6)}</section>
+</main>
+{footer(pg, site)}
+</div>
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def fr_visible_consent_overlay() -> Page:
+    pg = Page(
+        "fr-story-under-visible-consent-overlay",
+        "/faits-divers/2026/11/15/incendie-dans-un-entrepot-a-lyon-4479120.php",
+        lang="fr",
+        script="latin",
+        title="Incendie dans un entrepôt à Lyon: 200 pompiers mobilisés",
+        shape="a visible (not hidden) Didomi consent overlay with long text sits over a full story: a story, not a consent wall",
+        authors=["Sophie Garnier"],
+        published="2026-11-15T07:50:00+01:00",
+    )
+    site = "Le Progrès du Rhône"
+    body = "\n".join(
+        [
+            pg.p(
+                "Un violent incendie s'est déclaré dans la nuit de vendredi à samedi dans un entrepôt de la zone industrielle de Lyon-Gerland. Deux cents pompiers ont été mobilisés."
+            ),
+            pg.p(
+                "Le feu a pris vers 2 heures du matin dans un bâtiment de stockage de 5 000 mètres carrés. Aucun blessé n'est à déplorer, selon [la préfecture du Rhône](https://www.prefecture-rhone.example/actualites/2026/11/15/incendie-gerland)."
+            ),
+            pg.p(
+                "Un important panache de fumée était visible depuis plusieurs quartiers de la ville. Les habitants ont été invités à fermer leurs fenêtres par précaution."
+            ),
+            AD,
+            pg.p(
+                "L'incendie a été maîtrisé en fin de matinée. Une enquête a été ouverte pour déterminer son origine."
+            ),
+            pg.p(
+                "L'entrepôt appartenait à une entreprise de logistique qui emploie une centaine de salariés sur le site."
+            ),
+        ]
+    )
+    overlay = (
+        '<div id="didomi-host" class="didomi-host"><div class="didomi-popup-backdrop didomi-notice-popup" role="dialog" aria-modal="true">'
+        '<div class="didomi-popup-container"><div class="didomi-popup-notice"><h1 id="didomi-notice-title" class="didomi-notice-title">Vos choix concernant l\'utilisation de cookies</h1>'
+        "<p>Avec votre accord, nos partenaires et nous utilisons des cookies ou technologies similaires pour stocker, consulter et traiter des données personnelles telles que votre visite sur ce site internet, les adresses IP et les identifiants de cookie. Certains partenaires ne demandent pas votre consentement pour traiter vos données et se fondent sur leur intérêt commercial légitime.</p>"
+        "<p>À tout moment, vous pouvez retirer votre consentement ou vous opposer au traitement des données fondé sur l'intérêt légitime en cliquant sur « En savoir plus » ou en allant dans notre politique de confidentialité sur ce site internet. Vos données personnelles sont traitées pour les finalités suivantes: stocker et/ou accéder à des informations sur un appareil, publicités et contenu personnalisés, mesure de performance des publicités et du contenu, études d'audience et développement de services.</p>"
+        f'<button id="didomi-notice-agree-button">{esc(pg.L["accept"])}</button><button id="didomi-notice-disagree-button">{esc(pg.L["reject"])}</button><a href="{ORIGIN}/cookies">En savoir plus</a></div></div></div></div>'
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="Aucun blessé n'est à déplorer.",
+            ld=news_ld(
+                pg, desc="Aucun blessé n'est à déplorer.", section="Faits divers", publisher=site
+            ),
+            section="Faits divers",
+        ),
+        f"""{overlay}
+<header class="header">{topbar(pg, site)}{menu(pg)}</header>
+<main class="main">
+<article class="article-full">
+  <h1 class="article-full__title">{esc(pg.title)}</h1>
+  <div class="article-full__byline">Par {byline_link("Sophie Garnier")} · Le 15 novembre 2026 à 07h50 · {UPD}</div>
+  {figure("2026/11/incendie", "Le panache de fumée au-dessus de Gerland.", "Photo: Le Progrès du Rhône")}
+  <div class="article-full__body">
+{body}
+  </div>
+  {tags(pg, ["Lyon", "Incendie", "Pompiers"])}
+  {share_bar(pg)}
+</article>
+{related_list(pg)}
+<section class="a-la-une">{teasers(pg, 6)}</section>
+</main>
+{footer(pg, site)}
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
