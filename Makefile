@@ -7,7 +7,7 @@ URL ?=
 ARGS ?=
 ARCHIVE ?= archive
 
-.PHONY: test crawl fetch lint bench clean
+.PHONY: test crawl fetch lint bench chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ crawl: $(STAMP)
 # --json-out FILE --profile py-spy|cprofile --no-service --service-cited-hosts N".
 bench: $(STAMP)
 	$(BIN)/python bench/crawl_bench.py $(BENCH_ARGS)
+
+# SIGKILL an embedded crawl at 20 random points, resume it each time, then check every WARC
+# (`warcio check`), every article captured and every clean.jsonl line's record; then a
+# crawl into a full 2 MiB tmpfs (root only, else skipped). About 2 min; 20 min at most.
+# Options: CHAOS_ARGS="--kills N --seed S --no-enospc".
+chaos: $(STAMP)
+	timeout --signal=TERM 1200 $(BIN)/python bench/chaos.py $(CHAOS_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check workers tasks tests

@@ -1,8 +1,9 @@
 """The storyvault command line.
 
 ``storyvault fetch URL…`` archives URLs with their redirect chains. Exit status: 0 when
-every URL was captured, 1 when some could not be (each named on stderr), 2 on a usage or
-configuration error.
+every URL was captured, 1 when some could not be (each named on stderr) or when the reader
+of stdout went away (a pipe into ``head``), 2 on a usage or configuration error, 3 when
+another process is writing the archive (its pid and host are named).
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import structlog
 
-from workers.errors import StoryvaultError
+from workers.errors import ArchiveBusyError, StoryvaultError
 from workers.logs import configure_logging
 from workers.settings import Settings, load_settings
 
 log = structlog.get_logger(__name__)
+
+#: Exit status when another process is writing the archive (crawl, fetch, watch, reindex)
+EXIT_BUSY = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--log-json", action="store_true", default=None, help="log JSON lines even on a terminal"
     )
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="DEBUG, INFO, WARNING or ERROR (default INFO)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     fetch = sub.add_parser(
@@ -88,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.add_argument("--contact", dest="contact_url", help="contact URL put in the User-Agent")
     crawl.add_argument("--json", action="store_true", help="print the summary as JSON")
+    crawl.add_argument(
+        "--verbose",
+        action="store_true",
+        help="log one INFO line per fetch (else they are DEBUG: see --log-level)",
+    )
     crawl.set_defaults(handler=cmd_crawl)
 
     from tasks import replay_commands, service_commands, story_commands
@@ -126,9 +142,21 @@ CLI_SETTINGS = (
 )
 
 
+# The flag of each CLI setting whose name is not simply ``--`` + the setting's name.
+CLI_FLAGS = {
+    "host_delay": "--delay",
+    "requisites": "--no-requisites",
+    "host_page_budget": "--host-budget",
+    "scope_prefixes": "--scope-prefix",
+    "scope_exclude": "--exclude",
+    "contact_url": "--contact",
+    "redis_url": "--redis",
+}
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     cli = {name: getattr(args, name, None) for name in CLI_SETTINGS}
-    return load_settings(cli=cli, config_file=args.config)
+    return load_settings(cli=cli, config_file=args.config, cli_flags=CLI_FLAGS)
 
 
 def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
@@ -187,19 +215,33 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit status (see the module docstring)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(json=args.log_json, level=args.log_level.upper())
+    # commands with a --verbose flag (crawl) keep their per-fetch lines at DEBUG without it
+    configure_logging(
+        json=args.log_json, level=args.log_level, verbose=getattr(args, "verbose", True)
+    )
     try:
         settings = settings_from(args)
         code: int = args.handler(args, settings)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return code
+    except ArchiveBusyError as exc:
+        print(f"storyvault: error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except StoryvaultError as exc:
         print(f"storyvault: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("storyvault: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`storyvault show URL | head`): stop quietly. Python's
+        # own recipe: point stdout at devnull so the flush at exit cannot fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -2,28 +2,60 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from types import TracebackType
 
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
+from workers.logs import logs_to
 from workers.settings import Settings
 
 
+class ConsoleLines:
+    """A text stream that prints whole lines through a rich console: while a live
+    display is shown, each line appears above it (rich moves the display down) instead
+    of being written over it. Thread-safe: log lines come from worker threads too."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._pending = ""
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            *lines, self._pending = (self._pending + text).split("\n")
+            for line in lines:
+                self.console.print(Text.from_ansi(line), soft_wrap=True, highlight=False)
+        return len(text)
+
+    def flush(self) -> None:
+        """Lines are printed when complete; a partial line waits for its end."""
+
+
 class CrawlProgress:
-    """A live table of crawl numbers on stderr; does nothing when disabled (not a TTY)."""
+    """A live table of crawl numbers on stderr; does nothing when disabled (not a TTY).
+
+    While it is shown, log lines go through its console (:func:`workers.logs.logs_to`),
+    above the table, never into it.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._live: Live | None = None
+        self._routing = contextlib.ExitStack()
 
     def __enter__(self) -> CrawlProgress:
         if self.enabled:
+            console = Console(stderr=True)
             self._live = Live(
-                self._render({}), console=Console(stderr=True), refresh_per_second=4, transient=True
+                self._render({}), console=console, refresh_per_second=4, transient=True
             )
             self._live.__enter__()
+            self._routing.enter_context(logs_to(ConsoleLines(console)))
         return self
 
     def __exit__(
@@ -32,6 +64,7 @@ class CrawlProgress:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._routing.close()
         if self._live is not None:
             self._live.__exit__(exc_type, exc, tb)
 

@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from workers.archiveroot import existing_archive
 from workers.captures import CollectionIndex, parse_when
 from workers.catalogue import Catalogue, StoryRow, from_iso
 from workers.errors import ConfigError
@@ -106,6 +107,7 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.port < 0 or args.port > 65535:
         raise ConfigError(f"--port {args.port}: give a port between 0 and 65535")
+    existing_archive(settings.archive)
     index = CollectionIndex(settings.archive, settings.collection)  # checks the collection
     venv = ensure_pywb_venv(args.pywb_venv or default_pywb_venv(), on_build=_building)
     server = WaybackServer(venv, settings.archive.resolve(), port=args.port)
@@ -187,6 +189,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the WACZ and print what it holds."""
     from workers.export import ExportQuery, export_wacz
 
+    existing_archive(settings.archive)
     query = ExportQuery(
         outlet=args.outlet,
         since=parse_when(args.since) if args.since else None,
@@ -213,7 +216,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     """Print one capture; exit 1 when --text finds no story text."""
     from workers.show import find_capture, render_headers, render_raw, render_reading, render_text
 
-    index = CollectionIndex(settings.archive, settings.collection)
+    index = CollectionIndex(existing_archive(settings.archive), settings.collection)
     at = parse_when(args.at) if args.at else None
     with SQLiteState.beside(settings.archive) as state:
         catalogue = Catalogue(state, collection=settings.collection)
@@ -250,7 +253,7 @@ def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
     base = (args.replay_base or DEFAULT_REPLAY_BASE).rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise ConfigError(f"--replay-base {args.replay_base}: give an http(s) URL")
-    with SQLiteState.beside(settings.archive) as state:
+    with SQLiteState.beside(existing_archive(settings.archive)) as state:
         catalogue = Catalogue(state, collection=settings.collection)
         timeline = build_timeline(settings.archive, catalogue, args.url, settings.collection)
     if args.html is None:

@@ -17,7 +17,7 @@ from typing import Any
 import structlog
 
 from workers.errors import ConfigError
-from workers.settings import Settings
+from workers.settings import Settings, check_flag
 
 log = structlog.get_logger(__name__)
 
@@ -193,6 +193,9 @@ def cmd_outlets_add(args: argparse.Namespace, settings: Settings) -> int:
     from workers.rediskeys import Keys
 
     check_url(args.url)
+    check_flag("cite_depth", args.cite_depth, "--cite-depth")
+    if args.delay is not None:
+        check_flag("host_delay", args.delay, "--delay")
     options = {"cite_depth": args.cite_depth, "delay": args.delay, "scope": args.scope}
     _client(settings).hset(Keys(settings.redis_prefix).outlets(), args.url, json.dumps(options))
     print(f"outlet added: {args.url}")

@@ -9,9 +9,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from workers.archive import Archive
+from workers.archiveroot import existing_archive, writer_lock
 from workers.catalogue import Catalogue, StoryRow, VersionRow, iso
 from workers.errors import ConfigError, StoryvaultError
 from workers.outbox import Outbox
@@ -120,7 +121,7 @@ def open_catalogue(settings: Settings) -> Iterator[Catalogue]:
         finally:
             client.close()
     else:
-        with SQLiteState.beside(settings.archive) as state:
+        with SQLiteState.beside(existing_archive(settings.archive)) as state:
             yield Catalogue.for_settings(state, settings)
 
 
@@ -175,6 +176,7 @@ def version_text(settings: Settings, version: VersionRow) -> str:
 
 
 def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
+    existing_archive(settings.archive)  # the versions' text is read from its WARCs
     with open_catalogue(settings) as catalogue:
         story = _story(catalogue, args.url)
         versions = {v.number: v for v in catalogue.versions(story.story_id)}
@@ -198,11 +200,12 @@ def cmd_recrawl(args: argparse.Namespace, settings: Settings) -> int:
     from workers.crawl import crawl
 
     urls = list(args.urls)
+    stale = flag_duration("--stale", args.stale) if args.stale else None
     with open_catalogue(settings) as catalogue:
         if args.outlet:
             urls += [s.url for s in catalogue.stories(args.outlet) if s.status == "live"]
-        if args.stale:
-            cutoff = iso(datetime.now(UTC) - parse_duration(args.stale))
+        if stale is not None:
+            cutoff = iso(datetime.now(UTC) - stale)
             urls += [
                 s.url for s in catalogue.stories() if s.status == "live" and s.last_seen <= cutoff
             ]
@@ -249,17 +252,31 @@ def enqueue_recrawl(settings: Settings, urls: list[str]) -> int:
 def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     from workers.watch import watch
 
-    passes = asyncio.run(
-        watch(settings, args.urls, discover_every=parse_duration(args.discover_every))
-    )
+    every = flag_duration("--discover-every", args.discover_every)
+    passes = asyncio.run(watch(settings, args.urls, discover_every=every))
     print(f"stopped after {passes} passes", file=sys.stderr)
     return 0
 
 
+def flag_duration(flag: str, text: str) -> timedelta:
+    """The duration given with ``flag``, above zero. Raises :class:`ConfigError` naming it."""
+    try:
+        value = parse_duration(text)
+    except ConfigError as exc:
+        raise ConfigError(f"{flag} {text}: {exc}") from exc
+    if value <= timedelta(0):
+        raise ConfigError(f"{flag} {text}: give a duration above 0 (e.g. 90s, 15m, 3h, 7d)")
+    return value
+
+
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     from workers.reindex import reindex
+    from workers.story import EXTRACTOR
 
-    with SQLiteState.beside(settings.archive) as state:
+    with (
+        writer_lock(existing_archive(settings.archive), "reindex"),
+        SQLiteState.beside(settings.archive) as state,
+    ):
         catalogue = Catalogue.for_settings(state, settings)
         archive = Archive(settings)
         archive.open()
@@ -272,15 +289,20 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(
             f"reindexed {report.files} WARC files: {report.index_lines} index lines, "
-            f"{report.captures} article captures, {report.versions} versions"
+            f"{report.captures} article captures ({report.reread} read again by {EXTRACTOR}), "
+            f"{report.versions} versions"
         )
+        if report.changed:
+            print(f"{len(report.changed)} stories' version lists changed:")
+            for url in report.changed:
+                print(f"  {url}")
     return 0
 
 
 def cmd_clean(args: argparse.Namespace, settings: Settings) -> int:
     from workers.cleaner import consume_outbox
 
-    written, skipped = consume_outbox(settings.archive)
+    written, skipped = consume_outbox(existing_archive(settings.archive))
     print(f"cleaned {written} versions ({skipped} already clean) into {settings.archive / 'clean'}")
     return 0
 

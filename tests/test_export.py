@@ -24,6 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.pywb import PYWB_VENV, Wayback, ensure_pywb_venv
+from tests.support.servers import LiveServer
 from tests.support.warc import assert_warc_valid, assert_warcs_valid
 from workers.captures import CollectionIndex, IndexEntry
 from workers.cleaner import consume_outbox
@@ -377,3 +378,41 @@ def _http_date(ts: str) -> str:
     from workers.captures import from_ts14
 
     return format_datetime(from_ts14(ts), usegmt=True)
+
+
+@pytest.mark.parametrize("out", ["out.wacz", "exports/new/out.wacz"])
+@pytest.mark.parametrize("filtered", [False, True], ids=["all", "outlet"])
+def test_export_with_relative_paths_from_the_working_directory(
+    outlet: LiveServer, tmp_path: Path, out: str, filtered: bool
+) -> None:
+    """The README's form: `--archive archive --wacz OUT.wacz`, both relative to the cwd."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN / "storyvault"), *args],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+        )
+
+    fetched = run("fetch", "--allow-private", "--archive", "archive", outlet.url("/plain"))
+    assert fetched.returncode == 0, fetched.stderr
+    filters = ["--outlet", host_of(outlet.base)] if filtered else []
+    result = run("export", "--archive", "archive", "--wacz", out, "--json", *filters)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["captures"] >= 1
+    wacz = tmp_path / out
+    validate = subprocess.run(
+        [str(BIN / "wacz"), "validate", "-f", str(wacz)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert validate.returncode == 0, validate.stdout + validate.stderr
+    (warc,) = warcs_in(wacz, tmp_path / "unpacked")
+    with warc.open("rb") as fh:
+        uris = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(fh)]
+    assert outlet.url("/plain") in uris
+    assert not list(tmp_path.rglob(".storyvault-export-*"))  # the work directory is gone
+    assert_warcs_valid(tmp_path / "archive")

@@ -48,3 +48,24 @@ def test_unknown_key_in_file_names_the_file(tmp_path: Path) -> None:
     cfg.write_text("colection = 'typo'\n")
     with pytest.raises(ConfigError, match=r"bad\.toml"):
         load_settings(env={}, config_file=cfg)
+
+
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [
+        ("host_delay = -1", "host_delay"),
+        ("concurrency = 0", "concurrency"),
+        ("read_timeout = 0", "read_timeout"),
+        ("host_delay = inf", "finite"),
+        ("scope_exclude = ['([']", "not a regular expression"),
+    ],
+)
+def test_out_of_range_values_in_a_file_are_errors(tmp_path: Path, line: str, needle: str) -> None:
+    cfg = tmp_path / "range.toml"
+    cfg.write_text(line + "\n")
+    with pytest.raises(ConfigError, match=rf"range\.toml.*{needle}|{needle}.*range\.toml"):
+        load_settings(env={}, config_file=cfg)
+
+
+def test_zero_delay_is_allowed() -> None:
+    assert load_settings(env={}, cli={"host_delay": 0.0}).host_delay == 0.0

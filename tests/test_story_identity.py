@@ -7,6 +7,8 @@ the embedded crawler's; assertions are on ``storyvault versions --json`` and the
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import itertools
 import json
 import os
 import subprocess
@@ -20,11 +22,11 @@ from aiohttp import web
 
 from tests.support.corpus import SITE, CorpusPage, corpus_app, edit, load_corpus
 from tests.support.servers import LiveServer
-from workers.catalogue import Catalogue
+from workers.catalogue import Catalogue, story_fields
 from workers.crawl import crawl
 from workers.settings import Settings
 from workers.state import SQLiteState
-from workers.story import EXTRACTOR
+from workers.story import EXTRACTOR, Story
 
 BIN = Path(sys.executable).parent
 PAGES = {p.name: p for p in load_corpus()}
@@ -154,9 +156,9 @@ def test_a_new_extractor_makes_no_false_versions(served: LiveServer, archive_dir
     with SQLiteState.beside(archive_dir) as state:
         catalogue = Catalogue.for_settings(state, settings)
         assert all(len(catalogue.versions(catalogue.story_for(u).story_id)) == 2 for u in urls)  # type: ignore[union-attr]
+        old = "'sha256:' || substr(story_id || story_id || story_id || story_id, 1, 64)"
         state.db.execute(
-            "UPDATE stories SET extractor = 'storyvault-story/1',"
-            " fingerprint = 'sha256:' || substr(story_id || story_id || story_id || story_id, 1, 64)"
+            f"UPDATE stories SET extractor = 'storyvault-story/1', fingerprint = {old}"
         )
         state.db.commit()
     asyncio.run(crawl(settings, urls, mode="recrawl"))
@@ -165,3 +167,72 @@ def test_a_new_extractor_makes_no_false_versions(served: LiveServer, archive_dir
         rows = [catalogue.story_for(u) for u in urls]
         assert [len(catalogue.versions(r.story_id)) for r in rows if r] == [2] * len(urls)
         assert {r.extractor for r in rows if r} == {EXTRACTOR}
+
+
+def test_the_cleaner_reads_title_body_authors_dates_and_language(
+    served: LiveServer, archive_dir: Path
+) -> None:
+    asyncio.run(crawl(settings_for(archive_dir), [served.url("/")]))
+    result = subprocess.run(
+        [str(BIN / "storyvault"), "clean", "--archive", str(archive_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stderr
+    cleaned = {}
+    for path in (archive_dir / "clean").rglob("v1.json"):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        cleaned[doc["url"]] = doc
+    site = served.app[SITE]
+    pair = {PAGES[n].url(served.base) for n in ("en-amp-pair-main", "en-amp-pair-amp")}
+    stories = [p for p in site.pages.values() if p.is_story and p.url(served.base) not in pair]
+    assert {p.url(served.base) for p in stories} == set(cleaned) - pair
+    assert len(set(cleaned) & pair) == 1  # the AMP page and its canonical are one story
+    for page in stories:
+        doc, want = cleaned[page.url(served.base)], page.expected_for(served.base)
+        assert doc["title"] == want["title"]
+        assert doc["paragraphs"] == want["body"], page.name  # no byline, no " ," spacing
+        assert doc["authors"] == want["authors"], page.name
+        assert doc["published"] == want["published"], page.name
+        assert doc["language"].split("-")[0] == want["language"].split("-")[0], page.name
+        assert doc["fingerprint_verified"] is True
+        assert doc["extractor"] == EXTRACTOR
+
+
+def test_reindex_reads_every_capture_with_the_current_extractor(
+    served: LiveServer, archive_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An archive made by a past extractor that took each fetch's noise for story text (a
+    version at every re-crawl): ``reindex`` rebuilds the catalogue as today's extractor
+    reads the same records, and names the stories whose version lists changed."""
+    settings = settings_for(archive_dir)
+    site = served.app[SITE]
+    urls = [p.url(served.base) for p in site.pages.values() if p.is_story]
+    asyncio.run(crawl(settings, [served.url("/")]))
+    reads = itertools.count()
+
+    def past_reading(story: Story, prev: Any, **kw: Any) -> list[tuple[str, str]]:
+        noisy = dataclasses.replace(story, body=f"{story.body} {next(reads)}")
+        fields = story_fields(noisy, prev, **kw)
+        return [(k, "storyvault-story/1" if k == "extractor" else v) for k, v in fields]
+
+    monkeypatch.setattr("workers.crawl.story_fields", past_reading)
+    asyncio.run(crawl(settings, urls, mode="recrawl"))
+    monkeypatch.undo()
+    stories = {versions(archive_dir, u)["url"] for u in urls}
+    assert all(len(versions(archive_dir, u)["versions"]) >= 2 for u in stories)
+
+    result = subprocess.run(
+        [str(BIN / "storyvault"), "reindex", "--archive", str(archive_dir), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report["changed"]) == stories
+    assert report["reread"] == report["captures"]
+    assert all([v["number"] for v in versions(archive_dir, u)["versions"]] == [1] for u in stories)

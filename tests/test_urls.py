@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.urls import Scope, absolute_link, canonical, host_of, trap_reason
+from workers.urls import Scope, absolute_link, canonical, host_of, safe_url, trap_reason
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,40 @@ def test_scope_hosts_prefixes_exclusions_and_traps() -> None:
     assert trap_reason("/a/b/a/b/a/b", 12, 2) is not None
     assert trap_reason("/1/2/3/4/5/6", 5, 2) is not None
     assert trap_reason("/news/politics/story-1", 12, 2) is None
+
+
+@pytest.mark.parametrize(
+    ("href", "valid"),
+    [
+        ("/a b.html", "http://news.example/a%20b.html"),
+        ("a b.html", "http://news.example/dir/a%20b.html"),
+        ("/straße", "http://news.example/stra%C3%9Fe"),
+        ("/stra%C3%9Fe", "http://news.example/stra%C3%9Fe"),
+        ("/s?q=ä b", "http://news.example/s?q=%C3%A4%20b"),
+        ("http://bücher.example/", "http://xn--bcher-kva.example/"),
+        ("http://BÜCHER.example/a b", "http://xn--bcher-kva.example/a%20b"),
+    ],
+)
+def test_links_are_made_valid_urls(href: str, valid: str) -> None:
+    """WHATWG: spaces and non-ASCII percent-encoded as UTF-8, hosts in IDNA form."""
+    assert absolute_link("http://news.example/dir/", href) == valid
+    assert safe_url(valid) == valid
+    assert canonical(valid) == canonical(absolute_link("http://news.example/dir/", href) or "")
+
+
+def test_spelled_differently_is_the_same_url() -> None:
+    assert canonical("http://news.example/a b") == canonical("http://news.example/a%20b")
+    assert canonical("http://bücher.example/x") == "http://xn--bcher-kva.example/x"
+    assert host_of("http://bücher.example:8080/") == "xn--bcher-kva.example:8080"
+    assert safe_url(" http://news.example/a b ") == "http://news.example/a%20b"
+
+
+def test_frontier_start_pages_are_valid_urls() -> None:
+    from workers.state import FrontierItem
+
+    for item in (
+        FrontierItem.seed("http://bücher.example/a b"),
+        FrontierItem.recrawl("http://bücher.example/a b"),
+    ):
+        assert item.url == "http://xn--bcher-kva.example/a%20b"
+        assert item.host == "xn--bcher-kva.example"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from workers.archive import Archive, CaptureWritten, StoredPayload
+from workers.archiveroot import writer_lock
 from workers.cdxj import surt_key
 from workers.errors import FetchError
 from workers.fetch import Exchange, Fetcher
@@ -132,6 +133,7 @@ async def capture_url(
 async def capture_urls(urls: Sequence[str], settings: Settings) -> list[CaptureReport]:
     """Capture each URL in turn into the archive named by ``settings``."""
     with (
+        writer_lock(settings.archive, "fetch"),
         SQLiteState.beside(settings.archive) as state,
         Archive(settings, robots_policy="ignore (explicit fetch)") as archive,
     ):

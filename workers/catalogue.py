@@ -37,6 +37,7 @@ from workers.identity import lookup_keys
 from workers.schedule import DEFAULT_CURVE, Step, next_due, parse_curve
 from workers.settings import Settings
 from workers.state import SQLiteState
+from workers.story import Story
 from workers.urls import canonical, host_of
 
 SCHEMA = """
@@ -189,6 +190,43 @@ class Change:
     message: dict[str, Any] | None = None  # outbox message of a new version
 
 
+def story_fields(
+    story: Story, prev: StoryRow | None, *, before: str | None, variant: bool, status: int
+) -> list[tuple[str, str]]:
+    """The metadata fields saying what a capture's ``story`` is to the catalogued story
+    ``prev``: a new version, unchanged, a variant, a wall or an empty extraction. Pure.
+
+    ``before``: the last version's fingerprint as the current extractor reads it;
+    ``variant``: the capture is at another URL than the one its page names.
+    """
+    fields: list[tuple[str, str]]
+    if story.wall is not None:
+        fields = [("storyStatus", "wall"), ("wallKind", story.wall), ("httpStatus", str(status))]
+    elif not story.usable:
+        fields = [("storyStatus", "empty-extraction"), ("httpStatus", str(status))]
+    elif prev is not None and prev.versions and before != story.fingerprint and variant:
+        fields = [("storyStatus", "variant"), ("storyFingerprint", story.fingerprint)]
+    elif prev is None or not prev.versions or before != story.fingerprint:
+        fields = [
+            ("storyStatus", "new-version"),
+            ("storyVersion", str((prev.versions if prev else 0) + 1)),
+            ("storyFingerprint", story.fingerprint),
+        ]
+        if prev is not None and prev.fingerprint:
+            fields.append(("previousFingerprint", prev.fingerprint))
+    else:
+        fields = [
+            ("storyStatus", "unchanged"),
+            ("storyVersion", str(prev.versions)),
+            ("storyFingerprint", story.fingerprint),
+        ]
+    fields += [("extractor", story.extractor), ("storyMethod", story.method)]
+    fields.append(("storyTitle", story.title))
+    if story.language:
+        fields.append(("storyLanguage", story.language))
+    return fields
+
+
 def fold(
     story: StoryRow | None, c: Capture, *, curve: Sequence[Step], collection: str
 ) -> Change | None:
@@ -317,6 +355,7 @@ def _message(
         "version": number,
         "fingerprint": fingerprint,
         "previous_fingerprint": story.fingerprint,
+        "extractor": c.one("extractor"),
         "warc": {
             **warc,
             "collection": collection,

@@ -2,9 +2,11 @@
 
 For each message it reads the record with warcio from the location the message gives,
 checks that the story text there has the fingerprint the message names, and writes
-``ARCHIVE/clean/<outlet>/<story_id>/v<N>.json``: title, authors, dates, language, clean
-text (markup and Angular noise gone) and cited links. Idempotent: a version already
-cleaned is skipped, so messages delivered twice do no harm.
+``ARCHIVE/clean/<outlet>/<story_id>/v<N>.json``: title, authors, dates (JSON-LD, then
+``<meta>``, then byline markup), language (the markup's, or the text's when the markup
+lacks it or contradicts it), the body paragraphs (no byline; spacing as the page sets
+it around inline elements), the extractor that read it and the cited links. Idempotent:
+a version already cleaned is skipped, so messages delivered twice do no harm.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import lxml.html
 import structlog
+from lxml.html import HtmlElement
 
+from workers.discover import parse_html
 from workers.errors import ArchiveError
 from workers.reader import read_record
-from workers.story import extract_story
+from workers.story import extract
+from workers.structured import Structured
 
 log = structlog.get_logger(__name__)
 
@@ -42,54 +46,88 @@ def clean_message(archive_root: Path, message: dict[str, Any]) -> dict[str, Any]
     warc = message["warc"]
     record = read_record(archive_root / warc["path"], int(warc["offset"]))
     html = record.text()
-    story = extract_story(html)
-    meta = _metadata(html)
+    extraction = extract(html)
+    story = extraction.story
+    doc = parse_html(html)
+    meta = _metadata(doc, extraction.structured) if doc is not None else _metadata_empty()
     return {
-        "schema": "storyvault.clean-article/1",
+        "schema": "storyvault.clean-article/2",
         "message_id": message["message_id"],
         "url": message["url"],
         "story_id": message["story_id"],
         "version": message["version"],
         "captured_at": message["captured_at"],
+        "extractor": story.extractor,
         "fingerprint": story.fingerprint,
-        "fingerprint_verified": story.fingerprint == message["fingerprint"],
+        # the crawl's extractor made the message's fingerprint: compare like with like
+        "fingerprint_verified": (
+            story.fingerprint == message["fingerprint"]
+            if message.get("extractor") in (None, story.extractor)
+            else None
+        ),
         "title": story.title,
         "authors": meta["authors"],
         "published": meta["published"],
         "modified": meta["modified"],
         "language": story.language or message.get("language"),
+        "paragraphs": story.body.split("\n") if story.body else [],
         "text": story.body,
         "cited_links": message.get("cited_sources", []),
     }
 
 
-def _metadata(html: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"authors": [], "published": None, "modified": None}
-    try:
-        doc = lxml.html.document_fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
-        return out
-    for script in doc.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text_content() or "null")
-        except ValueError:
-            continue
-        for item in data if isinstance(data, list) else [data]:
-            if not isinstance(item, dict):
-                continue
-            out["published"] = out["published"] or item.get("datePublished")
-            out["modified"] = out["modified"] or item.get("dateModified")
-            authors = item.get("author") or []
-            for author in authors if isinstance(authors, list) else [authors]:
-                name = author.get("name") if isinstance(author, dict) else author
-                if isinstance(name, str) and name not in out["authors"]:
-                    out["authors"].append(name)
+_BY = re.compile(r"^\W*(by|von|par|por|de|di|door|від|автор\w*|от)\s+", re.I)
+_NAMES = re.compile(
+    r",|;| and | & | und | et | y | e | \u0456 | \u0438 "
+)  # Ukrainian and Russian "and"
+_BYLINE_MARKS = re.compile(r"byline|author", re.I)
+
+
+def _metadata_empty() -> dict[str, Any]:
+    return {"authors": [], "published": None, "modified": None}
+
+
+def _metadata(doc: HtmlElement, structured: Structured) -> dict[str, Any]:
+    """Authors and dates: JSON-LD first, then ``<meta>`` tags, then byline markup."""
+    out = _metadata_empty()
+    authors: list[str] = list(structured.authors)
+    out["published"] = structured.published
+    out["modified"] = structured.modified
     for meta in doc.iter("meta"):
-        content = meta.get("content")
-        is_author = (meta.get("name") or "").lower() == "author"
-        if is_author and content and content not in out["authors"]:
-            out["authors"].append(content)
+        name = (meta.get("property") or meta.get("name") or "").lower()
+        content = " ".join((meta.get("content") or "").split())
+        if not content:
+            continue
+        if name in ("author", "article:author", "dc.creator") and not content.startswith("http"):
+            authors.extend(n.strip() for n in _NAMES.split(content))
+        elif name == "article:published_time" and not out["published"]:
+            out["published"] = content
+        elif name == "article:modified_time" and not out["modified"]:
+            out["modified"] = content
+    if not authors:
+        authors = _byline_authors(doc)
+    if not out["published"]:
+        stamp = doc.xpath("//time[@datetime]/@datetime")
+        out["published"] = str(stamp[0]) if stamp else None
+    out["authors"] = list(dict.fromkeys(a for a in authors if a))
     return out
+
+
+def _byline_authors(doc: HtmlElement) -> list[str]:
+    """Names in byline markup: ``rel=author`` links, else the text of a byline element."""
+    names = [" ".join(a.text_content().split()) for a in doc.xpath('//a[@rel="author"]')]
+    if names:
+        return names
+    for el in doc.iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "meta", "body", "html"):
+            continue
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if _BYLINE_MARKS.search(marks):
+            text = " ".join(el.text_content().split())
+            text = _BY.sub("", text).split(",")[0].split("|")[0].strip()
+            if 0 < len(text) <= 80:
+                return [text]
+    return []
 
 
 def write_clean(archive_root: Path, messages: Iterable[dict[str, Any]]) -> tuple[int, int]:
@@ -105,7 +143,7 @@ def write_clean(archive_root: Path, messages: Iterable[dict[str, Any]]) -> tuple
         except ArchiveError as exc:
             log.error("clean_failed", message_id=message.get("message_id"), error=str(exc))
             continue
-        if not doc["fingerprint_verified"]:
+        if doc["fingerprint_verified"] is False:
             log.warning(
                 "clean_fingerprint_mismatch", url=message["url"], version=message["version"]
             )

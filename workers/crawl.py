@@ -37,7 +37,7 @@ import structlog
 from workers.archive import Archive, CaptureWritten, StoredPayload
 from workers.budgets import DISCOVERY_KINDS, Budgets, Parked, Skip, url_shape
 from workers.capture import write_exchange
-from workers.catalogue import Capture, Catalogue, StoryRow
+from workers.catalogue import Capture, Catalogue, StoryRow, story_fields
 from workers.content import mime_of, to_text
 from workers.discover import (
     FeedEntry,
@@ -66,7 +66,7 @@ from workers.reindex import reconcile
 from workers.settings import Settings
 from workers.state import CrawlStore, DigestIndex, FrontierItem, SQLiteState
 from workers.story import EXTRACTOR, Story, extract_story
-from workers.urls import Scope, absolute_link, canonical, host_of
+from workers.urls import Scope, absolute_link, canonical, host_of, safe_url
 from workers.warc import REVISIT_NOT_MODIFIED
 
 log = structlog.get_logger(__name__)
@@ -316,6 +316,7 @@ class Crawler:
         calendar's "next day", a listing's "page 2"); past ``trap_chain_max`` such pages of
         one shape are a trap.
         """
+        url = safe_url(url)  # fetched, recorded and compared as a valid URL
         key = canonical(url)
         if key in self._seen_keys:
             return False  # seen in this crawl: the common case for nav links
@@ -759,38 +760,13 @@ class Crawler:
         if found is None or found.story is None:
             return []
         story = found.story
-        fields: list[tuple[str, str]]
         # compare like with like: the last version as today's extractor reads it
         before = found.refingerprint or (prev.fingerprint if prev is not None else None)
         variant = found.story_url is not None and found.story_url != canonical(exchange.url)
-        if story.wall is not None:
-            fields = [("storyStatus", "wall"), ("wallKind", story.wall)]
-            fields.append(("httpStatus", str(status)))
-        elif not story.usable:
-            fields = [("storyStatus", "empty-extraction"), ("httpStatus", str(status))]
-        elif prev is not None and prev.versions and before != story.fingerprint and variant:
-            fields = [("storyStatus", "variant"), ("storyFingerprint", story.fingerprint)]
-        elif prev is None or not prev.versions or before != story.fingerprint:
-            number = (prev.versions if prev else 0) + 1
-            fields = [
-                ("storyStatus", "new-version"),
-                ("storyVersion", str(number)),
-                ("storyFingerprint", story.fingerprint),
-            ]
-            if prev is not None and prev.fingerprint:
-                fields.append(("previousFingerprint", prev.fingerprint))
-        else:
-            fields = [
-                ("storyStatus", "unchanged"),
-                ("storyVersion", str(prev.versions)),
-                ("storyFingerprint", story.fingerprint),
-            ]
-        fields.extend([("extractor", story.extractor), ("storyMethod", story.method)])
+        fields = story_fields(story, prev, before=before, variant=variant, status=status)
         if found.story_url is not None:
             fields.append(("storyUrl", found.story_url))
-        fields.extend([("storyTitle", story.title), ("payloadDigest", exchange.payload_digest)])
-        if story.language:
-            fields.append(("storyLanguage", story.language))
+        fields.append(("payloadDigest", exchange.payload_digest))
         page = found.page
         if page is not None and page.published:
             fields.append(("published", page.published))
@@ -1140,7 +1116,12 @@ async def crawl(
     """
     import signal
 
-    with SQLiteState.beside(settings.archive) as state:
+    from workers.archiveroot import writer_lock
+
+    with (
+        writer_lock(settings.archive, mode),  # one writer per embedded archive
+        SQLiteState.beside(settings.archive) as state,
+    ):
         catalogue = Catalogue.for_settings(state, settings)
         outbox = Outbox(settings.archive, catalogue)
         archive = Archive(settings)

@@ -16,7 +16,8 @@ Every error names the URL or file it is about and says what to do. Third-party e
      │         └── ProtocolError          the server's reply is not valid HTTP
      ├── StateError                   the crawl state (SQLite file, Redis) failed (.url)
      ├── ArchiveError                 a WARC file or index could not be written/read (.path)
-     │    └── RecoveryError           a left-over ``.open`` WARC could not be repaired
+     │    ├── RecoveryError           a left-over ``.open`` WARC could not be repaired
+     │    └── ArchiveBusyError        another process is writing the embedded archive
      └── CrawlAborted                 a crawl stopped on a StateError or ArchiveError (.cause);
                                       what it had not done stays queued for the resume
 
@@ -95,6 +96,18 @@ class ArchiveError(StoryvaultError):
 
 class RecoveryError(ArchiveError):
     """A ``.open`` WARC left by a killed process could not be repaired."""
+
+
+class ArchiveBusyError(ArchiveError):
+    """Another process holds the embedded archive's writer lock (``.holder`` says which)."""
+
+    def __init__(self, path: Path | str, holder: str) -> None:
+        super().__init__(
+            path,
+            f"the archive is being written by {holder}; wait for it to finish, stop it, "
+            "or give another --archive",
+        )
+        self.holder = holder
 
 
 class CrawlAborted(StoryvaultError):

@@ -52,6 +52,7 @@ from workers.errors import (
 )
 from workers.framing import DeclaredLengthHandler
 from workers.settings import Settings
+from workers.urls import safe_url
 
 log = structlog.get_logger(__name__)
 
@@ -239,7 +240,7 @@ class Fetcher:
         :class:`PermanentFetchError` at once.
         """
         visited: set[str] = set()
-        current, via = url, None
+        current, via = safe_url(url), None  # fetched and recorded as a valid URL
         deadline = time.monotonic() + self.settings.url_max_seconds  # hops and retries too
         for hop in range(self.settings.max_redirects + 1):
             visited.add(current)
@@ -416,7 +417,7 @@ class Fetcher:
         location = resp.headers.get("Location")
         redirect_to = None
         if resp.status in REDIRECT_STATUSES and location:
-            redirect_to = urljoin(url, location.strip())
+            redirect_to = safe_url(urljoin(url, location.strip()))
         version = f"{resp.version.major}.{resp.version.minor}" if resp.version else "1.1"
         exchange = Exchange(
             url=url,

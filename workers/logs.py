@@ -3,15 +3,26 @@
 Call :func:`configure_logging` once, at the edge (CLI ``main()``, the Celery app). Modules
 only ever call ``structlog.get_logger()``. Output is JSON lines when stderr is not a TTY
 (services, CI) and coloured key=value lines on a terminal.
+
+The per-fetch line (``fetched``, one per exchange) is INFO when ``verbose`` (the default:
+services, ``storyvault fetch``) and DEBUG otherwise (``storyvault crawl`` without
+``--verbose``, whose live table already counts the fetches). While a live display holds
+the terminal, :func:`logs_to` sends the lines through it, so that they appear above the
+display instead of inside it.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from typing import Any, Protocol
 
 import structlog
+
+#: Events logged once per fetch: INFO when verbose, else DEBUG.
+PER_FETCH_EVENTS = frozenset({"fetched"})
 
 _SHARED: list[Any] = [
     structlog.contextvars.merge_contextvars,
@@ -22,11 +33,26 @@ _SHARED: list[Any] = [
 ]
 
 
-def configure_logging(*, json: bool | None = None, level: str | int = "INFO") -> None:
+class LineSink(Protocol):
+    """Where log lines go: a text stream (``write``/``flush``)."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
+
+
+_HANDLER: logging.StreamHandler[Any] | None = None
+
+
+def configure_logging(
+    *, json: bool | None = None, level: str | int = "INFO", verbose: bool = True
+) -> None:
     """Route structlog and stdlib loggers (aiohttp, celery) through one renderer.
 
-    ``json=None`` picks JSON unless stderr is a TTY.
+    ``json=None`` picks JSON unless stderr is a TTY; ``verbose=False`` makes the
+    per-fetch lines (:data:`PER_FETCH_EVENTS`) DEBUG.
     """
+    global _HANDLER
     if json is None:
         json = not sys.stderr.isatty()
     renderer: Any
@@ -35,9 +61,13 @@ def configure_logging(*, json: bool | None = None, level: str | int = "INFO") ->
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
 
+    threshold = (
+        level if isinstance(level, int) else logging.getLevelNamesMapping().get(level.upper(), 0)
+    )
     structlog.configure(
         processors=[
             *_SHARED,
+            *([] if verbose else [_PerFetchAsDebug(debug_shown=threshold <= logging.DEBUG)]),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -57,6 +87,39 @@ def configure_logging(*, json: bool | None = None, level: str | int = "INFO") ->
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    _HANDLER = handler
+
+
+@contextmanager
+def logs_to(sink: LineSink) -> Iterator[None]:
+    """Send every log line to ``sink`` for the ``with`` block (a live display's console),
+    then back to where it went before. Does nothing before :func:`configure_logging`."""
+    handler = _HANDLER
+    if handler is None:
+        yield
+        return
+    previous = handler.setStream(sink)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            handler.setStream(previous)
+
+
+class _PerFetchAsDebug:
+    """A processor: per-fetch events are DEBUG (dropped unless DEBUG is shown)."""
+
+    def __init__(self, *, debug_shown: bool) -> None:
+        self.debug_shown = debug_shown
+
+    def __call__(
+        self, _: Any, method: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        if event_dict.get("event") in PER_FETCH_EVENTS and method == "info":
+            if not self.debug_shown:
+                raise structlog.DropEvent
+            event_dict["level"] = "debug"
+        return event_dict
 
 
 def _identity(_: Any, __: str, event: Any) -> Any:

@@ -112,12 +112,15 @@ def pack_wacz(
     """``wacz create`` the WACZ ``output`` from ``warcs`` and the page list ``pages``
     (``main``: the page it opens on). Written beside ``pages``, then moved into place.
     Raises :class:`ArchiveError` naming ``output`` with the tool's last words."""
+    # `wacz create` runs in the work directory: every path it is given must be absolute
+    # (the README's `--wacz OUT.wacz` and `--archive archive` are relative to our cwd)
+    pages = pages.absolute()
     tmp_out = pages.with_name("export.wacz")
     cmd = [sys.executable, "-m", "wacz", "create", "-o", str(tmp_out), "-p", str(pages), "-c"]
     cmd += ["--title", title, "--desc", desc]
     if main is not None:
         cmd += ["--url", main.url, "--ts", ts14(datetime.fromisoformat(main.ts))]
-    cmd += [str(p) for p in warcs]
+    cmd += [str(p.absolute()) for p in warcs]
     try:
         proc = subprocess.run(
             cmd,

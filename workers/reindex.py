@@ -3,7 +3,10 @@
 The WARC files are the truth. :func:`captures_in` pairs every response/revisit record
 with the ``metadata`` record concurrent to it; :func:`reindex` replays those captures,
 in capture-time order, through :meth:`Catalogue.apply` — the same function the live crawl
-uses — and rewrites ``index.cdxj``. :func:`reconcile` does the same for files repaired
+uses — and rewrites ``index.cdxj``. Each article capture is read again by the current
+story extractor first (an extractor is a reading of the WARC), so the rebuilt catalogue
+is the one today's extractor gives, and the report names the stories whose version
+lists changed. :func:`reconcile` does the same for files repaired
 after a crash, so a version whose record was written but whose bookkeeping was not is
 catalogued, and its message queued, exactly once.
 """
@@ -11,7 +14,7 @@ catalogued, and its message queued, exactly once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -21,9 +24,13 @@ from warcio.archiveiterator import ArchiveIterator
 
 from workers import cdxj
 from workers.archive import Archive, RecordLocation
-from workers.catalogue import Capture, Catalogue
+from workers.catalogue import Capture, Catalogue, story_fields
+from workers.discover import PageInfo, analyse_html
 from workers.errors import ArchiveError
+from workers.identity import story_url
 from workers.outbox import Outbox
+from workers.reader import read_record
+from workers.urls import canonical
 
 log = structlog.get_logger(__name__)
 
@@ -86,6 +93,8 @@ class ReindexReport:
     captures: int = 0
     versions: int = 0
     messages_queued: int = 0
+    reread: int = 0  # article captures read again by the current extractor
+    changed: list[str] = field(default_factory=list)  # stories whose version list changed
 
 
 def reindex(archive: Archive, catalogue: Catalogue, outbox: Outbox) -> ReindexReport:
@@ -103,15 +112,108 @@ def reindex(archive: Archive, catalogue: Catalogue, outbox: Outbox) -> ReindexRe
     cdxj.merge_into(tmp, lines)
     tmp.replace(archive.index_path) if tmp.exists() else archive.index_path.write_text("")
     report.index_lines = len(set(lines))
+    before = _version_lists(catalogue)
     catalogue.clear()
+    reader = _Rereader(archive.warc_dir, captures)
     for capture in sorted(captures, key=lambda c: (c.time, c.location.record_id)):
-        if catalogue.apply(capture) is not None:
+        current = reader.reread(capture, catalogue)
+        report.reread += current is not capture
+        if catalogue.apply(current) is not None:
             report.versions += 1
         report.captures += 1
+    after = _version_lists(catalogue)
+    report.changed = sorted(
+        u for u in before.keys() | after.keys() if before.get(u) != after.get(u)
+    )
     # messages already in the outbox file stay delivered; the others are queued now
     report.messages_queued = outbox.deliver(scan_all=True)
     log.info("reindexed", **report.__dict__)
     return report
+
+
+def _version_lists(catalogue: Catalogue) -> dict[str, list[str]]:
+    """Story URL -> the record ids of its versions, in order."""
+    return {
+        s.url: [str(v.warc.get("record_id")) for v in catalogue.versions(s.story_id)]
+        for s in catalogue.stories()
+    }
+
+
+_STORY_FIELDS = frozenset(
+    {
+        "storyStatus",
+        "storyVersion",
+        "storyFingerprint",
+        "previousFingerprint",
+        "wallKind",
+        "httpStatus",
+        "extractor",
+        "storyMethod",
+        "storyTitle",
+        "storyLanguage",
+        "storyUrl",
+    }
+)
+_REREAD = frozenset({"new-version", "unchanged", "variant", "wall", "empty-extraction"})
+
+
+class _Rereader:
+    """Reads article captures again with the current extractor, so that a rebuilt
+    catalogue compares fingerprints made by one extractor (revisits are read through
+    the response whose payload they repeat)."""
+
+    def __init__(self, warc_dir: Path, captures: list[Capture]) -> None:
+        self.warc_dir = warc_dir
+        self.responses: dict[str, RecordLocation] = {}
+        for c in captures:
+            digest = c.one("payloadDigest")
+            if digest and c.location.record_type == "response":
+                self.responses.setdefault(digest, c.location)
+        self.pages: dict[str, tuple[PageInfo, int] | None] = {}
+
+    def reread(self, c: Capture, catalogue: Catalogue) -> Capture:
+        """``c`` with its story fields decided again, or ``c`` itself if it cannot be."""
+        if c.one("storyStatus") not in _REREAD:
+            return c
+        read = self._page(c)
+        if read is None or read[0].extraction is None:
+            return c
+        page, status = read
+        story = read[0].extraction.story
+        named = story_url(c.url, page.canonical, page.og_url)
+        prev = catalogue.story_for(c.url, named)
+        fields = {k: v for k, v in c.fields.items() if k not in _STORY_FIELDS}
+        decided = story_fields(
+            story,
+            prev,
+            before=prev.fingerprint if prev is not None else None,
+            variant=named != canonical(c.url),
+            status=status,
+        )
+        decided.append(("storyUrl", named))
+        for name, value in decided:
+            fields.setdefault(name, []).append(" ".join(value.split()))
+        return replace(c, fields=fields)
+
+    def _page(self, c: Capture) -> tuple[PageInfo, int] | None:
+        location = c.location
+        if location.record_type != "response":
+            found = self.responses.get(c.one("payloadDigest") or "")
+            if found is None:
+                return None
+            location = found
+        if location.record_id in self.pages:
+            return self.pages[location.record_id]
+        try:
+            record = read_record(self.warc_dir / location.filename, location.offset)
+        except ArchiveError as exc:
+            log.warning("reindex_reread_failed", url=c.url, error=str(exc))
+            self.pages[location.record_id] = None
+            return None
+        page = analyse_html(c.url, record.text(), story=True)
+        result = (page, int(record.status or 200))
+        self.pages[location.record_id] = result
+        return result
 
 
 class Deliverer(Protocol):

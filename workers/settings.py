@@ -8,7 +8,9 @@ Unknown keys in the file or the environment are an error, never silently ignored
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import re
 import socket
 import tomllib
 import types
@@ -125,11 +127,15 @@ def load_settings(
     cli: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     config_file: Path | None = None,
+    cli_flags: Mapping[str, str] | None = None,
 ) -> Settings:
     """Merge defaults < config file < environment < CLI into one :class:`Settings`.
 
-    ``env`` defaults to ``os.environ``. Raises :class:`ConfigError` on an unknown key or a
-    value of the wrong type, naming the key and where it came from.
+    ``env`` defaults to ``os.environ``; ``cli_flags`` names the flag of each CLI setting
+    (``host_delay`` -> ``--delay``) for error messages. Raises :class:`ConfigError` on an
+    unknown key, a value of the wrong type or out of range (a negative delay, zero
+    concurrency, a regular expression that does not compile), naming the key or flag and
+    where it came from.
     """
     values: dict[str, Any] = {}
     if config_file is not None:
@@ -145,8 +151,15 @@ def load_settings(
         if key.startswith(ENV_PREFIX) and key not in _ENV_NOT_SETTINGS
     }
     values.update(_coerce_all(from_env, source="environment"))
-    values.update(_coerce_all({k: v for k, v in (cli or {}).items() if v is not None}, "CLI"))
+    given = {k: v for k, v in (cli or {}).items() if v is not None}
+    values.update(_coerce_all(given, "CLI", flags=cli_flags or {}))
     return Settings(**values)
+
+
+def check_flag(key: str, value: Any, flag: str) -> Any:
+    """``value`` of setting ``key`` as given with ``flag`` (a command's own option),
+    type- and range-checked like every setting. Raises :class:`ConfigError` naming ``flag``."""
+    return _coerce_all({key: value}, "CLI", flags={key: flag})[key]
 
 
 # Environment variables with the prefix that are read elsewhere, not settings.
@@ -156,14 +169,89 @@ _HINTS = typing.get_type_hints(Settings)
 _NAMES = {f.name for f in fields(Settings)}
 
 
-def _coerce_all(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
+# Lowest accepted value of numeric settings; below it a crawl would hang (no worker, no
+# slot per host), crawl nothing, or wait forever.
+_MINIMUM: dict[str, float] = {
+    "warc_max_bytes": 1,
+    "max_body_bytes": 1,
+    "max_header_bytes": 1,
+    "max_redirects": 0,
+    "max_retries": 0,
+    "backoff_base": 0,
+    "backoff_max": 0,
+    "retry_after_max": 0,
+    "cite_depth": 0,
+    "concurrency": 1,
+    "host_concurrency": 1,
+    "host_delay": 0,
+    "max_crawl_delay": 0,
+    "host_page_budget": 1,
+    "pattern_budget": 1,
+    "max_hops": 0,
+    "max_path_depth": 1,
+    "news_window_days": 0,
+    "robots_max_age": 0,
+    "host_workers": 1,
+}
+# Durations that must be above zero (a zero timeout or period never lets work happen).
+_POSITIVE = frozenset(
+    {
+        "connect_timeout",
+        "read_timeout",
+        "max_fetch_seconds",
+        "discover_every",
+        "dispatch_every",
+        "lease_ttl",
+        "batch_seconds",
+        "warc_idle_seconds",
+        "warc_max_seconds",
+    }
+)
+
+
+def _coerce_all(
+    raw: Mapping[str, Any], source: str, flags: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Type-check and range-check each of ``raw``; ``flags`` (CLI only) names the flag."""
     out: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in _NAMES:
             known = ", ".join(sorted(_NAMES))
             raise ConfigError(f"unknown setting {key!r} in {source}; known settings: {known}")
-        out[key] = _coerce(key, value, _HINTS[key], source)
+        coerced = _coerce(key, value, _HINTS[key], source)
+        problem = _problem(key, coerced)
+        if problem is not None:
+            if flags is not None:
+                flag = flags.get(key, "--" + key.replace("_", "-"))
+                if isinstance(value, list | tuple):  # the problem names the bad item
+                    raise ConfigError(f"{flag} {problem}")
+                raise ConfigError(f"{flag} {value}: {problem}")
+            raise ConfigError(f"setting {key!r} from {source} is {value!r}: {problem}")
+        out[key] = coerced
     return out
+
+
+def _problem(key: str, value: Any) -> str | None:
+    """What is wrong with a well-typed ``value`` of setting ``key``, or ``None``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "give a finite number"
+    if key in _MINIMUM and value < _MINIMUM[key]:
+        low = _MINIMUM[key]
+        return f"give {int(low) if low == int(low) else low} or more" + (
+            " (0: no delay)" if key == "host_delay" else ""
+        )
+    if key in _POSITIVE and value <= 0:
+        return "give a number of seconds above 0"
+    if key == "scope_exclude":
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                return (
+                    f"{pattern!r}: not a regular expression ({exc}); "
+                    "escape its special characters with a backslash"
+                )
+    return None
 
 
 def _coerce(key: str, value: Any, hint: Any, source: str) -> Any:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from workers.archive import StoredPayload
+from workers.archiveroot import STATE_FILE
 from workers.errors import ArchiveError, StateError
 
 SCHEMA = """
@@ -113,8 +114,9 @@ class FrontierItem:
 
     @classmethod
     def _start_page(cls, url: str, found_by: str) -> FrontierItem:
-        from workers.urls import canonical, host_of
+        from workers.urls import canonical, host_of, safe_url
 
+        url = safe_url(url)  # fetched and recorded as a valid URL
         return cls(
             url=url,
             key=canonical(url),
@@ -185,8 +187,12 @@ class SQLiteState:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
-        except sqlite3.Error as exc:
-            raise ArchiveError(path, f"cannot open state database: {exc}") from exc
+        except (OSError, sqlite3.Error) as exc:
+            raise ArchiveError(
+                path,
+                f"cannot open the state database ({exc}); give --archive a directory "
+                "that can be created and written",
+            ) from exc
         self._lock = threading.RLock()
 
     @contextmanager
@@ -213,7 +219,7 @@ class SQLiteState:
 
     @classmethod
     def beside(cls, archive_root: Path) -> SQLiteState:
-        return cls(archive_root / "state" / "embedded.sqlite3")
+        return cls(archive_root / STATE_FILE)
 
     def close(self) -> None:
         with self._lock:

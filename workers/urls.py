@@ -1,9 +1,15 @@
 """URLs: canonical form for the seen set, link filtering, and crawl scope. Pure functions.
 
+Every URL is first made valid (:func:`safe_url`, WHATWG rules through w3lib's
+``safe_url_string``): spaces and non-ASCII characters in the path and query are
+percent-encoded as UTF-8, an internationalised host becomes its IDNA (``xn--``) form.
+A link written ``/a b.html`` is fetched, recorded (``WARC-Target-URI``) and compared as
+``/a%20b.html``, never with the space.
+
 The canonical form is what decides "already seen": scheme and host lower-cased, default
 port dropped, fragment dropped, tracking parameters (``utm_*``, ``fbclid``, ``gclid`` …)
 removed, an empty path made ``/``. The URL actually fetched and archived is the one
-found (minus its fragment): the archive keeps what the server was asked for.
+found, made valid and minus its fragment: the archive keeps what the server was asked for.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
 
 IGNORED_SCHEMES = frozenset({"javascript", "mailto", "tel", "data", "sms", "about", "blob"})
 TRACKING_PARAMS = frozenset(
@@ -64,8 +72,22 @@ def absolute_link(base: str, href: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=65536)
+def safe_url(url: str) -> str:
+    """``url`` made valid as WHATWG says a browser sends it: spaces and non-ASCII in the
+    path, query and fragment percent-encoded (UTF-8), the host in IDNA form, existing
+    ``%XX`` escapes kept. A URL it cannot make sense of is returned stripped, unchanged
+    (the caller's own checks refuse it)."""
+    url = url.strip()
+    try:
+        return safe_url_string(url)
+    except (ValueError, UnicodeError):
+        return url
+
+
+@functools.lru_cache(maxsize=65536)
 def _checked(url: str) -> str | None:
-    """``url`` without its fragment if it is a well-formed http(s) URL, else ``None``."""
+    """``url`` made valid and without its fragment if it is a well-formed http(s) URL,
+    else ``None``."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
@@ -73,13 +95,19 @@ def _checked(url: str) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
-    return urlunsplit(parts._replace(fragment=""))
+    safe = safe_url(urlunsplit(parts._replace(fragment="")))
+    try:
+        if not urlsplit(safe).hostname:
+            return None
+    except ValueError:
+        return None
+    return safe
 
 
 @functools.lru_cache(maxsize=65536)
 def canonical(url: str) -> str:
     """The canonical form used as the seen-set key (see module docstring)."""
-    parts = urlsplit(url.strip())
+    parts = urlsplit(safe_url(url))
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
     if ":" in host:

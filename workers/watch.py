@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from workers.archiveroot import writer_lock
 from workers.catalogue import Catalogue, from_iso
 from workers.crawl import crawl
 from workers.settings import Settings
@@ -56,31 +57,33 @@ async def watch(
     """Run discovery and re-crawl passes until stopped; return the number of passes."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     passes = 0
     next_discovery = now()
-    try:
-        while not stop.is_set() and (max_passes is None or passes < max_passes):
-            if now() >= next_discovery:
-                log.info("watch_discovery", outlets=list(outlets))
-                await _pass(settings, outlets, "discover", stop)
-                next_discovery = now() + discover_every
-                passes += 1
-                continue
-            due = due_urls(settings, outlets, now())
-            if due:
-                log.info("watch_recrawl", stories=len(due))
-                await _pass(settings, due, "recrawl", stop)
-                passes += 1
-                continue
-            wake = next_wakeup(settings, outlets, next_discovery)
-            delay = max(0.05, (wake - now()).total_seconds())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-    finally:
+    # one writer: held across passes (each pass's crawl takes it again, re-entrantly)
+    with writer_lock(settings.archive, "watch"):
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            while not stop.is_set() and (max_passes is None or passes < max_passes):
+                if now() >= next_discovery:
+                    log.info("watch_discovery", outlets=list(outlets))
+                    await _pass(settings, outlets, "discover", stop)
+                    next_discovery = now() + discover_every
+                    passes += 1
+                    continue
+                due = due_urls(settings, outlets, now())
+                if due:
+                    log.info("watch_recrawl", stories=len(due))
+                    await _pass(settings, due, "recrawl", stop)
+                    passes += 1
+                    continue
+                wake = next_wakeup(settings, outlets, next_discovery)
+                delay = max(0.05, (wake - now()).total_seconds())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
     log.info("watch_stopped", passes=passes)
     return passes
 

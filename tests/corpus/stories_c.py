@@ -156,7 +156,7 @@ def uk_wrong_lang() -> Page:
         lang="uk",
         script="cyrillic",
         title="У Харкові повністю відновили рух метро після ремонту тунелю",
-        shape="Ukrainian page with lang=\"en\" (wrong); 'Читайте також' paragraphs with links inside the body div; <article> holds only the header",
+        shape="Ukrainian page with lang=\"en\" (wrong); the site name is the first <h1>; 'Читайте також' paragraphs with links inside the body div; <article> holds only the header",
         authors=["Андрій Мельник"],
         published="2026-11-30T09:30:00+02:00",
     )
@@ -195,7 +195,7 @@ def uk_wrong_lang() -> Page:
             section="Новини",
         ),
         f"""{cookie_banner(pg)}
-<div class="top-line">{topbar(pg, site)}</div>
+<div class="top-line"><h1 class="site-logo"><a href="{ORIGIN}/">{esc(site)}</a></h1>{topbar(pg, site)}</div>
 <nav class="main-menu">{menu(pg, tag="", cls="main-menu")}</nav>
 <div class="container">
   <div class="row">
@@ -384,7 +384,7 @@ def zh_detail() -> Page:
         lang="zh",
         script="cjk",
         title="国产新型燃料电池汽车实现量产",
-        shape="body in div#detail > div.main-aticle (sic) paragraphs; headline region and 12 teaser <article> cards elsewhere",
+        shape="body in div#detail > div.main-aticle (sic) paragraphs; the logo is the first <h1>; headline region and 12 teaser <article> cards elsewhere",
         authors=["刘洋"],
         published="2026-11-24T16:00:00+08:00",
     )
@@ -418,7 +418,7 @@ def zh_detail() -> Page:
             ld=news_ld(pg, desc="续航里程达到800公里。", section="科技", publisher=site),
             section="科技",
         ),
-        f"""<div class="header">{topbar(pg, site)}{menu(pg, tag="div", cls="nav", mega=False)}</div>
+        f"""<div class="header"><h1 class="logo"><a href="{ORIGIN}/"><img src="{ORIGIN}/static/logo.png" alt="{site}">{esc(site)}</a></h1>{topbar(pg, site)}{menu(pg, tag="div", cls="nav", mega=False)}</div>
 <div class="area" id="detail">
   <div class="head-line clearfix"><h1><span class="title">{esc(pg.title)}</span></h1><div class="header-cont clearfix"><div class="source">来源：新闻社 | {byline_link("刘洋")}</div><div class="time">2026-11-24 16:00:00</div><div class="clock">{UPD}</div></div></div>
   <div class="main clearfix">

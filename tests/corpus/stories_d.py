@@ -421,3 +421,564 @@ def zh_tw() -> Page:
     )
     pg.html = html
     return pg
+
+
+@page
+def en_comments_inside_article() -> Page:
+    pg = Page(
+        "en-comments-inside-article",
+        "/opinion/2026/11/21/four-day-week-trial-results",
+        lang="en",
+        script="latin",
+        title="The four-day week trial is over. Here is what we learned",
+        shape="one <article> holds the story and, below it, a comment thread with more text than the story and a 'most read' list; comments are <article>s too",
+        authors=["Ruth Levene"],
+        published="2026-11-21T08:00:00Z",
+    )
+    site = "Weekly Argument"
+    body = "\n".join(
+        [
+            pg.p(
+                "Six months ago, 61 companies agreed to let their staff work four days a week for the same pay. The results, published this week, are more positive than even the organisers expected."
+            ),
+            pg.p(
+                "Revenue at the participating firms was broadly unchanged, while sick days fell by two-thirds, according to [the researchers' final report](https://www.work-research.example/reports/four-day-week-pilot-final.pdf). Of the 61 companies, 56 have decided to continue."
+            ),
+            pg.p(
+                "The trial had limits. Most of the firms were small, and few were in manufacturing or retail, where hours are harder to compress."
+            ),
+            AD,
+            pg.p(
+                "But the lesson is not that everyone should work four days. It is that many of the hours we spend at work are not as productive as we assume, and that employers who measure output rather than attendance can find that out."
+            ),
+            pg.p(
+                "The government has said it has no plans to legislate. It does not need to: the firms that keep the four-day week will compete for staff, and the rest will have to respond."
+            ),
+        ]
+    )
+    comments = "\n".join(
+        f'<article class="comment" id="comment-{900 + n}"><header class="comment__head"><a href="{ORIGIN}/profile/{n}">{esc(a)}</a> <time>{n + 1} days ago</time></header><p>{esc(t)}</p><footer class="comment__foot"><button>Reply</button> <span>{CNT} recommends</span></footer></article>'
+        for n, (a, t) in enumerate(
+            [
+                (
+                    "gardener_77",
+                    "I have worked a compressed week for three years now and I would never go back. The extra day is when I do everything that used to eat my weekends: the shopping, the appointments, the paperwork. My output has not dropped at all, if anything I am more focused on the four days I am at my desk.",
+                ),
+                (
+                    "Not Convinced",
+                    "Small firms in professional services are exactly the ones that could always have done this. Try running a hospital ward or a bus route on four days. The article admits as much but then waves it away, which is a bit too convenient for an opinion piece.",
+                ),
+                (
+                    "M. Okoye",
+                    "The sick-day figure is the one that matters. Absence costs employers a fortune and nobody measures presenteeism. If people are less burnt out they are less ill, and that is worth more than the lost hours.",
+                ),
+                (
+                    "retired_engineer",
+                    "We had a nine-day fortnight in the 1980s at the plant where I worked. It was popular, productivity held up, and it was scrapped when new management arrived who wanted to see people at their benches. Culture matters more than any trial.",
+                ),
+                (
+                    "Ana",
+                    "What happens to part-time workers who already work four days for four days' pay? Do they get a raise? Nobody ever answers this question.",
+                ),
+            ]
+        )
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="Sick days fell by two-thirds at the participating firms.",
+            ld=news_ld(
+                pg,
+                desc="Sick days fell by two-thirds at the participating firms.",
+                section="Opinion",
+                publisher=site,
+                kind="OpinionNewsArticle",
+            ),
+            section="Opinion",
+        ),
+        f"""{cookie_banner(pg)}
+<header class="masthead">{topbar(pg, site)}{menu(pg)}</header>
+<div class="content">
+<article class="opinion-piece">
+  <div class="opinion-piece__label">Opinion</div>
+  <h1>{esc(pg.title)}</h1>
+  <div class="opinion-piece__byline">{byline_link("Ruth Levene")} · 21 November 2026 · {UPD}</div>
+  {figure("2026/11/office", "An empty office on a Friday.", "Photograph: Weekly Argument")}
+  <div class="opinion-piece__text">
+{body}
+  </div>
+  {author_box(pg, "Ruth Levene", "Ruth Levene writes about work and the economy. Her book on working time is published next spring.")}
+  {share_bar(pg)}
+  <section class="thread" id="comments"><h2>{CNT} comments</h2>
+{comments}
+  </section>
+  <div class="most-read"><h2>Most read</h2><ol>{REL}</ol></div>
+</article>
+<div class="below">{teasers(pg, 6)}</div>
+</div>
+{footer(pg, site)}
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def de_div_paragraphs() -> Page:
+    pg = Page(
+        "de-div-paragraphs-no-p",
+        "/regional/hamburg/hafen-containerumschlag-sinkt-id240981133.html",
+        lang="de",
+        script="latin",
+        title="Hamburger Hafen: Containerumschlag sinkt auf Zehnjahrestief",
+        shape="no <p> anywhere in the body: each paragraph a div.absatz, subheadings h3 inside the same container; 'Auch interessant' block and a paywall-free 'Mehr zum Thema' list between paragraphs",
+        authors=["Lars Petersen"],
+        published="2026-11-20T17:10:00+01:00",
+    )
+    site = "Nordblick"
+    D = '<div class="absatz">'
+    E = "</div>"
+    body = "\n".join(
+        [
+            pg.p(
+                "Im Hamburger Hafen sind in den ersten neun Monaten des Jahres so wenige Container umgeschlagen worden wie seit zehn Jahren nicht mehr. Das geht aus [den Zahlen des Hafenmarketings](https://www.hafen-hamburg.example/de/statistiken/umschlag-q3-2026) hervor.",
+                open=D,
+                close=E,
+            ),
+            pg.p(
+                "Insgesamt wurden 5,6 Millionen Standardcontainer bewegt, ein Rückgang von vier Prozent im Vergleich zum Vorjahr. Besonders der Handel mit Asien ging zurück.",
+                open=D,
+                close=E,
+            ),
+            f'<div class="auch-interessant"><span>Auch interessant</span> {"{{noise:related:a}}"}</div>',
+            pg.h("Konkurrenz aus Rotterdam und Antwerpen", "h3"),
+            pg.p(
+                "Die Häfen in Rotterdam und Antwerpen konnten ihren Umschlag dagegen leicht steigern. Fachleute sehen einen Grund in der langen Verzögerung bei der Elbvertiefung.",
+                open=D,
+                close=E,
+            ),
+            AD,
+            pg.p(
+                "Der Wirtschaftssenator sagte, der Hafen bleibe das Herz der Hamburger Wirtschaft. Die Stadt wolle in den kommenden Jahren mehr in die Digitalisierung der Abläufe investieren.",
+                open=D,
+                close=E,
+            ),
+            f'<div class="mehr-zum-thema"><strong>Mehr zum Thema</strong><ul>{REL}</ul></div>',
+            pg.p(
+                "Die Gewerkschaft warnte vor einem Stellenabbau bei den Terminalbetreibern und forderte eine Beschäftigungsgarantie.",
+                open=D,
+                close=E,
+            ),
+        ]
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="5,6 Millionen Standardcontainer in neun Monaten.",
+            ld=news_ld(
+                pg,
+                desc="5,6 Millionen Standardcontainer in neun Monaten.",
+                section="Hamburg",
+                publisher=site,
+            ),
+            section="Hamburg",
+        ),
+        f"""{cookie_banner(pg, cls="sp_message_container")}
+<div class="page">
+<div class="page__header">{topbar(pg, site)}{menu(pg, tag="div", cls="navigation")}</div>
+<div class="page__content">
+  <div class="article-head"><span class="article-head__kicker">Hafen</span><h1 class="article-head__title">{esc(pg.title)}</h1>
+  <div class="article-head__meta">{byline_link("Lars Petersen")} · 20.11.2026, 17:10 Uhr · {UPD}</div></div>
+  {figure("2026/11/hafen", "Containerbrücken am Burchardkai.", "Foto: Nordblick", tag="div", cap="div")}
+  <div class="article-text">
+{body}
+  </div>
+  {tags(pg, ["Hafen", "Hamburg", "Wirtschaft"])}
+  {share_bar(pg)}
+</div>
+<div class="page__aside">{AD}{teasers(pg, 5, tag="div", cls="aside-teaser")}</div>
+{footer(pg, site, tag="div", cls="page__footer")}
+</div>
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def uk_split_body() -> Page:
+    pg = Page(
+        "uk-body-split-by-teaser-module",
+        "/ukraine/2026/11/19/u-lvovi-vidkryly-tsentr-reabilitatsii-8841002",
+        lang="uk",
+        script="cyrillic",
+        title="У Львові відкрили новий центр реабілітації для військових",
+        shape="the body is split into two sibling divs by a large 'Головне за день' teaser module with longer text than either half",
+        authors=["Марія Гнатюк"],
+        published="2026-11-19T16:45:00+02:00",
+    )
+    site = "Західний вісник"
+    first = "\n".join(
+        [
+            pg.p(
+                "У Львові відкрили новий центр реабілітації для військових, які отримали поранення. Центр розрахований на двісті пацієнтів одночасно."
+            ),
+            pg.p(
+                "У закладі працюватимуть фізичні терапевти, психологи та протезисти. Обладнання закупили за кошти міжнародних партнерів, повідомили в [міській раді](https://www.city-lviv.example/news/2026/11/19/rehab-centre)."
+            ),
+        ]
+    )
+    second = "\n".join(
+        [
+            pg.p(
+                "Перших пацієнтів центр прийме вже наступного тижня. Лікування буде безкоштовним."
+            ),
+            pg.p(
+                "Директор центру розповів, що особливу увагу приділятимуть поверненню ветеранів до роботи та навчання."
+            ),
+            AD,
+            pg.p("Міська влада планує відкрити ще два подібні заклади до кінця наступного року."),
+        ]
+    )
+    module = (
+        '<div class="day-main"><div class="day-main__title">Головне за день</div>'
+        + "".join(
+            f'<div class="day-main__item"><a href="{ORIGIN}/ukraine/2026/11/19/{i}">{esc(t)}</a><p>{esc(d)}</p></div>'
+            for i, (t, d) in enumerate(pg.L["teasers"])
+        )
+        + "</div>"
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="Центр розрахований на двісті пацієнтів.",
+            ld=news_ld(
+                pg,
+                desc="Центр розрахований на двісті пацієнтів.",
+                section="Україна",
+                publisher=site,
+            ),
+            section="Україна",
+        ),
+        f"""{cookie_banner(pg)}
+<header class="header">{topbar(pg, site)}{menu(pg)}</header>
+<div class="article-page">
+  <h1 class="article-page__title">{esc(pg.title)}</h1>
+  <div class="article-page__meta">{byline_link("Марія Гнатюк")} · 19 листопада 2026, 16:45 · {UPD} · {CNT}</div>
+  {figure("2026/11/reabilitatsiya", "Зала фізичної терапії в новому центрі.", "Фото: Західний вісник")}
+  <div class="article-page__text article-page__text--first">
+{first}
+  </div>
+  {module}
+  <div class="article-page__text article-page__text--second">
+{second}
+  </div>
+  {tags(pg, ["Львів", "Реабілітація", "Ветерани"])}
+  {share_bar(pg)}
+</div>
+<div class="sidebar-news">{AD}{teasers(pg, 5, tag="div", cls="sidebar-news__item", summary=False)}</div>
+{footer(pg, site)}
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def pt_photo_story() -> Page:
+    pg = Page(
+        "pt-photo-story-long-captions",
+        "/brasil/2026/11/18/enchentes-no-sul-em-imagens",
+        lang="pt-BR",
+        script="latin",
+        title="Enchentes no Sul: cidades tentam se reerguer após a água baixar",
+        shape="photo story: short paragraphs between many figures whose captions are longer than the paragraphs",
+        authors=["Beatriz Lima"],
+        published="2026-11-18T10:30:00-03:00",
+    )
+    site = "Jornal do País"
+    captions = [
+        "Moradores retiram móveis destruídos de uma casa no bairro Navegantes, em Porto Alegre, onde a água chegou a dois metros de altura durante a pior fase da enchente, na semana passada.",
+        "Voluntários organizam doações de roupas, água potável e produtos de limpeza em um ginásio de Canoas que funciona como centro de distribuição para mais de três mil famílias desabrigadas.",
+        "Uma ponte destruída pela correnteza no Vale do Taquari deixou comunidades inteiras isoladas por quatro dias, até que o Exército instalasse uma passagem provisória sobre o rio.",
+        "Comerciantes do centro histórico de Lajeado limpam suas lojas com a ajuda de vizinhos; muitos dizem que não têm seguro e que não sabem se conseguirão reabrir antes do Natal.",
+    ]
+    body = "\n".join(
+        [
+            pg.p(
+                "Duas semanas depois das chuvas que atingiram o Rio Grande do Sul, a água baixou na maioria das cidades, mas a reconstrução está apenas começando."
+            ),
+            figure("2026/11/enchente-1", captions[0], "Foto: Beatriz Lima/Jornal do País"),
+            pg.p(
+                "Segundo a [Defesa Civil do estado](https://www.defesacivil-rs.example/boletins/2026-11-17), 92 mil pessoas ainda estão fora de casa."
+            ),
+            figure("2026/11/enchente-2", captions[1], "Foto: Beatriz Lima/Jornal do País"),
+            pg.p(
+                "As doações continuam chegando de todo o país, e os centros de distribuição pedem sobretudo água e colchões."
+            ),
+            AD,
+            figure("2026/11/enchente-3", captions[2], "Foto: Divulgação/Exército"),
+            pg.p(
+                "Nas áreas rurais, o maior desafio é recuperar estradas e pontes para que a produção agrícola volte a circular."
+            ),
+            figure("2026/11/enchente-4", captions[3], "Foto: Beatriz Lima/Jornal do País"),
+            pg.p(
+                "O governo federal anunciou uma linha de crédito para pequenos comerciantes afetados, com juros reduzidos e carência de um ano."
+            ),
+        ]
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="A reconstrução está apenas começando.",
+            ld=news_ld(
+                pg, desc="A reconstrução está apenas começando.", section="Brasil", publisher=site
+            ),
+            section="Brasil",
+        ),
+        f"""{cookie_banner(pg, cls="cookie-banner-lgpd")}
+<header class="header">{topbar(pg, site)}{menu(pg)}</header>
+<main>
+<article class="materia materia--fotos">
+  <h1 class="materia__titulo">{esc(pg.title)}</h1>
+  <div class="materia__autor">Por {byline_link("Beatriz Lima")}, enviada especial a Porto Alegre · {UPD}</div>
+  <div class="materia__corpo">
+{body}
+  </div>
+  {tags(pg, ["Enchentes", "Rio Grande do Sul", "Clima"])}
+  {share_bar(pg)}
+</article>
+{related_list(pg)}
+</main>
+{footer(pg, site)}
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def en_plain_read_more() -> Page:
+    pg = Page(
+        "en-plain-read-more-paragraphs",
+        "/news/article-14472031/zoo-welcomes-twin-red-panda-cubs.html",
+        lang="en",
+        script="latin",
+        title="Zoo welcomes twin red panda cubs, the first born there in 20 years",
+        shape="'READ MORE:' and 'RELATED:' lines are plain <p>s without classes among the body paragraphs, linking to the outlet's other stories (not citations)",
+        authors=["Emma Collins"],
+        published="2026-11-17T14:20:00Z",
+    )
+    site = "Daily Lantern"
+    body = "\n".join(
+        [
+            pg.p(
+                "A zoo has welcomed twin red panda cubs, the first to be born there in more than 20 years, keepers said on Tuesday."
+            ),
+            pg.p(
+                "The cubs, a male and a female, were born in July but spent their first months in a nest box with their mother and have only now been seen by visitors."
+            ),
+            f'<p><strong>READ MORE:</strong> <a href="{ORIGIN}/news/article-14401877/zoo-lion-cubs-named.html">Zoo reveals names of three lion cubs after public vote</a></p>',
+            pg.p(
+                "Red pandas are listed as endangered, with fewer than 10,000 thought to remain in the wild, according to [the conservation union's assessment](https://www.conservation-union.example/species/714/ailurus-fulgens)."
+            ),
+            AD,
+            pg.p(
+                "Keepers said the cubs were healthy and had started to eat bamboo. Names will be chosen by a public vote next month."
+            ),
+            f"<p><strong>RELATED:</strong> {'{{noise:related:a}}'}</p>",
+            pg.p(
+                "The zoo is part of a European breeding programme that aims to keep a healthy population of the animals in captivity."
+            ),
+        ]
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="The cubs were born in July.",
+            ld=news_ld(pg, desc="The cubs were born in July.", section="News", publisher=site),
+            section="News",
+        ),
+        f"""{cookie_banner(pg)}
+<div class="page-header">{topbar(pg, site)}{menu(pg, tag="div", cls="nav-primary")}</div>
+<div id="content" class="article-text wide">
+  <h1>{esc(pg.title)}</h1>
+  <p class="author-section byline-plain">By {byline_link("Emma Collins")}</p>
+  <p class="byline-section"><span class="article-timestamp">Published: 14:20 GMT, 17 November 2026</span> | {UPD}</p>
+  <div class="share-top">{share_bar(pg)}</div>
+  <div itemprop="articleBody">
+{figure("2026/11/red-panda", "The cubs in their enclosure.", "Zoo handout")}
+{body}
+  </div>
+  <div class="related-carousel"><h3>Most read</h3><ul>{REL}</ul></div>
+</div>
+<div class="column-split">{teasers(pg, 8, tag="div", cls="femail-item")}</div>
+{footer(pg, site)}
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def en_metered_full_text() -> Page:
+    pg = Page(
+        "en-metered-paywall-full-text",
+        "/2026/11/16/business/shipping-rates-red-sea.html",
+        lang="en-US",
+        script="latin",
+        title="Shipping rates jump as carriers avoid the Red Sea again",
+        shape="metered paywall: JSON-LD isAccessibleForFree false and a .meteredContent wrapper, but the full story is served (a story, not a paywall); a hidden paywall dialog",
+        authors=["Peter Lindqvist"],
+        published="2026-11-16T11:00:00-05:00",
+    )
+    site = "Metro Times"
+    body = "\n".join(
+        [
+            pg.p(
+                "The cost of shipping a container from Asia to Europe has jumped by more than 40 percent in two weeks, as the largest carriers once again send their ships around southern Africa rather than through the Red Sea."
+            ),
+            pg.p(
+                "The detour adds about ten days and thousands of miles to each voyage. [A freight index published on Thursday](https://www.freight-index.example/indices/asia-north-europe/2026-11-12) put the average rate at $4,800 per container."
+            ),
+            pg.p(
+                "Retailers said the delays could affect stock in the spring, although most goods for the holiday season are already in warehouses."
+            ),
+            AD,
+            pg.p(
+                "Insurers have raised premiums for ships that still use the route, and several carriers said they would not return until the security situation improved."
+            ),
+            pg.p(
+                "Economists said the impact on consumer prices was likely to be small but could add to inflation in Europe if the disruption lasted into next year."
+            ),
+        ]
+    )
+    ld = news_ld(
+        pg,
+        desc="The detour around Africa adds about ten days to each voyage.",
+        section="Business",
+        publisher=site,
+        extra={
+            "isAccessibleForFree": False,
+            "hasPart": {
+                "@type": "WebPageElement",
+                "isAccessibleForFree": False,
+                "cssSelector": ".meteredContent",
+            },
+        },
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="The detour around Africa adds about ten days to each voyage.",
+            ld=ld,
+            section="Business",
+        ),
+        f"""<div id="app">
+<header class="css-1a2b3c">{topbar(pg, site)}{menu(pg, tag="div", cls="css-nav")}</header>
+<main id="site-content">
+<article id="story" class="meteredContent css-story">
+  <header class="css-story-header"><h1 data-testid="headline">{esc(pg.title)}</h1>
+  <p class="css-summary">The detour around Africa adds about ten days to each voyage.</p>
+  <div class="css-byline">By {byline_link("Peter Lindqvist")} · Nov. 16, 2026 · {UPD}</div></header>
+  {figure("2026/11/container-ship", "A container ship off Cape Town.", "Credit: Metro Times")}
+  <section name="articleBody" class="meteredContent">
+{body}
+  </section>
+  {share_bar(pg)}
+</article>
+<div id="gateway-content" class="css-gateway" hidden><h2>Thank you for reading Metro Times.</h2><p>You have read all your free articles this month. Subscribe for unlimited access to everything we publish, including the archive, games, cooking and the audio app.</p><a href="{ORIGIN}/subscription?campaign={CNT}">Subscribe now</a></div>
+<section class="css-more">{teasers(pg, 6)}</section>
+</main>
+{footer(pg, site)}
+</div>
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
+
+
+@page
+def fr_visible_consent_overlay() -> Page:
+    pg = Page(
+        "fr-story-under-visible-consent-overlay",
+        "/faits-divers/2026/11/15/incendie-dans-un-entrepot-a-lyon-4479120.php",
+        lang="fr",
+        script="latin",
+        title="Incendie dans un entrepôt à Lyon: 200 pompiers mobilisés",
+        shape="a visible (not hidden) Didomi consent overlay with long text sits over a full story: a story, not a consent wall",
+        authors=["Sophie Garnier"],
+        published="2026-11-15T07:50:00+01:00",
+    )
+    site = "Le Progrès du Rhône"
+    body = "\n".join(
+        [
+            pg.p(
+                "Un violent incendie s'est déclaré dans la nuit de vendredi à samedi dans un entrepôt de la zone industrielle de Lyon-Gerland. Deux cents pompiers ont été mobilisés."
+            ),
+            pg.p(
+                "Le feu a pris vers 2 heures du matin dans un bâtiment de stockage de 5 000 mètres carrés. Aucun blessé n'est à déplorer, selon [la préfecture du Rhône](https://www.prefecture-rhone.example/actualites/2026/11/15/incendie-gerland)."
+            ),
+            pg.p(
+                "Un important panache de fumée était visible depuis plusieurs quartiers de la ville. Les habitants ont été invités à fermer leurs fenêtres par précaution."
+            ),
+            AD,
+            pg.p(
+                "L'incendie a été maîtrisé en fin de matinée. Une enquête a été ouverte pour déterminer son origine."
+            ),
+            pg.p(
+                "L'entrepôt appartenait à une entreprise de logistique qui emploie une centaine de salariés sur le site."
+            ),
+        ]
+    )
+    overlay = (
+        '<div id="didomi-host" class="didomi-host"><div class="didomi-popup-backdrop didomi-notice-popup" role="dialog" aria-modal="true">'
+        '<div class="didomi-popup-container"><div class="didomi-popup-notice"><h1 id="didomi-notice-title" class="didomi-notice-title">Vos choix concernant l\'utilisation de cookies</h1>'
+        "<p>Avec votre accord, nos partenaires et nous utilisons des cookies ou technologies similaires pour stocker, consulter et traiter des données personnelles telles que votre visite sur ce site internet, les adresses IP et les identifiants de cookie. Certains partenaires ne demandent pas votre consentement pour traiter vos données et se fondent sur leur intérêt commercial légitime.</p>"
+        "<p>À tout moment, vous pouvez retirer votre consentement ou vous opposer au traitement des données fondé sur l'intérêt légitime en cliquant sur « En savoir plus » ou en allant dans notre politique de confidentialité sur ce site internet. Vos données personnelles sont traitées pour les finalités suivantes: stocker et/ou accéder à des informations sur un appareil, publicités et contenu personnalisés, mesure de performance des publicités et du contenu, études d'audience et développement de services.</p>"
+        f'<button id="didomi-notice-agree-button">{esc(pg.L["accept"])}</button><button id="didomi-notice-disagree-button">{esc(pg.L["reject"])}</button><a href="{ORIGIN}/cookies">En savoir plus</a></div></div></div></div>'
+    )
+    html = doc(
+        pg,
+        head(
+            pg,
+            site,
+            desc="Aucun blessé n'est à déplorer.",
+            ld=news_ld(
+                pg, desc="Aucun blessé n'est à déplorer.", section="Faits divers", publisher=site
+            ),
+            section="Faits divers",
+        ),
+        f"""{overlay}
+<header class="header">{topbar(pg, site)}{menu(pg)}</header>
+<main class="main">
+<article class="article-full">
+  <h1 class="article-full__title">{esc(pg.title)}</h1>
+  <div class="article-full__byline">Par {byline_link("Sophie Garnier")} · Le 15 novembre 2026 à 07h50 · {UPD}</div>
+  {figure("2026/11/incendie", "Le panache de fumée au-dessus de Gerland.", "Photo: Le Progrès du Rhône")}
+  <div class="article-full__body">
+{body}
+  </div>
+  {tags(pg, ["Lyon", "Incendie", "Pompiers"])}
+  {share_bar(pg)}
+</article>
+{related_list(pg)}
+<section class="a-la-une">{teasers(pg, 6)}</section>
+</main>
+{footer(pg, site)}
+{tail_scripts()}""",
+    )
+    pg.html = html
+    return pg
