@@ -131,7 +131,7 @@ def extract(html: str, *, doc: HtmlElement | None = None, library: bool = True) 
     wall = detect_wall(
         doc,
         title=title,
-        body_chars=len(text),
+        body_chars=sum(len(p) for p in body.paragraphs),  # what the page shows
         container=body.container,
         structured=structured,
     )
