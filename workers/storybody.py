@@ -713,7 +713,7 @@ def _link_modules(chosen: list[Block], container: HtmlElement) -> list[HtmlEleme
     linked: dict[HtmlElement, int] = {}
     links: dict[HtmlElement, int] = {}
     for b in chosen:
-        for node in _path(b.el if not b.run else b.el):
+        for node in _path(b.el):
             if node is container:
                 break
             text[node] = text.get(node, 0) + len(b.text)
