@@ -38,6 +38,7 @@ bench: $(STAMP)
 # crawl into a full 2 MiB tmpfs (root only, else skipped). About 2 min; 20 min at most.
 # Options: CHAOS_ARGS="--kills N --seed S --no-enospc".
 chaos: $(STAMP)
+	HYPOTHESIS_PROFILE=chaos timeout --signal=TERM 300 $(BIN)/python -m pytest -q tests/test_fuzz_parsers.py
 	timeout --signal=TERM 1200 $(BIN)/python bench/chaos.py $(CHAOS_ARGS)
 
 lint: $(STAMP)
