@@ -22,12 +22,15 @@ crawl: $(STAMP)
 	@test -n "$(URL)" || { echo "usage: make crawl URL=https://outlet.example/ [ARGS=--allow-private]"; exit 2; }
 	$(BIN)/storyvault crawl --archive $(ARCHIVE) $(ARGS) $(URL)
 
-# Throughput of `storyvault crawl` against a bare aiohttp loop and wget, and of the
+# Story extraction time per article page of the corpus (parse as baseline, the previous
+# extractor from git history, today's with and without trafilatura), then throughput of
+# `storyvault crawl` against a bare aiohttp loop and wget, and of the
 # distributed service (private redis-server, `storyvault worker --concurrency 2` + beat)
 # against the embedded crawl, on a synthetic outlet on loopback (about 12 min on 2 cores;
 # every process has a timeout). Options: BENCH_ARGS="--pages 3000 --concurrency 16
 # --json-out FILE --profile py-spy|cprofile --no-service --service-cited-hosts N".
 bench: $(STAMP)
+	$(BIN)/python bench/extract_bench.py
 	$(BIN)/python bench/crawl_bench.py $(BENCH_ARGS)
 
 # SIGKILL an embedded crawl at 20 random points, resume it each time, then check every WARC
@@ -35,6 +38,7 @@ bench: $(STAMP)
 # crawl into a full 2 MiB tmpfs (root only, else skipped). About 2 min; 20 min at most.
 # Options: CHAOS_ARGS="--kills N --seed S --no-enospc".
 chaos: $(STAMP)
+	HYPOTHESIS_PROFILE=chaos timeout --signal=TERM 300 $(BIN)/python -m pytest -q tests/test_fuzz_parsers.py
 	timeout --signal=TERM 1200 $(BIN)/python bench/chaos.py $(CHAOS_ARGS)
 
 lint: $(STAMP)

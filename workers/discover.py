@@ -25,7 +25,7 @@ import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
-from workers.storybody import Block, locate_body
+from workers.storybody import Block
 from workers.structured import read_structured
 from workers.urls import absolute_link, host_of
 
@@ -172,19 +172,20 @@ def analyse_html(
         info.published = info.published or structured.published
         info.modified = info.modified or structured.modified
         info.language = info.language or structured.language
-    titles = [t for t in (_og_title(doc), structured.headline, info.title) if t]
-    if sum(len(b.text) for b in locate_body(doc, titles=titles).blocks) >= _MIN_BODY_CHARS:
-        info.article_signals.append("story-body")
     if _ARTICLE_URL.search(url):
         info.article_signals.append("url-shape")
     if origin in ("feed", "sitemap"):
         info.article_signals.append(origin)
     body = None
-    if story or info.article_signals:  # walls stand at article URLs with no other sign
+    # the story's own body is a signal too, but never the only one: look for it (and
+    # for walls, which stand at article URLs) only where there is another
+    if story or info.article_signals:
         from workers.story import extract  # the story extractor reads pages parsed here
 
         info.extraction = extract(text, doc=doc)
         body = info.extraction.body
+        if sum(len(b.text) for b in body.blocks) >= _MIN_BODY_CHARS:
+            info.article_signals.append("story-body")
     info.requisites.extend(_requisites(doc, base))
     in_body = {id(a) for b in body.blocks for a in b.links} if body is not None else set()
     info.links = list(_links(doc, base, in_body))
@@ -292,13 +293,6 @@ def _link_kind(a: HtmlElement, url: str) -> str | None:
 
 def _anchor(a: HtmlElement) -> str:
     return " ".join(a.text_content().split())[:300]
-
-
-def _og_title(doc: HtmlElement) -> str | None:
-    for el in doc.iter("meta"):
-        if (el.get("property") or el.get("name") or "").lower() == "og:title":
-            return el.get("content") or None
-    return None
 
 
 def _requisites(doc: HtmlElement, base: str) -> Iterable[str]:

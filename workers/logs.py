@@ -87,6 +87,9 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # trafilatura warns about every page it finds nothing in ("discarding data"): the
+    # story extractor falls back on its own reading, so only its errors are news
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
     _HANDLER = handler
 
 

@@ -131,7 +131,7 @@ def extract(html: str, *, doc: HtmlElement | None = None, library: bool = True) 
     wall = detect_wall(
         doc,
         title=title,
-        body_chars=len(text),
+        body_chars=sum(len(p) for p in body.paragraphs),  # what the page shows
         container=body.container,
         structured=structured,
     )
@@ -155,7 +155,11 @@ def _page_title(doc: HtmlElement) -> str | None:
 
 
 def _library_text(html: str) -> str | None:
-    """trafilatura's main text of ``html`` (precision first, no comments or tables)."""
+    """trafilatura's main text of ``html`` (precision first, no comments or tables).
+
+    ``fast``: no second opinion from its justext/readability fallbacks; measured on the
+    corpus it changes no story and halves the library's time (about 3.5 ms a page).
+    """
     import trafilatura  # lazy: a second of imports that only article pages need
 
     try:
@@ -164,6 +168,7 @@ def _library_text(html: str) -> str | None:
             include_comments=False,
             include_tables=False,
             favor_precision=True,
+            fast=True,
             deduplicate=False,
         )
     except Exception as exc:  # the library's own parse failures: fall back to scoring

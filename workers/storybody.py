@@ -143,8 +143,18 @@ _MARK_WORDS = {
         "widget",
         "paywall",
         "regwall",
+    },
+    "consent": {
         "consent",
         "cmp",
+        "cookie",
+        "cookies",
+        "gdpr",
+        "didomi",
+        "onetrust",
+        "usercentrics",
+        "cookiebot",
+        "qc-cmp2",
     },
     "media": {"video", "embed", "player", "gallery", "slideshow", "podcast", "audio"},
     "ad": {"ad", "ads", "adv", "advert", "advertisement", "adslot", "banner", "sponsor", "dfp"},
@@ -319,7 +329,12 @@ def locate_body(
     container = _grow(container, headline, blocks)
     chosen = [b for b in blocks if _within(b.el, container)]
     chosen = _lead_blocks(blocks, chosen, headline, container) + chosen
-    body = [b for b in chosen if _is_body(b, container, title, headline)]
+    modules = _link_modules(chosen, container)
+    body = [
+        b
+        for b in chosen
+        if _is_body(b, container, title, headline) and not any(_within(b.el, m) for m in modules)
+    ]
     if guide_grams is not None and trusted:
         body = _agreeing(body, guide_grams)
     return Body(headline, title, body, container)
@@ -691,6 +706,26 @@ def _order_after(blocks: list[Block], el: HtmlElement) -> int:
     return 1 << 30
 
 
+def _link_modules(chosen: list[Block], container: HtmlElement) -> list[HtmlElement]:
+    """Teaser modules inside the body: elements below the container whose text is a list
+    of links with short decks (three or more links, a third of the characters linked)."""
+    text: dict[HtmlElement, int] = {}
+    linked: dict[HtmlElement, int] = {}
+    links: dict[HtmlElement, int] = {}
+    for b in chosen:
+        for node in _path(b.el):
+            if node is container:
+                break
+            text[node] = text.get(node, 0) + len(b.text)
+            linked[node] = linked.get(node, 0) + b.link_chars
+            links[node] = links.get(node, 0) + len(b.links)
+    return [
+        el
+        for el, chars in text.items()
+        if links[el] >= 3 and linked[el] >= 0.33 * chars and el is not container
+    ]
+
+
 def _is_body(
     block: Block, container: HtmlElement, title: str, headline: HtmlElement | None
 ) -> bool:
@@ -742,7 +777,11 @@ def _agrees(text: str, guide: set[tuple[str, ...]]) -> bool:
 # -- the headline ------------------------------------------------------------------------
 def _headline(doc: HtmlElement, titles: list[str]) -> HtmlElement | None:
     """The ``h1`` that names the story (the one most like the page's titles)."""
-    candidates = [h for h in doc.iter("h1") if not _in_skipped(h)]
+    candidates = [
+        h
+        for h in doc.iter("h1")
+        if not _in_skipped(h) and _marked_below(h, None) not in ("consent", "aside")
+    ]
     if not candidates:
         candidates = [h for h in doc.xpath('//*[@itemprop="headline"]') if isinstance(h.tag, str)]
     texts = [t for t in (clean_text(t) for t in titles) if t]

@@ -14,19 +14,21 @@ import unicodedata
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_DROP = frozenset({"Cc", "Cf"})
+# control (Cc) and format (Cf) characters: C0/C1 controls, soft hyphen, zero-width and
+# bidi marks, word joiners, BOM; tab, newline and carriage return become spaces below
+_DROP = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u180e"
+    "\u0890\u0891\u08e2\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
 
 
 def clean_text(text: str) -> str:
     """NFC, no control or zero-width characters, single spaces, trimmed."""
-    text = unicodedata.normalize("NFC", text)
-    if any(unicodedata.category(ch) in _DROP for ch in text):
-        text = "".join(
-            " " if ch in "\n\t\r" else ch
-            for ch in text
-            if unicodedata.category(ch) not in _DROP or ch in "\n\t\r"
-        )
-    return _SPACE.sub(" ", text).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return _SPACE.sub(" ", _DROP.sub("", text)).strip()
 
 
 def tokens(text: str) -> list[str]:

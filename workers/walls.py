@@ -65,7 +65,9 @@ def detect_wall(
     ):
         return "challenge"
     consent_chars, consent_holds_body = _consent_text(doc, container)
-    if consent_holds_body or (consent_chars and consent_chars >= 2 * body_chars):
+    if consent_holds_body or (
+        body_chars < SHORT_BODY and consent_chars and consent_chars >= 2 * body_chars
+    ):
         return "consent"
     if body_chars < SHORT_BODY and (structured.free is False or _PAYWALL.search(markup)):
         return "paywall"
