@@ -553,6 +553,10 @@ class Crawler:
 
     async def _process(self, item: FrontierItem) -> None:
         if item.kind == "robots":
+            known = self._robots.get(item.host)
+            if known is not None and not known.expired(self._now().timestamp()):
+                self._mark(item, "done", "robots.txt already read")  # a resumed duplicate
+                return
             await self._fetch_robots(item)
             return
         rules = self._robots.get(item.host)
