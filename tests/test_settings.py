@@ -58,6 +58,10 @@ def test_unknown_key_in_file_names_the_file(tmp_path: Path) -> None:
         ("read_timeout = 0", "read_timeout"),
         ("host_delay = inf", "finite"),
         ("scope_exclude = ['([']", "not a regular expression"),
+        ("url_max_seconds = 0", "url_max_seconds"),
+        ("robots_retry_seconds = -5", "robots_retry_seconds"),
+        ("sitemap_budget = 0", "sitemap_budget"),
+        ("trap_chain_max = 0", "trap_chain_max"),
     ],
 )
 def test_out_of_range_values_in_a_file_are_errors(tmp_path: Path, line: str, needle: str) -> None:

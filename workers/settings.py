@@ -192,6 +192,10 @@ _MINIMUM: dict[str, float] = {
     "news_window_days": 0,
     "robots_max_age": 0,
     "host_workers": 1,
+    "trap_chain_max": 1,
+    "sitemap_max_depth": 0,
+    "sitemap_budget": 1,
+    "sitemap_bytes_budget": 1,
 }
 # Durations that must be above zero (a zero timeout or period never lets work happen).
 _POSITIVE = frozenset(
@@ -205,6 +209,8 @@ _POSITIVE = frozenset(
         "batch_seconds",
         "warc_idle_seconds",
         "warc_max_seconds",
+        "url_max_seconds",
+        "robots_retry_seconds",
     }
 )
 
