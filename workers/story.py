@@ -54,11 +54,6 @@ def _library_version() -> str:
 EXTRACTOR = f"storyvault-story/{STORY_RULES} trafilatura/{_library_version()}"
 
 
-def normalise(text: str) -> str:
-    """NFC, no control or zero-width characters, single spaces, trimmed."""
-    return clean_text(text)
-
-
 @dataclass(frozen=True)
 class Story:
     """The normalised story of an article capture."""

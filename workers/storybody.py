@@ -323,7 +323,7 @@ def locate_body(
             node = node.getparent()
     if not scores:
         return Body(headline, title)
-    container = _choose(scores, headline, blocks)
+    container = _choose(scores, headline)
     if container is None:
         return Body(headline, title)
     container = _grow(container, headline, blocks)
@@ -579,14 +579,8 @@ def _author_links(block: Block) -> bool:
     return False
 
 
-def _choose(
-    scores: dict[HtmlElement, float], headline: HtmlElement | None, blocks: list[Block]
-) -> HtmlElement | None:
-    first_block: dict[HtmlElement, int] = {}
-    for b in blocks:
-        if b.score > 0:
-            for node in _path(b.el):
-                first_block.setdefault(node, b.order)
+def _choose(scores: dict[HtmlElement, float], headline: HtmlElement | None) -> HtmlElement | None:
+    """The best-scoring element that is not another story's (else the best one)."""
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     for el, score in ranked[:12]:
         if score <= 0:
