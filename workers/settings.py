@@ -193,6 +193,7 @@ _MINIMUM: dict[str, float] = {
     "robots_max_age": 0,
     "host_workers": 1,
     "trap_chain_max": 1,
+    "robots_retry_seconds": 0,  # 0: ask again at the next URL of the host
     "sitemap_max_depth": 0,
     "sitemap_budget": 1,
     "sitemap_bytes_budget": 1,
@@ -210,7 +211,6 @@ _POSITIVE = frozenset(
         "warc_idle_seconds",
         "warc_max_seconds",
         "url_max_seconds",
-        "robots_retry_seconds",
     }
 )
 
