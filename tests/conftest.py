@@ -9,32 +9,22 @@ import pytest
 import redis
 
 from tests.support.redis import RedisServer
-from tests.support.servers import LiveServer, hostile_app, outlet_app
+from tests.support.servers import LiveServer, hostile_app, outlet_app, serve
 from tests.support.warc import assert_warcs_valid
 
 CITED_HOSTS = ("127.0.0.2", "127.0.0.3")
 
 
-def _serve(server: LiveServer) -> Iterator[LiveServer]:
-    """Start *server*, yield it, stop it, then fail on any server-side error."""
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-    server.assert_no_errors()
-
-
 @pytest.fixture
 def outlet() -> Iterator[LiveServer]:
     """A well-behaved news outlet (:func:`outlet_app`) on 127.0.0.1."""
-    yield from _serve(LiveServer(outlet_app(), "127.0.0.1"))
+    yield from serve(LiveServer(outlet_app(), "127.0.0.1"))
 
 
 @pytest.fixture
 def hostile() -> Iterator[LiveServer]:
     """The misbehaving server (:func:`hostile_app`) on 127.0.0.1."""
-    yield from _serve(LiveServer(hostile_app(), "127.0.0.1"))
+    yield from serve(LiveServer(hostile_app(), "127.0.0.1"))
 
 
 @pytest.fixture

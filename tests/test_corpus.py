@@ -30,7 +30,7 @@ from tests.support.corpus import (
     score_page,
     tokens,
 )
-from tests.support.servers import LiveServer
+from tests.support.servers import LiveServer, serve
 from workers.catalogue import Catalogue
 from workers.crawl import crawl
 from workers.settings import Settings
@@ -173,13 +173,7 @@ def test_an_edit_changes_the_fingerprint(page: CorpusPage, kind: EditKind) -> No
 # -- 5. a crawl of the served corpus ----------------------------------------------------------
 @pytest.fixture
 def served() -> Iterator[LiveServer]:
-    server = LiveServer(corpus_app(PAGES), "127.0.0.1")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-    server.assert_no_errors()
+    yield from serve(LiveServer(corpus_app(PAGES), "127.0.0.1"))
 
 
 def versions_cli(archive_dir: Path, url: str) -> list[int]:

@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.support.servers import LiveServer
+from tests.support.servers import LiveServer, serve
 from workers.crawl import crawl
 from workers.settings import Settings
 
@@ -39,13 +39,7 @@ def _app() -> web.Application:
 
 @pytest.fixture
 def linking() -> Iterator[LiveServer]:
-    server = LiveServer(_app(), "127.0.0.1")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-    server.assert_no_errors()
+    yield from serve(LiveServer(_app(), "127.0.0.1"))
 
 
 def test_links_with_spaces_and_non_ascii_are_recorded_as_valid_uris(

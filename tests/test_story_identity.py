@@ -21,7 +21,8 @@ import pytest
 from aiohttp import web
 
 from tests.support.corpus import SITE, CorpusPage, corpus_app, edit, load_corpus
-from tests.support.servers import LiveServer
+from tests.support.servers import LiveServer, serve
+from tests.test_versions import versions
 from workers.catalogue import Catalogue, story_fields
 from workers.crawl import crawl
 from workers.settings import Settings
@@ -45,29 +46,11 @@ def settings_for(archive_dir: Path) -> Settings:
     )
 
 
-def versions(archive_dir: Path, url: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [str(BIN / "storyvault"), "versions", "--archive", str(archive_dir), "--json", url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(os.environ),
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
-
-
 @pytest.fixture
 def served() -> Iterator[LiveServer]:
     names = ["en-amp-pair-main", "en-amp-pair-amp", "en-breaking-brief", "wall-consent"]
     names += ["wall-paywall-teaser", "en-inline-link-punctuation", "zh-rm-txt-con-layout-divs"]
-    server = LiveServer(corpus_app([PAGES[n] for n in names]), "127.0.0.1")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-    server.assert_no_errors()
+    yield from serve(LiveServer(corpus_app([PAGES[n] for n in names]), "127.0.0.1"))
 
 
 def test_a_brief_is_a_version_and_walls_are_events(served: LiveServer, archive_dir: Path) -> None:

@@ -35,7 +35,7 @@ import time
 import traceback
 import weakref
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from html import escape
@@ -413,6 +413,17 @@ class LiveServer:
             else:
                 transport.close()
         await asyncio.sleep(0)  # let connection_lost() callbacks run
+
+
+def serve(server: LiveServer) -> Iterator[LiveServer]:
+    """Start *server*, yield it, stop it, then fail on any server-side error (a fixture body:
+    ``yield from serve(LiveServer(app, "127.0.0.1"))``)."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+    server.assert_no_errors()
 
 
 def sent_body(server: LiveServer | web.Application, path: str) -> bytes:
