@@ -114,8 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _archive_options(parser: argparse.ArgumentParser) -> None:
+def _archive_options(parser: argparse.ArgumentParser, *, redis: bool = False) -> None:
+    """--archive, --collection, --allow-private; with ``redis``, --redis too (a command
+    that reads or rewrites an archive the service may write, or the service itself)."""
     parser.add_argument("--archive", type=Path, help="archive root directory (default ./archive)")
+    if redis:
+        parser.add_argument(
+            "--redis",
+            dest="redis_url",
+            metavar="URL",
+            help="the service's Redis, where its archives' catalogue and index are "
+            "(else STORYVAULT_REDIS_URL)",
+        )
     parser.add_argument("--collection", help="collection name (default storyvault)")
     parser.add_argument(
         "--allow-private",
@@ -160,7 +170,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.archiveopen import refuse_service_archive
     from workers.capture import capture_urls
+
+    refuse_service_archive(settings, "fetch")
 
     reports = asyncio.run(capture_urls(args.urls, settings))
     if args.json:
@@ -183,7 +196,10 @@ def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     from tasks.progress import CrawlProgress
+    from workers.archiveopen import refuse_service_archive
     from workers.crawl import crawl
+
+    refuse_service_archive(settings, "crawl")
 
     for url in args.urls:
         from workers.fetch import check_url

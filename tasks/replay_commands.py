@@ -10,12 +10,11 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from workers.archiveroot import existing_archive
-from workers.captures import CollectionIndex, parse_when
-from workers.catalogue import Catalogue, StoryRow, from_iso
+from workers.archiveopen import OpenedArchive, open_archive
+from workers.captures import parse_when
+from workers.catalogue import StoryRow, from_iso
 from workers.errors import ConfigError
 from workers.settings import Settings
-from workers.state import SQLiteState
 
 STORIES_PER_OUTLET = 5
 
@@ -40,7 +39,7 @@ def add_parsers(
     p.add_argument(
         "--pywb-venv", type=Path, help="pywb's virtualenv (default .venv-pywb in the checkout)"
     )
-    add(p)
+    add(p, redis=True)
     p.set_defaults(handler=cmd_replay)
 
     p = sub.add_parser(
@@ -57,7 +56,7 @@ def add_parsers(
     p.add_argument(
         "--story", metavar="URL", help="every version of one story and its cited sources"
     )
-    add(p)
+    add(p, redis=True)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=cmd_export)
 
@@ -79,7 +78,7 @@ def add_parsers(
         help="the HTTP status line and headers as stored (a revisit's own)",
     )
     what.add_argument("--text", action="store_true", help="the story text (title and body)")
-    add(p)
+    add(p, redis=True)
     p.set_defaults(handler=cmd_show)
 
     p = sub.add_parser(
@@ -96,28 +95,32 @@ def add_parsers(
         metavar="URL",
         help="where pywb runs, for the replay links (default http://127.0.0.1:8080)",
     )
-    add(p)
+    add(p, redis=True)
     p.set_defaults(handler=cmd_timeline)
 
 
 # -- replay --------------------------------------------------------------------------------
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the archive with wayback until Ctrl-C/SIGTERM (exit 0) or wayback dies (1)."""
-    from workers.replayenv import WaybackServer, default_pywb_venv, ensure_pywb_venv
-
     if args.port < 0 or args.port > 65535:
         raise ConfigError(f"--port {args.port}: give a port between 0 and 65535")
-    existing_archive(settings.archive)
-    index = CollectionIndex(settings.archive, settings.collection)  # checks the collection
-    venv = ensure_pywb_venv(args.pywb_venv or default_pywb_venv(), on_build=_building)
-    server = WaybackServer(venv, settings.archive.resolve(), port=args.port)
+    with open_archive(settings) as archive:
+        archive.index()  # the collection and its index are there, before pywb is built
+        return _serve(archive, args.pywb_venv, args.port)
+
+
+def _serve(archive: OpenedArchive, pywb_venv: Path | None, port: int) -> int:
+    from workers.replayenv import WaybackServer, default_pywb_venv, ensure_pywb_venv
+
+    venv = ensure_pywb_venv(pywb_venv or default_pywb_venv(), on_build=_building)
+    server = WaybackServer(venv, archive.root.resolve(), port=port)
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
     for sig in previous:
         signal.signal(sig, _interrupt)
     try:
         server.start()
-        print(f"pywb is serving {settings.archive} on {server.base}/ (Ctrl-C stops it)")
-        for line in replay_listing(index, settings, server.base):
+        print(f"pywb is serving {archive.root} on {server.base}/ (Ctrl-C stops it)")
+        for line in replay_listing(archive, server.base):
             print(line)
         sys.stdout.flush()
         code = server.wait()
@@ -147,14 +150,14 @@ def _building(venv: Path) -> None:
     )
 
 
-def replay_listing(index: CollectionIndex, settings: Settings, base: str) -> list[str]:
+def replay_listing(archive: OpenedArchive, base: str) -> list[str]:
     """The lines ``replay`` prints: the collection, then per outlet its latest captures."""
     from workers.replayenv import replay_url
 
-    coll = settings.collection
+    coll = archive.collection
+    index = archive.index()
     lines = [f"collection {coll}: {base}/{coll}/"]
-    with SQLiteState.beside(settings.archive) as state:
-        stories = Catalogue(state, collection=coll).stories()
+    stories = archive.catalogue.stories()
     by_outlet: dict[str, list[StoryRow]] = defaultdict(list)
     for story in stories:
         by_outlet[story.outlet].append(story)
@@ -189,7 +192,6 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the WACZ and print what it holds."""
     from workers.export import ExportQuery, export_wacz
 
-    existing_archive(settings.archive)
     query = ExportQuery(
         outlet=args.outlet,
         since=parse_when(args.since) if args.since else None,
@@ -198,7 +200,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     )
     if query.since and query.until and query.since >= query.until:
         raise ConfigError(f"--since {args.since} is not before --until {args.until}")
-    report = export_wacz(settings, query, args.wacz)
+    with open_archive(settings) as archive:
+        report = export_wacz(archive, query, args.wacz)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -216,11 +219,10 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     """Print one capture; exit 1 when --text finds no story text."""
     from workers.show import find_capture, render_headers, render_raw, render_reading, render_text
 
-    index = CollectionIndex(existing_archive(settings.archive), settings.collection)
     at = parse_when(args.at) if args.at else None
-    with SQLiteState.beside(settings.archive) as state:
-        catalogue = Catalogue(state, collection=settings.collection)
-        shown = find_capture(index, catalogue, args.url, at=at, version=args.version)
+    with open_archive(settings) as archive:
+        index = archive.index()
+        shown = find_capture(index, archive.catalogue, args.url, at=at, version=args.version)
     if args.raw:
         sys.stdout.buffer.write(render_raw(shown))
         sys.stdout.buffer.flush()
@@ -253,9 +255,8 @@ def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
     base = (args.replay_base or DEFAULT_REPLAY_BASE).rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise ConfigError(f"--replay-base {args.replay_base}: give an http(s) URL")
-    with SQLiteState.beside(existing_archive(settings.archive)) as state:
-        catalogue = Catalogue(state, collection=settings.collection)
-        timeline = build_timeline(settings.archive, catalogue, args.url, settings.collection)
+    with open_archive(settings) as archive:
+        timeline = build_timeline(archive.root, archive.catalogue, args.url, archive.collection)
     if args.html is None:
         print(render_text(timeline, base))
         return 0

@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 
+from workers.archiveroot import write_backend_marker
 from workers.errors import ConfigError
 from workers.settings import Settings, check_flag
 
@@ -24,7 +25,7 @@ log = structlog.get_logger(__name__)
 
 def add_parsers(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
-    archive_options: Callable[[argparse.ArgumentParser], None],
+    archive_options: Callable[..., None],
 ) -> None:
     p = sub.add_parser(
         "worker",
@@ -92,11 +93,8 @@ def add_parsers(
     p.set_defaults(handler=cmd_status)
 
 
-def _service_options(
-    p: argparse.ArgumentParser, archive_options: Callable[[argparse.ArgumentParser], None]
-) -> None:
-    archive_options(p)
-    p.add_argument("--redis", dest="redis_url", help="Redis URL (else STORYVAULT_REDIS_URL)")
+def _service_options(p: argparse.ArgumentParser, archive_options: Callable[..., None]) -> None:
+    archive_options(p, redis=True)
 
 
 def export_env(settings: Settings) -> None:
@@ -126,6 +124,14 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     ``Restart=on-failure`` would do. SIGTERM/SIGINT are passed on and end the loop.
     """
     _require_redis(settings)
+    # commands given this archive later must know its catalogue is in Redis
+    marker = write_backend_marker(
+        settings.archive,
+        redis_url=settings.redis_url,
+        redis_prefix=settings.redis_prefix,
+        collection=settings.collection,
+    )
+    log.info("backend_marker_written", path=str(marker), redis_prefix=settings.redis_prefix)
     export_env(settings)
     argv = [
         sys.executable,

@@ -6,22 +6,27 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
+import structlog
+
 from workers.archive import Archive
-from workers.archiveroot import existing_archive, writer_lock
+from workers.archiveopen import OpenedArchive, open_archive, refuse_service_archive
+from workers.archiveroot import existing_archive
 from workers.catalogue import Catalogue, StoryRow, VersionRow, iso
 from workers.errors import ConfigError, StoryvaultError
 from workers.outbox import Outbox
 from workers.reader import read_record
+from workers.rediscatalogue import RedisCatalogueStore
+from workers.reindex import Redeliverer
 from workers.schedule import parse_duration
 from workers.settings import Settings
-from workers.state import SQLiteState
 from workers.story import extract_story
 from workers.textdiff import unified, words
+
+log = structlog.get_logger(__name__)
 
 
 def add_parsers(
@@ -37,7 +42,7 @@ def add_parsers(
         "and last seen, fingerprint, title, WARC location.",
     )
     p.add_argument("url", metavar="URL")
-    add(p)
+    add(p, redis=True)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_versions)
 
@@ -50,7 +55,7 @@ def add_parsers(
     p.add_argument("a", nargs="?", type=int, metavar="A", help="older version number")
     p.add_argument("b", nargs="?", type=int, metavar="B", help="newer version number")
     p.add_argument("--words", action="store_true", help="word-level diff")
-    add(p)
+    add(p, redis=True)
     p.set_defaults(handler=cmd_diff)
 
     p = sub.add_parser(
@@ -64,7 +69,7 @@ def add_parsers(
     p.add_argument(
         "--stale", metavar="DURATION", help="live stories not seen for this long (e.g. 6h, 2d)"
     )
-    add(p)
+    add(p, redis=True)
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=cmd_recrawl)
 
@@ -88,10 +93,12 @@ def add_parsers(
     p = sub.add_parser(
         "reindex",
         help="rebuild the index and catalogue from the WARCs",
-        description="Rebuild index.cdxj and the version catalogue from the "
-        "WARC files, the archive's truth.",
+        description="Rebuild the index and the version catalogue from the "
+        "WARC files, the archive's truth: index.cdxj and the SQLite state, or, "
+        "with --redis, the service's catalogue and pywb index in Redis too. "
+        "Stop the service's workers first.",
     )
-    add(p)
+    add(p, redis=True)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=cmd_reindex)
 
@@ -105,26 +112,6 @@ def add_parsers(
     p.set_defaults(handler=cmd_clean)
 
 
-@contextmanager
-def open_catalogue(settings: Settings) -> Iterator[Catalogue]:
-    """The catalogue the settings name: Redis (the service) if a Redis URL is set, else
-    the embedded SQLite state beside the archive."""
-    if settings.redis_url:
-        from workers.rediscatalogue import RedisCatalogueStore
-        from workers.redisstate import connect
-
-        client = connect(settings.redis_url)
-        try:
-            yield Catalogue.for_settings(
-                RedisCatalogueStore(client, settings.redis_prefix), settings
-            )
-        finally:
-            client.close()
-    else:
-        with SQLiteState.beside(existing_archive(settings.archive)) as state:
-            yield Catalogue.for_settings(state, settings)
-
-
 def _story(catalogue: Catalogue, url: str) -> StoryRow:
     story = catalogue.find(url)
     if story is None:
@@ -136,10 +123,10 @@ def _story(catalogue: Catalogue, url: str) -> StoryRow:
 
 
 def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
-    with open_catalogue(settings) as catalogue:
-        story = _story(catalogue, args.url)
-        versions = catalogue.versions(story.story_id)
-        events = catalogue.events(story.story_id)
+    with open_archive(settings) as archive:
+        story = _story(archive.catalogue, args.url)
+        versions = archive.catalogue.versions(story.story_id)
+        events = archive.catalogue.events(story.story_id)
     if args.json:
         print(
             json.dumps(
@@ -169,17 +156,16 @@ def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def version_text(settings: Settings, version: VersionRow) -> str:
-    coll = settings.archive / "collections" / settings.collection / "archive"
-    record = read_record(coll / version.warc["filename"], int(version.warc["offset"]))
+def version_text(archive: OpenedArchive, version: VersionRow) -> str:
+    """The story text of ``version``, read from its WARC record."""
+    record = read_record(archive.warc_dir / version.warc["filename"], int(version.warc["offset"]))
     return extract_story(record.text()).text
 
 
 def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
-    existing_archive(settings.archive)  # the versions' text is read from its WARCs
-    with open_catalogue(settings) as catalogue:
-        story = _story(catalogue, args.url)
-        versions = {v.number: v for v in catalogue.versions(story.story_id)}
+    with open_archive(settings) as archive:
+        story = _story(archive.catalogue, args.url)
+        versions = {v.number: v for v in archive.catalogue.versions(story.story_id)}
     if len(versions) < 2 and args.a is None:
         print(f"{story.url} has {len(versions)} version(s): nothing to diff")
         return 0
@@ -188,7 +174,7 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     for n in (a, b):
         if n not in versions:
             raise ConfigError(f"{story.url} has no version {n} (it has 1..{max(versions)})")
-    old, new = version_text(settings, versions[a]), version_text(settings, versions[b])
+    old, new = version_text(archive, versions[a]), version_text(archive, versions[b])
     if args.words:
         print(words(old, new))
     else:
@@ -201,7 +187,8 @@ def cmd_recrawl(args: argparse.Namespace, settings: Settings) -> int:
 
     urls = list(args.urls)
     stale = flag_duration("--stale", args.stale) if args.stale else None
-    with open_catalogue(settings) as catalogue:
+    with open_archive(settings) as archive:
+        catalogue = archive.catalogue
         if args.outlet:
             urls += [s.url for s in catalogue.stories(args.outlet) if s.status == "live"]
         if stale is not None:
@@ -252,6 +239,7 @@ def enqueue_recrawl(settings: Settings, urls: list[str]) -> int:
 def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     from workers.watch import watch
 
+    refuse_service_archive(settings, "watch")
     every = flag_duration("--discover-every", args.discover_every)
     passes = asyncio.run(watch(settings, args.urls, discover_every=every))
     print(f"stopped after {passes} passes", file=sys.stderr)
@@ -273,15 +261,12 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     from workers.reindex import reindex
     from workers.story import EXTRACTOR
 
-    with (
-        writer_lock(existing_archive(settings.archive), "reindex"),
-        SQLiteState.beside(settings.archive) as state,
-    ):
-        catalogue = Catalogue.for_settings(state, settings)
+    with open_archive(settings, writer="reindex") as opened:
+        outbox = rebuilt_outbox(opened)
         archive = Archive(settings)
-        archive.open()
+        archive.open()  # repairs the .open files of dead writers, so they count too
         try:
-            report = reindex(archive, catalogue, Outbox(settings.archive, catalogue))
+            report = reindex(opened.warc_dir, opened.catalogue, outbox, opened.indexes)
         finally:
             archive.close()
     if args.json:
@@ -297,6 +282,48 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
             for url in report.changed:
                 print(f"  {url}")
     return 0
+
+
+def rebuilt_outbox(opened: OpenedArchive) -> Redeliverer:
+    """Where ``reindex`` sends the messages of versions not delivered before: the
+    embedded outbox file, or the service's ``clean`` queue."""
+    if opened.backend == "embedded":
+        return Outbox(opened.root, opened.catalogue)
+    store = opened.catalogue.store
+    assert isinstance(store, RedisCatalogueStore)
+    return CleanQueue(opened.settings, opened.catalogue, store.delivered_ids())
+
+
+class CleanQueue:
+    """Sends a rebuilt Redis catalogue's pending messages to the service's ``clean``
+    queue, as the workers do, except those delivered before the rebuild (same message
+    ids: a message is named by its WARC record)."""
+
+    def __init__(self, settings: Settings, catalogue: Catalogue, delivered: set[str]) -> None:
+        self.settings = settings
+        self.catalogue = catalogue
+        self.delivered = delivered
+
+    def deliver(self, closed_files: Iterable[str] | None = None, *, scan_all: bool = False) -> int:
+        """Queue the pending messages (of ``closed_files``, or all); return how many were
+        sent (``scan_all`` is the default here: every id delivered before is known)."""
+        from tasks.celery_app import create_app
+
+        pending = self.catalogue.pending_messages(closed_files)
+        fresh = [(mid, body) for mid, body in pending if mid not in self.delivered]
+        if fresh:
+            app = create_app(self.settings)
+            with app.producer_or_acquire() as producer:
+                for mid, body in fresh:
+                    app.send_task(
+                        "storyvault.clean_version",
+                        args=[json.loads(body)],
+                        queue="clean",
+                        producer=producer,
+                    )
+                    log.info("version_queued", message_id=mid, queue="clean")
+        self.catalogue.mark_delivered([mid for mid, _ in pending], datetime.now(UTC))
+        return len(fresh)
 
 
 def cmd_clean(args: argparse.Namespace, settings: Settings) -> int:

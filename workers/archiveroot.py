@@ -13,6 +13,12 @@ with :class:`ArchiveBusyError`. The kernel drops the lock when its process dies,
 killed crawl never leaves the archive locked. Readers take no lock. (The service's
 workers share an archive by design and do not use this lock: each owns its own WARC file
 and their state is in Redis.)
+
+An archive the service writes keeps its catalogue and index in Redis, which the directory
+alone does not show: each service worker writes :data:`BACKEND_FILE` at the archive root
+when it starts (:func:`write_backend_marker`: the backend, the key prefix and the Redis
+server without its credentials), so that a command given that archive without a Redis URL
+says what to pass instead of finding nothing (:func:`read_backend_marker`).
 """
 
 from __future__ import annotations
@@ -24,19 +30,29 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, urlsplit
 
 from workers.errors import ArchiveBusyError, ArchiveError, ConfigError
 
 STATE_FILE = Path("state") / "embedded.sqlite3"
 LOCK_FILE = Path("state") / "writer.lock"
 COLLECTIONS = "collections"
+#: At the root of an archive whose catalogue and index live in Redis (the service's).
+BACKEND_FILE = Path("storyvault-backend.json")
 
 
 def is_archive(root: Path) -> bool:
-    """Whether ``root`` holds an archive (its state database or a collections folder)."""
-    return (root / STATE_FILE).is_file() or (root / COLLECTIONS).is_dir()
+    """Whether ``root`` holds an archive (its state database, a collections folder, or
+    the marker of a service that writes it)."""
+    return (
+        (root / STATE_FILE).is_file()
+        or (root / COLLECTIONS).is_dir()
+        or (root / BACKEND_FILE).is_file()
+    )
 
 
 def existing_archive(root: Path) -> Path:
@@ -133,3 +149,88 @@ def _describe(raw: bytes) -> str:
         return "another process (it has not named itself yet)"
     extra = ", ".join(str(info[k]) for k in ("command", "since") if info.get(k))
     return f"{text} ({extra})" if extra else text
+
+
+# -- where the catalogue lives -------------------------------------------------------------
+@dataclass(frozen=True)
+class BackendMarker:
+    """What :data:`BACKEND_FILE` says: the catalogue and index of this archive are in
+    Redis under ``redis_prefix``, on ``redis_server`` (a URL without credentials)."""
+
+    backend: Literal["redis"]
+    redis_prefix: str
+    redis_server: str
+    collection: str
+
+
+def public_redis_url(url: str) -> str:
+    """``url`` without user, password or query options, keeping its database:
+    ``redis://:secret@db1:6380/2`` -> ``redis://db1:6380/2``."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    if parts.scheme == "unix":
+        db = parse_qs(parts.query).get("db", ["0"])[0]
+        return f"unix://{parts.path}?db={db}"
+    return f"{parts.scheme}://{netloc}{parts.path}"
+
+
+def write_backend_marker(root: Path, *, redis_url: str, redis_prefix: str, collection: str) -> Path:
+    """Write :data:`BACKEND_FILE` into ``root`` (created if missing); return its path.
+
+    Written whole (temp file, then rename) and never holding the password. Raises
+    :class:`ArchiveError` naming the file if it cannot be written.
+    """
+    path = root / BACKEND_FILE
+    info = {
+        "backend": "redis",
+        "redis_prefix": redis_prefix,
+        "redis_server": public_redis_url(redis_url),
+        "collection": collection,
+        "written_by": f"storyvault worker, pid {os.getpid()} on host {socket.gethostname()}",
+        "since": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ArchiveError(
+            path,
+            f"cannot write the service's backend marker ({exc}); give --archive a "
+            "directory the worker can write",
+        ) from exc
+    return path
+
+
+def read_backend_marker(root: Path) -> BackendMarker | None:
+    """What :data:`BACKEND_FILE` in ``root`` says, or ``None`` when there is none.
+
+    Raises :class:`ConfigError` naming the file when it is there but unreadable.
+    """
+    path = root / BACKEND_FILE
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):  # no marker, or no archive at all
+        return None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the backend marker: {exc}") from exc
+    try:
+        info = json.loads(raw)
+        if info["backend"] != "redis":
+            raise ValueError(f"unknown backend {info['backend']!r}")
+        return BackendMarker(
+            backend="redis",
+            redis_prefix=str(info["redis_prefix"]),
+            redis_server=str(info.get("redis_server", "")),
+            collection=str(info.get("collection", "")),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"{path}: not a storyvault backend marker ({exc}); a service worker writes "
+            "it when it starts: start one, or delete the file if no service writes here"
+        ) from exc

@@ -29,6 +29,7 @@ from warcio.recordloader import ArcWarcRecord
 
 from workers.cdxj import surt_key
 from workers.errors import ArchiveError, ConfigError
+from workers.indexstore import CdxjFile, IndexStore
 from workers.reader import StoredResponse, header_of, read_record, text_of
 from workers.reindex import parse_fields, warc_datetime
 from workers.schedule import parse_duration
@@ -151,7 +152,14 @@ class CollectionIndex:
     of up to a few million captures.
     """
 
-    def __init__(self, archive_root: Path, collection: str) -> None:
+    def __init__(
+        self, archive_root: Path, collection: str, store: IndexStore | None = None
+    ) -> None:
+        """The index of ``collection`` as ``store`` holds it (default: its ``index.cdxj``).
+
+        Raises :class:`ConfigError` when the archive has no such collection, and what
+        :meth:`IndexStore.lines` raises when it has no index.
+        """
         self.archive_root = archive_root
         self.collection = collection
         self.collection_dir = archive_root / "collections" / collection
@@ -162,15 +170,8 @@ class CollectionIndex:
                 f"{self.warc_dir}: no collection {collection!r} in the archive {archive_root} "
                 "(crawl something first, or check --archive/--collection)"
             )
-        if not self.index_path.exists():
-            raise ArchiveError(
-                self.index_path, "the collection has no index: run `storyvault reindex`"
-            )
-        try:
-            with self.index_path.open(encoding="utf-8") as fh:
-                parsed = [parse_line(line) for line in fh if line.strip()]
-        except OSError as exc:
-            raise ArchiveError(self.index_path, f"cannot read the index: {exc}") from exc
+        lines = (store or CdxjFile(self.index_path)).lines()
+        parsed = [parse_line(line) for line in lines]
         self.entries = [e for e in parsed if e is not None]
         self.entries.sort(key=lambda e: (e.key, e.timestamp, e.filename, e.offset))
         self._keys = [e.key for e in self.entries]

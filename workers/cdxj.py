@@ -119,6 +119,34 @@ def merge_into(index_path: Path, new_lines: Iterable[str]) -> int:
     return len(fresh)
 
 
+def replace_index(index_path: Path, lines: Iterable[str]) -> int:
+    """Replace the index at ``index_path`` with ``lines`` (sorted, each once); return how
+    many it holds.
+
+    Under the same lock as :func:`merge_into`, so a writer merging at the same time
+    waits; written to a temp file, fsynced, then renamed. Raises :class:`ArchiveError`
+    naming the index if it cannot be written.
+    """
+    fresh = sorted(set(lines))
+    lock_path = index_path.with_name(index_path.name + ".lock")
+    try:
+        index_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                tmp = index_path.with_name(f".{index_path.name}.{os.getpid()}.tmp")
+                with tmp.open("w", encoding="utf-8") as out:
+                    out.writelines(line + "\n" for line in fresh)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(tmp, index_path)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+    except OSError as exc:
+        raise ArchiveError(index_path, f"cannot rewrite the CDXJ index: {exc}") from exc
+    return len(fresh)
+
+
 def _read_lines(path: Path) -> Iterator[str]:
     if not path.exists():
         return

@@ -41,6 +41,7 @@ from urllib.parse import urljoin
 
 import structlog
 
+from workers.archiveopen import CitationGraph, OpenedArchive
 from workers.captures import (
     CaptureGroup,
     CollectionIndex,
@@ -58,7 +59,6 @@ from workers.errors import ArchiveError, ConfigError
 from workers.pages import pack_wacz, story_pages, write_pages
 from workers.reader import read_record
 from workers.settings import VERSION, Settings
-from workers.state import SQLiteState
 from workers.urls import host_of
 from workers.warc import RecordWriter, utcnow
 
@@ -143,7 +143,7 @@ class Selection:
 class _Selector:
     """Walks from the primary captures to what replaying them needs."""
 
-    def __init__(self, index: CollectionIndex, state: SQLiteState) -> None:
+    def __init__(self, index: CollectionIndex, state: CitationGraph) -> None:
         self.index = index
         self.state = state
         self.selection = Selection()
@@ -267,7 +267,7 @@ def primary_entries(
 
 # -- writing ----------------------------------------------------------------------------
 def export_wacz(
-    settings: Settings,
+    archive: OpenedArchive,
     query: ExportQuery,
     output: Path,
     *,
@@ -284,14 +284,11 @@ def export_wacz(
         )
     if output.suffix != ".wacz":
         raise ConfigError(f"{output}: the output file name must end in .wacz")
-    index = CollectionIndex(settings.archive, settings.collection)
+    settings, catalogue = archive.settings, archive.catalogue
+    index = archive.index()
     report = ExportReport(output=output, filtered=query.filtered)
     output.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        SQLiteState.beside(settings.archive) as state,
-        tempfile.TemporaryDirectory(prefix=".storyvault-export-", dir=output.parent) as tmp,
-    ):
-        catalogue = Catalogue(state, collection=settings.collection)
+    with tempfile.TemporaryDirectory(prefix=".storyvault-export-", dir=output.parent) as tmp:
         work = Path(tmp)
         if query.filtered:
             primaries, stories = primary_entries(index, catalogue, query)
@@ -301,7 +298,7 @@ def export_wacz(
                     f"{settings.collection!r} of {settings.archive} (check the filters; "
                     "run `storyvault reindex` if the index is out of date)"
                 )
-            selection = _Selector(index, state).run(primaries)
+            selection = _Selector(index, archive.state).run(primaries)
             warc = work / _export_name(clock(), query, stories)
             report.records, report.warc_bytes = _write_warc(
                 warc, selection.records(), index, settings, query, clock

@@ -304,6 +304,11 @@ class RedisCatalogueStore:
             for e in found
         ]
 
+    def delivered_ids(self) -> set[str]:
+        """Ids of the messages delivered so far (``reindex`` sends these no second time)."""
+        with self._guard("reading the delivered messages"):
+            return {text(m) for m in cast(list[bytes], self._r.hkeys(self.keys.outbox_delivered()))}
+
     def pending_messages(self) -> list[tuple[str, str, str]]:
         """(message_id, JSON body, WARC file name) not yet delivered, oldest first."""
         k = self.keys

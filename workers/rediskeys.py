@@ -54,7 +54,9 @@ Service bookkeeping (written by ``tasks/``)::
     {p}:errors:{minute}              string  fetches that failed in that minute, TTL
     {p}:last_capture                 hash    host -> ISO time of its last capture
 
-pywb's own index (no prefix): ``pywb:{collection}:cdxj``, see :func:`pywb_index`.
+pywb's own index (no prefix): ``pywb:{collection}:cdxj``, see :func:`pywb_index`; while
+``storyvault reindex`` rebuilds it, the new lines go to ``pywb:{collection}:cdxj:rebuild``
+(:func:`pywb_index_rebuild`), renamed over it when complete.
 
 Crawl records carry no TTL while the crawl is open; the service finishes its crawls once
 nothing is queued in them (``RedisState.finish_idle_crawls``) and their records then
@@ -257,3 +259,8 @@ class Keys:
 def pywb_index(collection: str) -> str:
     """pywb's own Redis CDXJ index key for a collection (not under our prefix)."""
     return f"pywb:{collection}:cdxj"
+
+
+def pywb_index_rebuild(collection: str) -> str:
+    """Where ``reindex`` builds a collection's new pywb index before renaming it in place."""
+    return pywb_index(collection) + ":rebuild"

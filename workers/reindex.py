@@ -3,17 +3,18 @@
 The WARC files are the truth. :func:`captures_in` pairs every response/revisit record
 with the ``metadata`` record concurrent to it; :func:`reindex` replays those captures,
 in capture-time order, through :meth:`Catalogue.apply` — the same function the live crawl
-uses — and rewrites ``index.cdxj``. Each article capture is read again by the current
-story extractor first (an extractor is a reading of the WARC), so the rebuilt catalogue
-is the one today's extractor gives, and the report names the stories whose version
-lists changed. :func:`reconcile` does the same for files repaired
+uses — and rewrites the collection's index wherever it is kept (``index.cdxj``, and for
+the service the Redis set pywb reads: :mod:`workers.indexstore`). Each article capture is
+read again by the current story extractor first (an extractor is a reading of the WARC),
+so the rebuilt catalogue is the one today's extractor gives, and the report names the
+stories whose version lists changed. :func:`reconcile` does the same for files repaired
 after a crash, so a version whose record was written but whose bookkeeping was not is
 catalogued, and its message queued, exactly once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,12 +24,12 @@ import structlog
 from warcio.archiveiterator import ArchiveIterator
 
 from workers import cdxj
-from workers.archive import Archive, RecordLocation
+from workers.archive import RecordLocation
 from workers.catalogue import Capture, Catalogue, story_fields
 from workers.discover import PageInfo, analyse_html
 from workers.errors import ArchiveError
 from workers.identity import story_url
-from workers.outbox import Outbox
+from workers.indexstore import IndexStore
 from workers.reader import read_record
 from workers.urls import canonical
 
@@ -97,24 +98,37 @@ class ReindexReport:
     changed: list[str] = field(default_factory=list)  # stories whose version list changed
 
 
-def reindex(archive: Archive, catalogue: Catalogue, outbox: Outbox) -> ReindexReport:
-    """Rebuild ``index.cdxj`` and the catalogue from every closed WARC of the collection."""
+class Redeliverer(Protocol):
+    """Where a rebuilt catalogue's messages go: the embedded outbox file, or the
+    service's ``clean`` queue. ``scan_all``: skip every message delivered before."""
+
+    def deliver(
+        self, closed_files: Iterable[str] | None = None, *, scan_all: bool = False
+    ) -> int: ...
+
+
+def reindex(
+    warc_dir: Path,
+    catalogue: Catalogue,
+    outbox: Redeliverer,
+    indexes: Sequence[IndexStore],
+) -> ReindexReport:
+    """Rebuild every index in ``indexes`` and the catalogue from the closed WARC files in
+    ``warc_dir``; queue the messages of versions not delivered before. Raises
+    :class:`ArchiveError` or :class:`~workers.errors.StateError` naming what failed."""
     report = ReindexReport()
-    files = sorted(archive.warc_dir.glob("*.warc.gz"))
+    files = sorted(warc_dir.glob("*.warc.gz"))
     lines: list[str] = []
     captures: list[Capture] = []
     for path in files:
         lines.extend(cdxj.index_warc(path))
         captures.extend(captures_in(path))
         report.files += 1
-    tmp = archive.index_path.with_name(".reindex.cdxj")
-    tmp.unlink(missing_ok=True)
-    cdxj.merge_into(tmp, lines)
-    tmp.replace(archive.index_path) if tmp.exists() else archive.index_path.write_text("")
-    report.index_lines = len(set(lines))
+    for index in indexes:
+        report.index_lines = index.replace(lines)
     before = _version_lists(catalogue)
     catalogue.clear()
-    reader = _Rereader(archive.warc_dir, captures)
+    reader = _Rereader(warc_dir, captures)
     for capture in sorted(captures, key=lambda c: (c.time, c.location.record_id)):
         current = reader.reread(capture, catalogue)
         report.reread += current is not capture
@@ -125,7 +139,7 @@ def reindex(archive: Archive, catalogue: Catalogue, outbox: Outbox) -> ReindexRe
     report.changed = sorted(
         u for u in before.keys() | after.keys() if before.get(u) != after.get(u)
     )
-    # messages already in the outbox file stay delivered; the others are queued now
+    # messages delivered before stay delivered; the others are queued now
     report.messages_queued = outbox.deliver(scan_all=True)
     log.info("reindexed", **report.__dict__)
     return report
