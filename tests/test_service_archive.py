@@ -194,11 +194,13 @@ def test_another_key_prefix_than_the_services_is_refused(served: Served) -> None
     )
 
 
-def test_an_embedded_crawl_into_a_service_archive_is_refused(served: Served) -> None:
+@pytest.mark.parametrize("command", ["crawl", "fetch", "watch"])
+def test_an_embedded_writer_refuses_a_service_archive(served: Served, command: str) -> None:
     before = sorted(p.name for p in served.archive.rglob("*.warc.gz"))
-    result = storyvault(served, "crawl", "--allow-private", served.site.url("/"), redis=False)
+    result = storyvault(served, command, "--allow-private", served.site.url("/"), redis=False)
     assert result.returncode == 2
     assert "the service writes this archive" in result.stderr
+    assert f"storyvault {command}" in result.stderr
     assert sorted(p.name for p in served.archive.rglob("*.warc.gz")) == before
     assert not (served.archive / "state" / "embedded.sqlite3").exists()
 
