@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import fields
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -189,16 +190,20 @@ def _client(settings: Settings) -> Any:
 
 
 def cmd_outlets_add(args: argparse.Namespace, settings: Settings) -> int:
+    from workers import service
     from workers.fetch import check_url
-    from workers.rediskeys import Keys
+    from workers.redisstate import RedisState
 
     check_url(args.url)
     check_flag("cite_depth", args.cite_depth, "--cite-depth")
     if args.delay is not None:
         check_flag("host_delay", args.delay, "--delay")
     options = {"cite_depth": args.cite_depth, "delay": args.delay, "scope": args.scope}
-    _client(settings).hset(Keys(settings.redis_prefix).outlets(), args.url, json.dumps(options))
-    print(f"outlet added: {args.url}")
+    state = RedisState(_client(settings), settings.redis_prefix)
+    service.register_outlet(state, args.url, options)
+    # its discovery starts now: the next dispatch (every second) sends the host turn
+    started = service.start_discovery(state, settings, datetime.now(UTC), [args.url])
+    print(f"outlet added: {args.url}" + ("; discovery queued" if started else ""))
     return 0
 
 

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from tests.support.clock import ManualClock
 from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.pywb import PYWB_VENV, Wayback, ensure_pywb_venv
 from tests.support.servers import LiveServer
@@ -58,14 +58,15 @@ def build_edited_archive(root: Path) -> Edited:
         sections=1, articles_per_section=2, calendar_trap=False, noise=False, validators=False
     )
     with start_outlet(spec) as fx:
-        asyncio.run(crawl(settings, [fx.url("/")]))
+        clock = ManualClock()  # captures are addressed by the second: move it on
+        asyncio.run(crawl(settings, [fx.url("/")], clock=clock))
         path = fx.site.article_urls()[0]
         url = fx.url(path)
-        time.sleep(1.1)  # replay and CDXJ address captures by the second
+        clock.advance(60)
         fx.site.edit_headline(path, NEW_HEADLINE)
-        asyncio.run(crawl(settings, [url], mode="recrawl"))
-        time.sleep(1.1)
-        asyncio.run(crawl(settings, [url], mode="recrawl"))  # unchanged: a revisit
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))
+        clock.advance(60)
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))  # unchanged: a revisit
         cited_hosts = [host_of(server.base) for server in fx.cited]
     written, _ = consume_outbox(root)
     assert written >= 3

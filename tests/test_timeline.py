@@ -32,6 +32,7 @@ import lxml.html
 import pytest
 
 from tests.support.chromium import dump_dom, ensure_chromium, screenshot
+from tests.support.clock import ManualClock
 from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.pywb import ensure_pywb_venv
 from tests.support.warc import assert_warcs_valid
@@ -65,18 +66,19 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         sections=1, articles_per_section=2, calendar_trap=False, noise=False, validators=False
     )
     with start_outlet(spec) as fx:
-        asyncio.run(crawl(settings, [fx.url("/")]))
+        clock = ManualClock()  # captures are addressed by the second: move it on
+        asyncio.run(crawl(settings, [fx.url("/")], clock=clock))
         path = fx.site.article_urls()[0]
         url = fx.url(path)
-        time.sleep(1.1)  # replay links address captures by the second
+        clock.advance(60)
         fx.site.edit_headline(path, NEW_HEADLINE)
-        asyncio.run(crawl(settings, [url], mode="recrawl"))
-        time.sleep(1.1)
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))
+        clock.advance(60)
         fx.site.add_paragraph(path, ADDED)
-        asyncio.run(crawl(settings, [url], mode="recrawl"))
-        time.sleep(1.1)
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))
+        clock.advance(60)
         fx.site.remove_article(path, status=410)
-        asyncio.run(crawl(settings, [url], mode="recrawl"))
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))
     lines = (root / "queue" / "clean.jsonl").read_text().splitlines()
     messages = [m for m in map(json.loads, lines) if m["url"] == url]
     assert [m["version"] for m in messages] == [1, 2, 3]
