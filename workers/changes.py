@@ -13,7 +13,7 @@ for the word diffs of the feeds and the text of WACZ pages, and keeps what it re
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -129,13 +129,22 @@ class VersionReader:
         """The :class:`Story` of ``version``'s record, as the extractor reads it.
 
         Raises :class:`workers.errors.ArchiveError` when the record cannot be read."""
-        place = (str(version.warc["filename"]), int(version.warc["offset"]))
+        place = _place(version)
         if place not in self._read:
             record = read_record(self.warc_dir / place[0], place[1])
             self._read[place] = extract_story(record.text())
         return self._read[place]
 
+    def retain(self, versions: Iterable[VersionRow]) -> None:
+        """Forget what was read of every version but ``versions``."""
+        keep = {_place(v) for v in versions}
+        self._read = {k: story for k, story in self._read.items() if k in keep}
+
     def short_diff(self, change: VersionChange, context: int = 6, limit: int = 60) -> list[Span]:
         """The changed words of the body with a little context (see :func:`excerpt`)."""
         old, new = self.story(change.before), self.story(change.after)
         return excerpt(word_spans(old.body, new.body), context=context, limit=limit)
+
+
+def _place(version: VersionRow) -> tuple[str, int]:
+    return (str(version.warc["filename"]), int(version.warc["offset"]))

@@ -89,7 +89,7 @@ class ChangeFeeds:
         self.entries = entries
         self.dir = feeds_dir(archive_root, collection)
         self.warc_dir = archive_root / "collections" / collection / "archive"
-        self.reader = VersionReader(self.warc_dir)  # texts read once per process
+        self.reader = VersionReader(self.warc_dir)  # texts of the listed versions, kept
 
     @classmethod
     def for_settings(cls, catalogue: Catalogue, settings: Settings) -> ChangeFeeds:
@@ -125,6 +125,8 @@ class ChangeFeeds:
             for name, (scope, listed) in sorted(wanted.items()):
                 if self._write(name, self.render(name, scope, listed)):
                     written += 1
+        listed_now = [c for _, items in wanted.values() for c in items]
+        self.reader.retain([v for c in listed_now for v in (c.before, c.after)])
         if written:
             log.info("feeds_written", feeds=written, changes=len(changes), dir=str(self.dir))
         return written
@@ -158,7 +160,11 @@ class ChangeFeeds:
     def _entry(self, change: VersionChange) -> etree._Element:
         before_url, after_url = change.replay(self.replay_base, self.collection)
         old, new = change.headline_before(), change.headline_after()
-        diff = self.reader.short_diff(change)
+        try:
+            diff: list[Span] | None = self.reader.short_diff(change)
+        except ArchiveError as exc:  # a feed is a reading: one unreadable record is no stop
+            log.warning("feed_version_unreadable", url=change.after.url, error=str(exc))
+            diff = None
         entry = etree.Element(f"{{{ATOM}}}entry")
         _sub(entry, "id", change.record_id or _feed_id(self.collection, after_url))
         _sub(entry, "title", new)
@@ -172,7 +178,7 @@ class ChangeFeeds:
         category = _sub(entry, "category")
         category.set("term", change.story.outlet)
         headline = f"Headline: {old} → {new}" if old != new else f"Headline unchanged: {new}"
-        text = render_marked(diff) or "unchanged"
+        text = "not readable" if diff is None else render_marked(diff) or "unchanged"
         summary = f"Version {change.after.number}. {headline}. Text: {text}"
         _sub(entry, "summary", summary)
         content = _sub(entry, "content", _content_html(change, diff, before_url, after_url))
@@ -242,7 +248,7 @@ def _rfc3339(when: datetime) -> str:
 
 
 def _content_html(
-    change: VersionChange, diff: Sequence[Span], before_url: str, after_url: str
+    change: VersionChange, diff: Sequence[Span] | None, before_url: str, after_url: str
 ) -> str:
     old, new = change.headline_before(), change.headline_after()
     parts = []
@@ -258,7 +264,9 @@ def _content_html(
         "delete": lambda t: f"<del>{escape(t)}</del>",
         "insert": lambda t: f"<ins>{escape(t)}</ins>",
     }
-    if diff:
+    if diff is None:
+        parts.append("<p>The text of these versions could not be read from the archive.</p>")
+    elif diff:
         parts.append("<p>" + " ".join(tags[s.op](s.text) for s in diff) + "</p>")
     else:
         parts.append("<p>The body text is unchanged.</p>")
