@@ -20,8 +20,8 @@ DESCRIPTION = (
     "story after its first (version 2 and later): a first version is the crawl finding "
     "the story, not an edit. Each shows the headline before and after and the replay "
     "links of both captures. The same changes are published as Atom feeds, rewritten "
-    "whenever a WARC file closes: one for the collection (ARCHIVE/collections/<c>/static/"
-    "feeds/changes.atom) and one per outlet (…/feeds/outlets/<host>.atom), which "
+    "when a WARC file holding one is closed: one for the collection (ARCHIVE/collections/"
+    "<c>/static/feeds/changes.atom) and one per outlet (…/feeds/outlets/<host>.atom), which "
     "`storyvault replay` serves at <replay base>/static/_/<c>/feeds/."
 )
 

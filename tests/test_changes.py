@@ -162,6 +162,7 @@ def test_feeds_list_the_new_versions_newest_first(crawled: Crawled, which: str) 
         assert links["related"] == replay_url(BASE, COLL, ts(before), before["url"])
         assert entry.title == message["title"]
         assert entry.author == crawled.host and entry.summary
+        assert entry.id.startswith("urn:uuid:") and entry.published == entry.updated
         doc = entry_html(entry)
         inserted = [i.text_content() for i in doc.iter("ins")]
         deleted = [d.text_content() for d in doc.iter("del")]
