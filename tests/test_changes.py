@@ -23,6 +23,7 @@ import lxml.html
 import pytest
 
 from tests.support.newsoutlet import OutletSpec, start_outlet
+from tests.support.pywb import Wayback, ensure_pywb_venv
 from tests.support.warc import assert_warcs_valid
 from tests.test_versions import storyvault
 from workers.catalogue import Catalogue
@@ -188,3 +189,21 @@ def test_feeds_are_rewritten_only_when_they_change(crawled: Crawled) -> None:
         (folder / "changes.atom").unlink()
         assert feeds.deliver() == 1  # a feed can always be made again from the catalogue
     assert {p: p.read_bytes() for p in folder.rglob("*.atom")} == before
+
+
+@pytest.mark.replay
+@pytest.mark.timeout(900)  # the first run builds .venv-pywb
+def test_pywb_serves_the_feeds_beside_the_replays_they_link_to(crawled: Crawled) -> None:
+    ensure_pywb_venv()
+    folder = feeds_dir(crawled.archive, COLL)
+    with Wayback(crawled.archive) as wb:
+        status, headers, body = wb.get(f"/static/_/{COLL}/feeds/changes.atom")
+        assert status == 200, wb.log_tail()
+        assert headers["content-type"].startswith("application/atom+xml")
+        assert body == (folder / "changes.atom").read_bytes()
+        for entry in feedparser.parse(body).entries:
+            for link in entry.links:  # both captures replay, the links rebased on this pywb
+                path = link.href.removeprefix(BASE)
+                assert path != link.href
+                ts, url = path.split("/", 3)[2], path.split("/", 3)[3]
+                assert wb.replay_raw(COLL, ts, url)[0] == 200, link.href
