@@ -281,7 +281,7 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
         archive = Archive(settings)
         archive.open()
         try:
-            report = reindex(archive, catalogue, Outbox(settings.archive, catalogue))
+            report = reindex(archive, catalogue, Outbox.for_settings(catalogue, settings))
         finally:
             archive.close()
     if args.json:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import structlog
 from warcio.archiveiterator import ArchiveIterator
@@ -28,9 +28,12 @@ from workers.catalogue import Capture, Catalogue, story_fields
 from workers.discover import PageInfo, analyse_html
 from workers.errors import ArchiveError
 from workers.identity import story_url
-from workers.outbox import Outbox
 from workers.reader import read_record
 from workers.urls import canonical
+
+if TYPE_CHECKING:  # the outbox publishes feeds, whose change list reads captures, which
+    # reads this module: the type alone is needed here
+    from workers.outbox import Outbox
 
 log = structlog.get_logger(__name__)
 
