@@ -27,7 +27,9 @@ from workers import cdxj, service
 from workers.archive import Archive
 from workers.catalogue import Catalogue
 from workers.cleaner import write_clean
+from workers.feeds import ChangeFeeds
 from workers.hostcrawl import HostCrawler
+from workers.outbox import publish_changes
 from workers.rediscatalogue import RedisCatalogueStore
 from workers.rediskeys import Keys, pywb_index
 from workers.redisstate import RedisState, connect
@@ -40,13 +42,16 @@ log = structlog.get_logger(__name__)
 class CeleryOutbox:
     """Sends pending version messages as ``clean`` tasks once their WARC file is closed."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, settings: Settings) -> None:
         self.catalogue = catalogue
+        self.feeds = ChangeFeeds.for_settings(catalogue, settings)
 
     def deliver(self, closed_files: Iterable[str] | None = None) -> int:
         pending = self.catalogue.pending_messages(closed_files)
         if not pending:
             return 0
+        # the change feeds first: if writing them fails, the messages stay pending
+        publish_changes(self.feeds, closed_files, [body for _, body in pending])
         with app.producer_or_acquire() as producer:  # one connection for the whole batch
             for message_id, body in pending:
                 clean_version.apply_async(args=[json.loads(body)], queue="clean", producer=producer)
@@ -81,7 +86,7 @@ def resources() -> Resources:
     keys = Keys(settings.redis_prefix)
     state = RedisState(client, settings.redis_prefix, host_cap=settings.host_holders)
     catalogue = Catalogue.for_settings(RedisCatalogueStore(client, settings.redis_prefix), settings)
-    outbox = CeleryOutbox(catalogue)
+    outbox = CeleryOutbox(catalogue, settings)
     archive = Archive(settings)
 
     def index_in_redis(_: Path, lines: list[str]) -> None:

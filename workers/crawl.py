@@ -275,7 +275,7 @@ async def crawl(
         SQLiteState.beside(settings.archive, clock=clock) as state,
     ):
         catalogue = Catalogue.for_settings(state, settings)
-        outbox = Outbox(settings.archive, catalogue)
+        outbox = Outbox.for_settings(catalogue, settings)
         archive = Archive(settings, clock=clock)
         archive.on_closed.append(lambda *_: outbox.deliver([p.name for p in archive.closed_files]))
         reconcile(archive.open(), catalogue, outbox)
