@@ -21,7 +21,6 @@ import importlib.metadata
 import os
 import re
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,6 +90,7 @@ class WarcFile:
         info: dict[str, str],
     ) -> None:
         self.name = name
+        self._clock = clock
         self.final_path = directory / name
         self.open_path = directory / (name + recovery.OPEN_SUFFIX)
         try:
@@ -102,7 +102,7 @@ class WarcFile:
         self.writer = writer_factory(self._fh, clock=clock, ids=ids)
         self.index_lines: list[str] = []
         self.records = 0
-        self.opened = self.last_write = time.monotonic()
+        self.opened = self.last_write = clock().timestamp()  # ages by the archive's clock
         try:
             self.write(self.writer.warcinfo(name, info))
         except ArchiveError:
@@ -130,7 +130,7 @@ class WarcFile:
             ) from exc
         length = self._fh.tell() - offset
         self.records += 1
-        self.last_write = time.monotonic()
+        self.last_write = self._clock().timestamp()
         line = cdxj.cdxj_line(record, offset, length, self.name)
         if line:
             self.index_lines.append(line)
@@ -256,7 +256,7 @@ class Archive:
             current = self._current
             if current is None:
                 return False
-            now = time.monotonic()
+            now = self._clock().timestamp()
             if now - current.last_write < idle and now - current.opened < max_age:
                 return False
             self._close_current()
