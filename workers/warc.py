@@ -17,13 +17,13 @@ Revisits come in two kinds.
   the concurrent ``metadata`` record (:func:`not_modified_fields`: ``httpResponse`` and
   one ``httpHeader`` per header).
 
-Why no block for a 304: both replay tools take the status and headers a capture replays
-from the revisit's own block when it has one, and both treat a 3xx there (304 included)
-as a body-less answer. pywb (``warcserver/resource/resolvingloader.py``,
-``ResolvingLoader.load_headers_and_payload``) replays a revisit whose headers say ``3…``
-with ``Content-Length: 0`` and never loads the original; wabac.js (ReplayWeb.page's
-engine, ``src/archivedb.ts`` ``getResource``) takes the status from the index line and
-sends no body for 101/204/205/304 (``isNullBodyStatus``). With an empty block, pywb's
+Why no block for a 304: a 304 head in the revisit replays as an empty 304 in both
+replay tools. pywb (``warcserver/resource/resolvingloader.py``,
+``ResolvingLoader.load_headers_and_payload``) replays a revisit whose own head says
+``3…`` with ``Content-Length: 0`` and never loads the original; wabac.js (ReplayWeb.page's
+engine, ``src/archivedb.ts`` ``getResource``) takes the status from the index line, which
+``cdxj-indexer`` copies from that head, and loads no body for 101/204/205/304
+(``isNullBodyStatus``). With an empty block, pywb's
 record loader (warcio ``load_http_headers``: no headers at length 0) and warcio.js
 (``WARCParser.parse`` skips HTTP headers of a revisit with ``Content-Length: 0``) find
 no HTTP headers; pywb then looks the original up by ``WARC-Refers-To-Target-URI``,
