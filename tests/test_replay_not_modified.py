@@ -165,6 +165,6 @@ def test_304_recrawl_replays_the_story_in_pywb_and_replaywebpage(
     wacz = tmp_path / "export.wacz"
     export_wacz(settings, ExportQuery(), wacz)
     with replaywebpage(wacz) as rwp:
-        shown = rwp.replay(url, revisit_ts, expect=article.headline)
-    assert f"/{revisit_ts}mp_/" in shown.frame_url, shown.frame_url
-    assert story_sentence in " ".join(shown.text.split())
+        replayed = rwp.replay(url, revisit_ts, expect=article.headline)
+    assert f"/{revisit_ts}mp_/" in replayed.frame_url, replayed.frame_url
+    assert story_sentence in " ".join(replayed.text.split())
