@@ -34,7 +34,17 @@ from workers import cdxj, recovery
 from workers.errors import ArchiveError
 from workers.fetch import Exchange
 from workers.settings import VERSION, Settings
-from workers.warc import Clock, IdSource, RecordWriter, new_record_id, utcnow, warc_date
+from workers.warc import (
+    REVISIT_IDENTICAL,
+    REVISIT_NOT_MODIFIED,
+    Clock,
+    IdSource,
+    RecordWriter,
+    new_record_id,
+    not_modified_fields,
+    utcnow,
+    warc_date,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -281,7 +291,12 @@ class Archive:
         """Write the response (or a revisit of ``revisit_of``), request and metadata.
 
         The three records go to the same file, in that order, linked by
-        ``WARC-Concurrent-To``. Returns their locations. Raises :class:`ArchiveError`.
+        ``WARC-Concurrent-To``. With ``revisit_profile=REVISIT_NOT_MODIFIED`` (a 304) the
+        revisit has no HTTP block and refers to ``revisit_of`` with its digest, and the
+        304's status line and headers are added to the metadata record (written even when
+        ``metadata`` is None), so that pywb and ReplayWeb.page replay the confirmed
+        payload at the 304's time (see :mod:`workers.warc`). Returns their locations.
+        Raises :class:`ArchiveError`.
         """
         with self._lock:
             current = self._file()
@@ -301,10 +316,11 @@ class Archive:
     ) -> CaptureWritten:
         w = current.writer
         record_id = w.new_id()
+        fields = None if metadata is None else list(metadata)
         if revisit_of is None:
             main = current.write(w.response(exchange, record_id), flush=False)
         else:
-            kwargs = {"profile": revisit_profile} if revisit_profile else {}
+            profile = revisit_profile or REVISIT_IDENTICAL
             main = current.write(
                 w.revisit(
                     exchange,
@@ -312,16 +328,18 @@ class Archive:
                     revisit_of.target_uri,
                     revisit_of.warc_date,
                     revisit_of.record_id,
-                    **kwargs,
+                    profile=profile,
+                    payload_digest=revisit_of.digest or None,
                 ),
                 flush=False,
             )
-        request = current.write(w.request(exchange, record_id), flush=metadata is None)
+            if profile == REVISIT_NOT_MODIFIED:
+                # the revisit has no HTTP block: the 304 itself is kept here
+                fields = [*(fields or []), *not_modified_fields(exchange)]
+        request = current.write(w.request(exchange, record_id), flush=fields is None)
         meta = None
-        if metadata is not None:
-            meta = current.write(
-                w.metadata(exchange.url, record_id, exchange.started, list(metadata))
-            )
+        if fields is not None:
+            meta = current.write(w.metadata(exchange.url, record_id, exchange.started, fields))
         if current.size >= self.settings.warc_max_bytes:
             self._close_current()
         return CaptureWritten(main=main, request=request, metadata=meta)
