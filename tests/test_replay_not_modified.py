@@ -11,14 +11,14 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
+from tests.support.clock import ManualClock
 from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.pywb import Wayback, ensure_pywb_venv
 from tests.support.replaywebpage import replaywebpage
@@ -55,13 +55,6 @@ def records_of(archive_dir: Path, url: str) -> list[tuple[ArcWarcRecord, bytes]]
     return out
 
 
-def wait_past(ts: str) -> None:
-    """Sleep until the UTC second after the 14-digit ``ts``: replay addresses captures by
-    the second, and the crawl takes no clock to pin, so the re-crawl must start later."""
-    then = datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=UTC).timestamp()
-    time.sleep(max(0.0, then + 1.0 - time.time()))
-
-
 def http_date(ts: str) -> str:
     return datetime.strptime(ts, "%Y%m%d%H%M%S").strftime("%a, %d %b %Y %H:%M:%S GMT")
 
@@ -77,13 +70,14 @@ def test_304_recrawl_replays_the_story_in_pywb_and_replaywebpage(
         sections=1, articles_per_section=1, calendar_trap=False, noise=False, validators=True
     )
     with start_outlet(spec) as fx:
-        asyncio.run(crawl(settings, [fx.url("/")]))
+        clock = ManualClock()  # replay addresses captures by the second: move it on
+        asyncio.run(crawl(settings, [fx.url("/")], clock=clock))
         path = fx.site.article_urls()[0]
         url, article = fx.url(path), fx.site.article(path)
         ((first_ts, first),) = index_entries(archive_dir, url)
-        wait_past(first_ts)
+        clock.advance(60)
         fx.outlet.clear_log()
-        summary = asyncio.run(crawl(settings, [url], mode="recrawl"))
+        summary = asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))
         (asked,) = [e for e in fx.outlet.requests if e.path == path]
     assert asked.headers.get("If-None-Match") == article.etag  # so the server sent a 304
     assert (summary.stats["revisits"], summary.stats["new_versions"]) == (1, 0)
