@@ -101,7 +101,8 @@ def _service_options(
 
 
 def export_env(settings: Settings) -> None:
-    """Hand the resolved settings to the Celery app module (it reads the environment)."""
+    """Hand the resolved settings to a worker process we start (it reads them from the
+    environment: see tasks.celery_app)."""
     defaults = Settings(hostname=settings.hostname)
     for f in fields(Settings):
         value = getattr(settings, f.name)
@@ -173,9 +174,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_beat(args: argparse.Namespace, settings: Settings) -> int:
     _require_redis(settings)
-    export_env(settings)
-    from tasks.celery_app import app
+    from tasks.celery_app import configure
 
+    app = configure(settings)
     schedule = settings.archive / "state" / "celerybeat-schedule"
     schedule.parent.mkdir(parents=True, exist_ok=True)
     app.start(["beat", "--schedule", str(schedule), "--loglevel", args.log_level.upper()])
@@ -232,10 +233,9 @@ def cmd_outlets_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_discover(args: argparse.Namespace, settings: Settings) -> int:
     _require_redis(settings)
-    export_env(settings)
-    from tasks.celery_app import app
+    from tasks.celery_app import configure
 
-    app.send_task("storyvault.discover_outlets", queue="discover")
+    configure(settings).send_task("storyvault.discover_outlets", queue="discover")
     print("discovery queued")
     return 0
 
@@ -255,10 +255,9 @@ def service_status(settings: Settings, *, ping_workers: bool = True) -> dict[str
     errors = sum(int(n or 0) for n in client.mget([keys.errors_minute(m) for m in hour]))
     workers: list[str] = []
     if ping_workers:
-        export_env(settings)
-        from tasks.celery_app import app
+        from tasks.celery_app import configure
 
-        replies = app.control.ping(timeout=1.0) or []
+        replies = configure(settings).control.ping(timeout=1.0) or []
         workers = sorted(name for reply in replies for name in reply)
     return {
         "queues": {q: int(client.llen(q)) for q in ("discover", "fetch", "clean")},

@@ -22,7 +22,7 @@ from typing import Any
 import structlog
 from celery import signals
 
-from tasks.celery_app import app
+from tasks.celery_app import app, app_settings
 from workers import cdxj, service
 from workers.archive import Archive
 from workers.catalogue import Catalogue
@@ -81,7 +81,7 @@ def resources() -> Resources:
     global _resources
     if _resources is not None and _resources.pid == os.getpid():
         return _resources
-    settings: Settings = app.storyvault_settings  # type: ignore[attr-defined]
+    settings = app_settings()
     client = connect(settings.redis_url)
     keys = Keys(settings.redis_prefix)
     state = RedisState(client, settings.redis_prefix, host_cap=settings.host_holders)
@@ -193,6 +193,6 @@ def crawl_host(self: Any) -> dict[str, Any]:
 @app.task(name="storyvault.clean_version")
 def clean_version(message: dict[str, Any]) -> dict[str, Any]:
     """The reference cleaner on the ``clean`` queue (idempotent by version)."""
-    settings: Settings = app.storyvault_settings  # type: ignore[attr-defined]
+    settings = app_settings()
     written, skipped = write_clean(settings.archive, [message])
     return {"message_id": message.get("message_id"), "written": written, "skipped": skipped}
