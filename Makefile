@@ -46,4 +46,4 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .venv-pywb .pytest_cache
+	rm -rf $(VENV) .venv-pywb .replaywebpage .pytest_cache

@@ -1,9 +1,13 @@
 """The Celery application: the distributed engine of the background service.
 
-Built once, here, from the typed settings (environment ``STORYVAULT_*`` and the file
-named by ``STORYVAULT_CONFIG``); ``celery -A tasks.celery_app worker`` and
-``storyvault worker`` both load it. JSON only. Three queues: ``discover`` (beat's outlet
-discovery and dispatch), ``fetch`` (host turns), ``clean`` (the cleaning stage).
+The app is configured from the typed settings built at the edge: the CLI calls
+:func:`configure` with its settings. A process with no edge of ours (``celery -A
+tasks.celery_app worker``, which ``storyvault worker`` runs with its settings in the
+environment) reads them once, from ``STORYVAULT_*`` and the file named by
+``STORYVAULT_CONFIG``, when the configuration is first needed, not at import.
+
+JSON only. Three queues: ``discover`` (beat's outlet discovery and dispatch), ``fetch``
+(host turns), ``clean`` (the cleaning stage).
 
 Delivery is at least once: ``acks_late`` with ``task_reject_on_worker_lost``, prefetch 1,
 and a Redis ``visibility_timeout`` above every task time limit and countdown. Every task
@@ -14,6 +18,7 @@ catalogue ignores a capture it has applied before.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -37,9 +42,10 @@ def service_settings() -> Settings:
     return settings
 
 
-def create_app(settings: Settings) -> Celery:
-    app = Celery("storyvault", broker=settings.redis_url, include=["tasks.tasks"])
-    app.conf.update(
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """The Celery configuration for these settings."""
+    return dict(
+        broker_url=settings.redis_url,
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
@@ -72,14 +78,54 @@ def create_app(settings: Settings) -> Celery:
             },
         },
     )
-    app.storyvault_settings = settings  # type: ignore[attr-defined]
+
+
+app = Celery("storyvault", include=["tasks.tasks"])
+_settings: list[Settings] = []  # the settings the app runs with, once known
+
+
+class _FromEnvironment(Mapping[str, Any]):
+    """The configuration of a process started with no settings of ours: read from the
+    environment when Celery first needs it."""
+
+    def __init__(self) -> None:
+        self._conf: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._conf is None:
+            self._conf = celery_config(app_settings())
+        return self._conf
+
+    def __getitem__(self, key: str) -> Any:
+        return self._load()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+app.config_from_object(_FromEnvironment())
+
+
+def configure(settings: Settings) -> Celery:
+    """Run the app with ``settings`` (built by the caller: CLI > environment > file)."""
+    if not settings.redis_url:
+        settings = settings.replace(redis_url="redis://127.0.0.1:6379/0")
+    _settings[:] = [settings]
+    app.config_from_object(celery_config(settings), force=True)
     return app
+
+
+def app_settings() -> Settings:
+    """The settings the app runs with (from the environment if no edge gave any)."""
+    if not _settings:
+        _settings.append(service_settings())
+    return _settings[0]
 
 
 @signals.setup_logging.connect
 def _logging(**_: Any) -> None:
     """Celery hands logging to ours: JSON lines, stdlib loggers routed through structlog."""
     configure_logging(json=True, level=os.environ.get("STORYVAULT_LOG_LEVEL", "INFO"))
-
-
-app = create_app(service_settings())

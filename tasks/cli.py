@@ -106,9 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.set_defaults(handler=cmd_crawl)
 
-    from tasks import replay_commands, service_commands, story_commands
+    from tasks import change_commands, replay_commands, service_commands, story_commands
 
     story_commands.add_parsers(sub, _archive_options)
+    change_commands.add_parsers(sub, _archive_options)
     replay_commands.add_parsers(sub, _archive_options)
     service_commands.add_parsers(sub, _archive_options)
     return parser

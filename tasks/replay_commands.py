@@ -93,7 +93,8 @@ def add_parsers(
         "--replay-base",
         default=None,
         metavar="URL",
-        help="where pywb runs, for the replay links (default http://127.0.0.1:8080)",
+        help="where pywb runs, for the replay links (default: setting replay_base, "
+        "http://127.0.0.1:8080)",
     )
     add(p, redis=True)
     p.set_defaults(handler=cmd_timeline)
@@ -249,10 +250,9 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 # -- timeline ------------------------------------------------------------------------------
 def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
     """Print the timeline, or write it as a static HTML page with --html."""
-    from workers.replayenv import DEFAULT_REPLAY_BASE
     from workers.timeline import build_timeline, render_html, render_text
 
-    base = (args.replay_base or DEFAULT_REPLAY_BASE).rstrip("/")
+    base = (args.replay_base or settings.replay_base).rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise ConfigError(f"--replay-base {args.replay_base}: give an http(s) URL")
     with open_archive(settings) as archive:

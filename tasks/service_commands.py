@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import fields
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -98,7 +99,8 @@ def _service_options(p: argparse.ArgumentParser, archive_options: Callable[..., 
 
 
 def export_env(settings: Settings) -> None:
-    """Hand the resolved settings to the Celery app module (it reads the environment)."""
+    """Hand the resolved settings to a worker process we start (it reads them from the
+    environment: see tasks.celery_app)."""
     defaults = Settings(hostname=settings.hostname)
     for f in fields(Settings):
         value = getattr(settings, f.name)
@@ -178,9 +180,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_beat(args: argparse.Namespace, settings: Settings) -> int:
     _require_redis(settings)
-    export_env(settings)
-    from tasks.celery_app import app
+    from tasks.celery_app import configure
 
+    app = configure(settings)
     schedule = settings.archive / "state" / "celerybeat-schedule"
     schedule.parent.mkdir(parents=True, exist_ok=True)
     app.start(["beat", "--schedule", str(schedule), "--loglevel", args.log_level.upper()])
@@ -195,16 +197,20 @@ def _client(settings: Settings) -> Any:
 
 
 def cmd_outlets_add(args: argparse.Namespace, settings: Settings) -> int:
+    from workers import service
     from workers.fetch import check_url
-    from workers.rediskeys import Keys
+    from workers.redisstate import RedisState
 
     check_url(args.url)
     check_flag("cite_depth", args.cite_depth, "--cite-depth")
     if args.delay is not None:
         check_flag("host_delay", args.delay, "--delay")
     options = {"cite_depth": args.cite_depth, "delay": args.delay, "scope": args.scope}
-    _client(settings).hset(Keys(settings.redis_prefix).outlets(), args.url, json.dumps(options))
-    print(f"outlet added: {args.url}")
+    state = RedisState(_client(settings), settings.redis_prefix)
+    service.register_outlet(state, args.url, options)
+    # its discovery starts now: the next dispatch (every second) sends the host turn
+    started = service.start_discovery(state, settings, datetime.now(UTC), [args.url])
+    print(f"outlet added: {args.url}" + ("; discovery queued" if started else ""))
     return 0
 
 
@@ -233,10 +239,9 @@ def cmd_outlets_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_discover(args: argparse.Namespace, settings: Settings) -> int:
     _require_redis(settings)
-    export_env(settings)
-    from tasks.celery_app import app
+    from tasks.celery_app import configure
 
-    app.send_task("storyvault.discover_outlets", queue="discover")
+    configure(settings).send_task("storyvault.discover_outlets", queue="discover")
     print("discovery queued")
     return 0
 
@@ -256,10 +261,9 @@ def service_status(settings: Settings, *, ping_workers: bool = True) -> dict[str
     errors = sum(int(n or 0) for n in client.mget([keys.errors_minute(m) for m in hour]))
     workers: list[str] = []
     if ping_workers:
-        export_env(settings)
-        from tasks.celery_app import app
+        from tasks.celery_app import configure
 
-        replies = app.control.ping(timeout=1.0) or []
+        replies = configure(settings).control.ping(timeout=1.0) or []
         workers = sorted(name for reply in replies for name in reply)
     return {
         "queues": {q: int(client.llen(q)) for q in ("discover", "fetch", "clean")},

@@ -17,7 +17,8 @@ from workers.archiveopen import OpenedArchive, open_archive, refuse_service_arch
 from workers.archiveroot import existing_archive
 from workers.catalogue import Catalogue, StoryRow, VersionRow, iso
 from workers.errors import ConfigError, StoryvaultError
-from workers.outbox import Outbox
+from workers.feeds import ChangeFeeds
+from workers.outbox import Outbox, publish_changes
 from workers.reader import read_record
 from workers.rediscatalogue import RedisCatalogueStore
 from workers.reindex import Redeliverer
@@ -288,7 +289,7 @@ def rebuilt_outbox(opened: OpenedArchive) -> Redeliverer:
     """Where ``reindex`` sends the messages of versions not delivered before: the
     embedded outbox file, or the service's ``clean`` queue."""
     if opened.backend == "embedded":
-        return Outbox(opened.root, opened.catalogue)
+        return Outbox.for_settings(opened.catalogue, opened.settings)
     store = opened.catalogue.store
     assert isinstance(store, RedisCatalogueStore)
     return CleanQueue(opened.settings, opened.catalogue, store.delivered_ids())
@@ -303,16 +304,22 @@ class CleanQueue:
         self.settings = settings
         self.catalogue = catalogue
         self.delivered = delivered
+        self.feeds = ChangeFeeds.for_settings(catalogue, settings)
 
     def deliver(self, closed_files: Iterable[str] | None = None, *, scan_all: bool = False) -> int:
-        """Queue the pending messages (of ``closed_files``, or all); return how many were
-        sent (``scan_all`` is the default here: every id delivered before is known)."""
-        from tasks.celery_app import create_app
+        """Rewrite the change feeds if a pending message is a change, then queue the
+        pending messages (of ``closed_files``, or all) not delivered before; return how
+        many were sent (``scan_all`` is the default here: every id delivered before is
+        known)."""
+        from tasks.celery_app import configure
 
         pending = self.catalogue.pending_messages(closed_files)
+        if not pending:
+            return 0
+        publish_changes(self.feeds, closed_files, [body for _, body in pending])
         fresh = [(mid, body) for mid, body in pending if mid not in self.delivered]
         if fresh:
-            app = create_app(self.settings)
+            app = configure(self.settings)
             with app.producer_or_acquire() as producer:
                 for mid, body in fresh:
                     app.send_task(

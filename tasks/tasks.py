@@ -15,26 +15,26 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
 from celery import signals
 
-from tasks.celery_app import app
-from workers import cdxj
+from tasks.celery_app import app, app_settings
+from workers import cdxj, service
 from workers.archive import Archive
-from workers.catalogue import Catalogue, iso
+from workers.catalogue import Catalogue
 from workers.cleaner import write_clean
+from workers.feeds import ChangeFeeds
 from workers.hostcrawl import HostCrawler
+from workers.outbox import publish_changes
 from workers.rediscatalogue import RedisCatalogueStore
-from workers.rediskeys import CAPTURES_MINUTE_TTL, Keys, pywb_index
-from workers.redisstate import RedisState, connect, text
+from workers.rediskeys import Keys, pywb_index
+from workers.redisstate import RedisState, connect
 from workers.reindex import reconcile
 from workers.settings import Settings
-from workers.state import FrontierItem
-from workers.urls import host_of
 
 log = structlog.get_logger(__name__)
 
@@ -42,13 +42,16 @@ log = structlog.get_logger(__name__)
 class CeleryOutbox:
     """Sends pending version messages as ``clean`` tasks once their WARC file is closed."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(self, catalogue: Catalogue, settings: Settings) -> None:
         self.catalogue = catalogue
+        self.feeds = ChangeFeeds.for_settings(catalogue, settings)
 
     def deliver(self, closed_files: Iterable[str] | None = None) -> int:
         pending = self.catalogue.pending_messages(closed_files)
         if not pending:
             return 0
+        # the change feeds first: if writing them fails, the messages stay pending
+        publish_changes(self.feeds, closed_files, [body for _, body in pending])
         with app.producer_or_acquire() as producer:  # one connection for the whole batch
             for message_id, body in pending:
                 clean_version.apply_async(args=[json.loads(body)], queue="clean", producer=producer)
@@ -78,12 +81,12 @@ def resources() -> Resources:
     global _resources
     if _resources is not None and _resources.pid == os.getpid():
         return _resources
-    settings: Settings = app.storyvault_settings  # type: ignore[attr-defined]
+    settings = app_settings()
     client = connect(settings.redis_url)
     keys = Keys(settings.redis_prefix)
     state = RedisState(client, settings.redis_prefix, host_cap=settings.host_holders)
     catalogue = Catalogue.for_settings(RedisCatalogueStore(client, settings.redis_prefix), settings)
-    outbox = CeleryOutbox(catalogue)
+    outbox = CeleryOutbox(catalogue, settings)
     archive = Archive(settings)
 
     def index_in_redis(_: Path, lines: list[str]) -> None:
@@ -140,26 +143,11 @@ def _close_main(**_: Any) -> None:
     _close_resources()
 
 
-def outlets(res: Resources) -> dict[str, dict[str, Any]]:
-    """Registered outlets: URL → options."""
-    raw = res.state.client.hgetall(res.keys.outlets())
-    return {text(k): json.loads(v) for k, v in raw.items()}
-
-
 @app.task(name="storyvault.discover_outlets")
 def discover_outlets() -> dict[str, Any]:
     """Start a discovery pass over every registered outlet (beat, every 5 minutes)."""
     res = resources()
-    bucket = int(time.time() // max(1.0, res.settings.discover_every))
-    started = []
-    for url in outlets(res):
-        crawl_id, _ = res.state.begin_crawl([f"discover:{url}:{bucket}"])
-        item = FrontierItem.seed(url)
-        if res.state.add_url(crawl_id, item):
-            started.append(url)
-    if started:
-        log.info("discovery_started", outlets=started)
-    return {"outlets": started}
+    return {"outlets": service.start_discovery(res.state, res.settings, datetime.now(UTC))}
 
 
 @app.task(name="storyvault.dispatch")
@@ -168,26 +156,15 @@ def dispatch() -> dict[str, Any]:
     res = resources()
     repair_dead_files(res)
     now = datetime.now(UTC)
-    hosts = {host_of(u) for u in outlets(res)}
-    due = [s for s in res.catalogue.due(now) if s.outlet in hosts]
-    if due:
-        crawl_id, _ = res.state.begin_crawl([f"recrawl:{int(time.time() // 60)}"])
-        for story in due:
-            item = FrontierItem.recrawl(story.url)
-            res.state.add_url(crawl_id, item)
-            # not due again until this capture is applied, which reschedules it
-            res.catalogue.store.set_next_due(story.story_id, iso(now + timedelta(days=365)))
+    recrawls = service.queue_due_recrawls(res.state, res.catalogue, now)
     finished = res.state.finish_idle_crawls(grace=60.0)  # passes that are over
     if finished:
         log.info("crawls_finished", crawl_ids=finished)
-    stats = res.state.frontier_stats()
-    ready = stats["ready_now"] + stats["joinable"]  # hosts to lease, hosts to share
-    ready += res.state.expired_leases(time.time())  # a dead worker's hosts come back
-    waiting = int(res.state.client.llen("fetch"))
-    sent = max(0, ready - waiting)
+    waiting = int(res.state.client.llen("fetch"))  # turns sent and not yet taken
+    sent = service.turns_wanted(res.state, now, waiting)
     for _ in range(sent):
         crawl_host.apply_async(queue="fetch")
-    return {"recrawls": len(due), "turns_sent": sent, "crawls_finished": len(finished)}
+    return {"recrawls": recrawls, "turns_sent": sent, "crawls_finished": len(finished)}
 
 
 @app.task(name="storyvault.crawl_host", bind=True)
@@ -197,32 +174,18 @@ def crawl_host(self: Any) -> dict[str, Any]:
     worker_id = f"{socket.gethostname()}:{os.getpid()}:{self.request.id}"
     crawler = HostCrawler(
         res.settings,
-        list(outlets(res)),
+        list(service.registered_outlets(res.state)),
         state=res.state,
         archive=res.archive,
         catalogue=res.catalogue,
         worker_id=worker_id,
+        outbox=res.outbox,
     )
-    turn = asyncio.run(
-        crawler.take_turn(
-            lease_ttl=res.settings.lease_ttl, batch_seconds=res.settings.batch_seconds
-        )
-    )
-    if turn.urls:  # the WARC file stays open for the next turn (see _rollover)
-        minute = int(time.time() // 60)
-        pipe = res.state.client.pipeline(transaction=False)
-        for key, n in (
-            (res.keys.captures_minute(minute), turn.urls - turn.errors),
-            (res.keys.errors_minute(minute), turn.errors),
-        ):
-            if n > 0:
-                pipe.incrby(key, n)
-                pipe.expire(key, CAPTURES_MINUTE_TTL)
-        if turn.host:
-            pipe.hset(res.keys.last_capture(), turn.host, datetime.now(UTC).isoformat())
-        pipe.execute()
-    stats = res.state.frontier_stats()
-    if turn.host is not None and stats["ready_now"] + stats["joinable"]:
+    s = res.settings
+    turn = asyncio.run(crawler.take_turn(lease_ttl=s.lease_ttl, batch_seconds=s.batch_seconds))
+    # the WARC file stays open for the next turn (see _rollover)
+    service.record_turn(res.state, turn, datetime.now(UTC))
+    if turn.host is not None and service.more_turns(res.state):
         crawl_host.apply_async(queue="fetch")  # keep going without waiting for beat
     return turn.as_dict()
 
@@ -230,6 +193,6 @@ def crawl_host(self: Any) -> dict[str, Any]:
 @app.task(name="storyvault.clean_version")
 def clean_version(message: dict[str, Any]) -> dict[str, Any]:
     """The reference cleaner on the ``clean`` queue (idempotent by version)."""
-    settings: Settings = app.storyvault_settings  # type: ignore[attr-defined]
+    settings = app_settings()
     written, skipped = write_clean(settings.archive, [message])
     return {"message_id": message.get("message_id"), "written": written, "skipped": skipped}

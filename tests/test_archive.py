@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 import workers.archive
+from tests.support.clock import ManualClock
 from tests.test_warc_records import sha1_b32
 from workers.archive import Archive
 from workers.fetch import Exchange
@@ -94,17 +94,18 @@ def test_a_long_running_archive_remembers_a_bounded_number_of_closed_files(
 def test_an_idle_or_old_file_is_closed_and_the_next_write_opens_another(
     archive_dir: Path,
 ) -> None:
-    archive = Archive(Settings(archive=archive_dir))
+    clock = ManualClock()
+    archive = Archive(Settings(archive=archive_dir), clock=clock)
     archive.open()
     assert not archive.close_if_stale(idle=0.0, max_age=0.0)  # nothing open
     archive.write_capture(exchange(0), metadata=[])
     assert not archive.close_if_stale(idle=60.0, max_age=60.0)  # busy and young
-    time.sleep(0.3)
+    clock.advance(0.3)
     assert archive.close_if_stale(idle=0.2, max_age=60.0)  # idle
     assert archive.closed_files and not list(archive.warc_dir.glob("*.open"))
     archive.write_capture(exchange(1), metadata=[])
     for n in range(2, 5):  # written to all the time, but open too long
-        time.sleep(0.1)
+        clock.advance(0.1)
         archive.write_capture(exchange(n), metadata=[])
     assert archive.close_if_stale(idle=60.0, max_age=0.25)
     assert len(list(archive.warc_dir.glob("*.warc.gz"))) == 2

@@ -258,6 +258,7 @@ READ_ONLY_COMMANDS = [
     ["show", "http://outlet.example/a"],
     ["export", "--wacz", "out.wacz"],
     ["timeline", "http://outlet.example/a"],
+    ["changes"],
     ["replay", "--port", "0"],
 ]
 

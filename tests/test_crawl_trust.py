@@ -34,7 +34,7 @@ from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.servers import LiveServer
 from tests.support.warc import assert_warcs_valid
 from workers.archive import Archive
-from workers.budgets import Budgets, Parked, Skip
+from workers.budgets import Budgets, Skip, url_shape
 from workers.crawl import Crawler, CrawlSummary, crawl
 from workers.errors import ArchiveError, CrawlAborted, StateError
 from workers.framing import Framing
@@ -485,20 +485,21 @@ def test_budgets_keep_shape_overflow_aside_until_the_shape_proves_articles() -> 
     budgets = Budgets(Settings(pattern_budget=2, trap_chain_max=1))
     host = "n.example"
 
-    def park(n: int) -> Parked:
-        key = f"http://{host}/a/s{n}.html"
-        return Parked(key, key, host, "page", 1, 0, None, "link")
+    def key(n: int) -> str:
+        return f"http://{host}/a/s{n}.html"
 
     for n in (1, 2):
-        assert budgets.page_skip(host, park(n).key, "link", False) is None
-        budgets.queued("page", host, park(n).key, False)
-    over = budgets.page_skip(host, park(3).key, "link", False)
+        assert budgets.page_skip(host, key(n), "link", False) is None
+        budgets.queued("page", host, key(n), False)
+    over = budgets.page_skip(host, key(3), "link", False)
     assert over is not None and over.reason == "shape-budget"
-    assert budgets.page_skip(host, park(3).key, "sitemap", False) is None  # listed: exempt
-    budgets.skip(over, park(3))
+    assert budgets.page_skip(host, key(3), "sitemap", False) is None  # listed: exempt
+    assert budgets.skip(over, key(3), host)  # kept aside
     assert budgets.skipped == {"shape-budget": 1}
-    assert budgets.page_seen(host, park(1).key, is_article=True) == [park(3)]
+    assert budgets.page_seen(host, key(1), is_article=True) == url_shape(host, key(3))
+    budgets.unskip([key(3)])
     assert budgets.skipped == {}
+    assert budgets.page_seen(host, key(2), is_article=True) is None  # released once
     # a self-linked chain of non-articles (a calendar) is cut at trap_chain_max
     day = f"http://{host}/calendar/2026-01-0"
     budgets.queued("page", host, day + "2", True)

@@ -10,6 +10,7 @@ import asyncio
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -19,7 +20,7 @@ from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
 from tests.support.servers import LiveServer
 from workers.archive import Archive
 from workers.catalogue import Catalogue
-from workers.crawl import Found
+from workers.engine import Engine, Found
 from workers.hostcrawl import HostCrawler
 from workers.rediscatalogue import RedisCatalogueStore
 from workers.redisstate import RedisState, connect
@@ -55,8 +56,8 @@ class Service:
         self.archive = Archive(self.settings)
         self.archive.open()
 
-    def crawler(self, worker: str, cls: type[HostCrawler] = HostCrawler) -> HostCrawler:
-        return cls(
+    def crawler(self, worker: str) -> HostCrawler:
+        return HostCrawler(
             self.settings,
             [self.outlet],
             state=self.state,
@@ -91,25 +92,25 @@ def captured(archive: Path) -> list[str]:
     return urls
 
 
-class DiesBeforeFollowing(HostCrawler):
+def dies_before_following(self: Engine, job: Any, page_url: str, found: Found) -> None:
     """Writes and catalogues its page, then dies before queueing what the page links to."""
+    if job.item.kind == "page":
+        raise Killed
+    real_follow(self, job, page_url, found)
 
-    def _follow(
-        self, item: FrontierItem, page_url: str, found: Found, new_version: bool = False
-    ) -> None:
-        if item.kind == "page":
-            raise Killed
-        super()._follow(item, page_url, found, new_version)
+
+real_follow = Engine._follow
 
 
 def test_a_page_written_by_a_dead_worker_is_followed_by_the_next(
-    site: OutletFixture, redis_url: str, archive_dir: Path
+    site: OutletFixture, redis_url: str, archive_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     service = Service(redis_url, archive_dir, site.url("/"))
     article = site.article_urls()[0]
     service.queue(article)
-    with pytest.raises(Killed):
-        asyncio.run(service.crawler("doomed", DiesBeforeFollowing).take_turn())
+    with monkeypatch.context() as patch, pytest.raises(Killed):
+        patch.setattr(Engine, "_follow", dies_before_following)
+        asyncio.run(service.crawler("doomed").take_turn())
     service.archive.close()
     story = service.catalogue.story_for(article)
     assert story is not None and story.versions == 1 and story.etag  # written, catalogued

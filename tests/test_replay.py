@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -93,6 +92,7 @@ def test_pywb_replays_plain_gzip_redirects_and_revisits(
 def test_pywb_replays_every_version_at_its_own_time(archive_dir: Path) -> None:
     import asyncio
 
+    from tests.support.clock import ManualClock
     from tests.support.newsoutlet import OutletSpec, start_outlet
     from workers.crawl import crawl
     from workers.settings import Settings
@@ -104,15 +104,16 @@ def test_pywb_replays_every_version_at_its_own_time(archive_dir: Path) -> None:
         sections=1, articles_per_section=2, calendar_trap=False, noise=False, validators=False
     )
     with start_outlet(spec) as fx:
-        asyncio.run(crawl(settings, [fx.url("/")]))
+        clock = ManualClock()  # captures are addressed by the second: move it on
+        asyncio.run(crawl(settings, [fx.url("/")], clock=clock))
         path = fx.site.article_urls()[0]
         url = fx.url(path)
         # replay addresses captures by the second: keep the three captures apart
-        time.sleep(1.1)
+        clock.advance(60)
         fx.site.edit_headline(path, "Second version headline")
-        asyncio.run(crawl(settings, [url], mode="recrawl"))
-        time.sleep(1.1)
-        asyncio.run(crawl(settings, [url], mode="recrawl"))  # unchanged: a revisit
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))
+        clock.advance(60)
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))  # unchanged: a revisit
     messages = [
         json.loads(line)
         for line in (archive_dir / "queue" / "clean.jsonl").read_text().splitlines()

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clock import ManualClock
 from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.servers import ENCODED_HTML, LiveServer, sent_body
 from tests.support.warc import assert_warcs_valid
@@ -54,14 +54,15 @@ def build_edited_archive(root: Path) -> Edited:
         sections=1, articles_per_section=2, calendar_trap=False, noise=False, validators=False
     )
     with start_outlet(spec) as fx:
-        asyncio.run(crawl(settings, [fx.url("/")]))
+        clock = ManualClock()  # captures are addressed by the second: move it on
+        asyncio.run(crawl(settings, [fx.url("/")], clock=clock))
         path = fx.site.article_urls()[0]
         url = fx.url(path)
-        time.sleep(1.1)  # replay and CDXJ address captures by the second
+        clock.advance(60)
         fx.site.edit_headline(path, NEW_HEADLINE)
-        asyncio.run(crawl(settings, [url], mode="recrawl"))
-        time.sleep(1.1)
-        asyncio.run(crawl(settings, [url], mode="recrawl"))  # unchanged: a revisit
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))
+        clock.advance(60)
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))  # unchanged: a revisit
     lines = (root / "queue" / "clean.jsonl").read_text().splitlines()
     messages = [m for m in map(json.loads, lines) if m["url"] == url]
     captures = CollectionIndex(root, COLL).captures_of(url)

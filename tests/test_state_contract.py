@@ -11,13 +11,13 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
 import pytest
 import redis
 
-import workers.state
 from tests.support.redis import RedisServer
 from workers.archive import StoredPayload
 from workers.errors import ConfigError, StateError
@@ -29,7 +29,7 @@ T = 1_800_000_000.0  # the injected "now"
 
 
 class Clock:
-    """A settable clock; also stands in for the ``time`` module inside workers.state."""
+    """A settable clock for both backends (seconds for Redis, a datetime for SQLite)."""
 
     def __init__(self, now: float = T) -> None:
         self.now = now
@@ -39,6 +39,10 @@ class Clock:
 
     def time(self) -> float:
         return self.now
+
+    def utc(self) -> datetime:
+        """The same time as the datetime clock the SQLite state takes."""
+        return datetime.fromtimestamp(self.now, UTC)
 
 
 def item(url: str, seq: int = 0, kind: str = "page", **changes: object) -> FrontierItem:
@@ -65,8 +69,7 @@ def backend(
     """(store, clock) for each backend; the clock drives every timestamp it takes."""
     clock = Clock()
     if request.param == "sqlite":
-        monkeypatch.setattr(workers.state, "time", clock)
-        with SQLiteState(tmp_path / "state.sqlite3") as state:
+        with SQLiteState(tmp_path / "state.sqlite3", clock=clock.utc) as state:
             yield state, clock
     else:
         client = connect(request.getfixturevalue("redis_url"))

@@ -201,7 +201,7 @@ def test_reindex_reads_every_capture_with_the_current_extractor(
         fields = story_fields(noisy, prev, **kw)
         return [(k, "storyvault-story/1" if k == "extractor" else v) for k, v in fields]
 
-    monkeypatch.setattr("workers.crawl.story_fields", past_reading)
+    monkeypatch.setattr("workers.engine.story_fields", past_reading)
     asyncio.run(crawl(settings, urls, mode="recrawl"))
     monkeypatch.undo()
     stories = {versions(archive_dir, u)["url"] for u in urls}

@@ -32,6 +32,7 @@ import lxml.html
 import pytest
 
 from tests.support.chromium import dump_dom, ensure_chromium, screenshot
+from tests.support.clock import ManualClock
 from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.pywb import ensure_pywb_venv
 from tests.support.warc import assert_warcs_valid
@@ -65,18 +66,19 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         sections=1, articles_per_section=2, calendar_trap=False, noise=False, validators=False
     )
     with start_outlet(spec) as fx:
-        asyncio.run(crawl(settings, [fx.url("/")]))
+        clock = ManualClock()  # captures are addressed by the second: move it on
+        asyncio.run(crawl(settings, [fx.url("/")], clock=clock))
         path = fx.site.article_urls()[0]
         url = fx.url(path)
-        time.sleep(1.1)  # replay links address captures by the second
+        clock.advance(60)
         fx.site.edit_headline(path, NEW_HEADLINE)
-        asyncio.run(crawl(settings, [url], mode="recrawl"))
-        time.sleep(1.1)
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))
+        clock.advance(60)
         fx.site.add_paragraph(path, ADDED)
-        asyncio.run(crawl(settings, [url], mode="recrawl"))
-        time.sleep(1.1)
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))
+        clock.advance(60)
         fx.site.remove_article(path, status=410)
-        asyncio.run(crawl(settings, [url], mode="recrawl"))
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))
     lines = (root / "queue" / "clean.jsonl").read_text().splitlines()
     messages = [m for m in map(json.loads, lines) if m["url"] == url]
     assert [m["version"] for m in messages] == [1, 2, 3]
@@ -146,8 +148,10 @@ def test_chromium_shows_every_version_and_its_diff(story: Story, tmp_path: Path)
 
     assert versions[0].xpath('.//section[@class="diff"]') == []
     (diff2,) = versions[1].xpath('.//section[@class="diff"]')
-    assert [d.text_content() for d in diff2.xpath(".//del")] == [titles[0]]
-    assert [i.text_content() for i in diff2.xpath(".//ins")] == [NEW_HEADLINE]
+    rows = diff2.xpath('./div[contains(@class, "line")]')
+    assert rows[0].get("class") == "line headline"  # the headline's change comes first
+    assert headline_before_after(rows[0]) == (titles[0], NEW_HEADLINE)
+    assert diff2.xpath('./div[not(@class="line headline")]//*[self::ins or self::del]') == []
     (diff3,) = versions[2].xpath('.//section[@class="diff"]')
     assert diff3.xpath(".//del") == []
     assert [i.text_content() for i in diff3.xpath(".//ins")] == [ADDED]
@@ -164,6 +168,60 @@ def test_chromium_shows_every_version_and_its_diff(story: Story, tmp_path: Path)
     assert struct.unpack(">II", png[16:24]) == (1100, 1700)
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copyfile(shot, ARTIFACTS / "timeline.png")
+
+
+def headline_before_after(row: Any) -> tuple[str, str]:
+    """The headlines a diff's headline row shows: its words but the inserted ones, and
+    its words but the deleted ones."""
+    before, after = [], []
+    (spans,) = row.xpath("./span[not(@class)]") or [row]
+    for node in spans.xpath("./node()"):
+        if isinstance(node, str):
+            before.append(node)
+            after.append(node)
+        elif node.tag == "del":
+            before.append(node.text_content())
+        elif node.tag == "ins":
+            after.append(node.text_content())
+    return " ".join("".join(before).split()), " ".join("".join(after).split())
+
+
+SENTENCE = "The mayor said the works would resume once the river falls."
+
+
+def test_one_sentence_edit_is_the_only_insertion(archive_dir: Path, tmp_path: Path) -> None:
+    """Acceptance: a story edited by one sentence (inside a paragraph) shows that
+    sentence as the only insertion of its version, with no deletion, and links to
+    replay both versions."""
+    settings = Settings(archive=archive_dir, allow_private=True, host_delay=0.0)
+    spec = OutletSpec(
+        sections=1, articles_per_section=1, calendar_trap=False, noise=False, validators=False
+    )
+    with start_outlet(spec) as fx:
+        asyncio.run(crawl(settings, [fx.url("/")]))
+        path = fx.site.article_urls()[0]
+        url = fx.url(path)
+        fx.site.extend_paragraph(path, 1, SENTENCE)
+        asyncio.run(crawl(settings, [url], mode="recrawl"))
+    out = tmp_path / "timeline.html"
+    result = storyvault(
+        "timeline", "--archive", str(archive_dir), url, "--html", str(out), "--replay-base", BASE
+    )
+    assert result.returncode == 0, result.stderr
+    doc = lxml.html.fromstring(out.read_bytes())
+    versions = doc.xpath('//ol[@class="timeline"]/li[@class="version"]')
+    assert [li.get("data-version") for li in versions] == ["1", "2"]
+    (diff,) = versions[1].xpath('.//section[@class="diff"]')
+    assert [i.text_content() for i in diff.xpath(".//ins")] == [SENTENCE]
+    assert diff.xpath(".//del") == []
+    (edited,) = diff.xpath('./div[@class="line edit"]')  # inside its paragraph
+    assert edited.text_content().strip().endswith(SENTENCE)
+    assert diff.xpath('./div[@class="line headline"]') == []  # the headline is unchanged
+    (before,) = diff.xpath('./nav[@class="compare"]/a[@class="replay-before"]/@href')
+    (after,) = diff.xpath('./nav[@class="compare"]/a[@class="replay-after"]/@href')
+    (v1,) = versions[0].xpath('.//a[@class="replay"]/@href')
+    (v2,) = versions[1].xpath('.//a[@class="replay"]/@href')
+    assert (before, after) == (v1, v2)
 
 
 def test_text_timeline_and_errors(story: Story) -> None:

@@ -365,19 +365,19 @@ CRASH_BEFORE_FOLLOWING = """
 import asyncio, os, signal, sys
 from pathlib import Path
 
-import workers.crawl
+import workers.engine
 
-real_follow = workers.crawl.Crawler._follow
+real_follow = workers.engine.Engine._follow
 
 
-def follow_then_die(self, item, page_url, found, new_version=False):
-    if item.found_by == "recrawl":
+def follow_then_die(self, job, page_url, found):
+    if job.item.found_by == "recrawl":
         # the new version is written and catalogued; what it cites is not queued yet
         os.kill(os.getpid(), signal.SIGKILL)
-    return real_follow(self, item, page_url, found, new_version)
+    return real_follow(self, job, page_url, found)
 
 
-workers.crawl.Crawler._follow = follow_then_die
+workers.engine.Engine._follow = follow_then_die
 from workers.crawl import crawl
 from workers.logs import configure_logging
 from workers.settings import Settings

@@ -8,11 +8,14 @@ import hashlib
 import io
 import itertools
 from datetime import UTC, datetime
+from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from workers.archive import Archive, StoredPayload
 from workers.fetch import Exchange, honest_headers
-from workers.warc import RecordWriter
+from workers.settings import Settings
+from workers.warc import REVISIT_NOT_MODIFIED, RecordWriter, not_modified_fields
 
 WHEN = datetime(2026, 11, 24, 12, 30, 45, 123456, tzinfo=UTC)
 
@@ -130,3 +133,86 @@ def test_honest_headers_never_claim_chunking_or_a_wrong_length() -> None:
     ]
     exact = [(b"content-length", b"100")]
     assert honest_headers(exact, 100) == exact
+
+
+def not_modified_exchange() -> Exchange:
+    exchange = make_exchange(
+        b"",
+        [
+            (b"ETag", b'"v1"'),
+            (b"Last-Modified", b"Sat, 03 Oct 2026 00:00:00 GMT"),
+            (b"Date", b"Tue, 24 Nov 2026 12:30:45 GMT"),
+        ],
+    )
+    exchange.status, exchange.reason = 304, "Not Modified"
+    return exchange
+
+
+def test_a_304_is_a_server_not_modified_revisit_with_no_http_block() -> None:
+    ex = not_modified_exchange()
+    out = io.BytesIO()
+    w = pinned_writer(out)
+    original = "2026-11-01T00:00:00.000000Z"
+    record = w.revisit(
+        ex,
+        "<urn:uuid:r2>",
+        ex.url,
+        original,
+        "<urn:uuid:r1>",
+        profile=REVISIT_NOT_MODIFIED,
+        payload_digest=sha1_b32(b"hello"),
+    )
+    w.write_record(record)
+    expected = (
+        b"WARC/1.1\r\n"
+        b"WARC-Record-ID: <urn:uuid:r2>\r\n"
+        b"WARC-Date: 2026-11-24T12:30:45.123456Z\r\n"
+        b"WARC-IP-Address: 192.0.2.7\r\n"
+        b"WARC-Type: revisit\r\n"
+        b"WARC-Target-URI: http://news.test/story-1\r\n"
+        b"WARC-Profile: http://netpreserve.org/warc/1.1/revisit/server-not-modified\r\n"
+        b"WARC-Refers-To-Target-URI: http://news.test/story-1\r\n"
+        b"WARC-Refers-To-Date: 2026-11-01T00:00:00.000000Z\r\n"
+        b"WARC-Payload-Digest: " + sha1_b32(b"hello").encode() + b"\r\n"
+        b"WARC-Refers-To: <urn:uuid:r1>\r\n"
+        b'WARC-Etag: "v1"\r\n'
+        b"WARC-Last-Modified: Sat, 03 Oct 2026 00:00:00 GMT\r\n"
+        b"WARC-Block-Digest: " + sha1_b32(b"").encode() + b"\r\n"
+        b"Content-Type: application/http; msgtype=response\r\n"
+        b"Content-Length: 0\r\n\r\n\r\n\r\n"
+    )
+    assert gzip.decompress(out.getvalue()) == expected
+    assert not_modified_fields(ex) == [
+        ("httpResponse", "HTTP/1.1 304 Not Modified"),
+        ("httpHeader", 'ETag: "v1"'),
+        ("httpHeader", "Last-Modified: Sat, 03 Oct 2026 00:00:00 GMT"),
+        ("httpHeader", "Date: Tue, 24 Nov 2026 12:30:45 GMT"),
+    ]
+
+
+def test_write_capture_of_a_304_keeps_the_304_in_a_metadata_record(tmp_path: Path) -> None:
+    archive = Archive(Settings(archive=tmp_path))
+    original = StoredPayload(ex_url(), "2026-11-01T00:00:00Z", "<urn:uuid:r1>", sha1_b32(b"hi"))
+    with archive:
+        written = archive.write_capture(
+            not_modified_exchange(), revisit_of=original, revisit_profile=REVISIT_NOT_MODIFIED
+        )
+    assert written.is_revisit and written.metadata is not None
+    (path,) = archive.closed_files
+    with path.open("rb") as fh:
+        records = [(r, r.content_stream().read()) for r in ArchiveIterator(fh)]
+    (revisit, block), (metadata, fields) = [
+        (r, b) for r, b in records if r.rec_type in ("revisit", "metadata")
+    ]
+    assert block == b"" and revisit.http_headers is None
+    assert revisit.rec_headers.get_header("WARC-Payload-Digest") == sha1_b32(b"hi")
+    assert revisit.rec_headers.get_header("WARC-Refers-To") == "<urn:uuid:r1>"
+    rid = revisit.rec_headers.get_header("WARC-Record-ID")
+    assert metadata.rec_headers.get_header("WARC-Concurrent-To") == rid
+    assert fields.decode().splitlines()[:2] == [
+        "httpResponse: HTTP/1.1 304 Not Modified",
+        'httpHeader: ETag: "v1"',
+    ]
+    # the index line: a revisit with the original's digest and no status (read as 200)
+    (line,) = [ln for ln in archive.index_path.read_text().splitlines() if '"warc/revisit"' in ln]
+    assert '"status"' not in line and sha1_b32(b"hi") in line

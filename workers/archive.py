@@ -21,7 +21,6 @@ import importlib.metadata
 import os
 import re
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +34,17 @@ from workers import cdxj, recovery
 from workers.errors import ArchiveError
 from workers.fetch import Exchange
 from workers.settings import VERSION, Settings
-from workers.warc import Clock, IdSource, RecordWriter, new_record_id, utcnow, warc_date
+from workers.warc import (
+    REVISIT_IDENTICAL,
+    REVISIT_NOT_MODIFIED,
+    Clock,
+    IdSource,
+    RecordWriter,
+    new_record_id,
+    not_modified_fields,
+    utcnow,
+    warc_date,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -91,6 +100,7 @@ class WarcFile:
         info: dict[str, str],
     ) -> None:
         self.name = name
+        self._clock = clock
         self.final_path = directory / name
         self.open_path = directory / (name + recovery.OPEN_SUFFIX)
         try:
@@ -102,7 +112,7 @@ class WarcFile:
         self.writer = writer_factory(self._fh, clock=clock, ids=ids)
         self.index_lines: list[str] = []
         self.records = 0
-        self.opened = self.last_write = time.monotonic()
+        self.opened = self.last_write = clock().timestamp()  # ages by the archive's clock
         try:
             self.write(self.writer.warcinfo(name, info))
         except ArchiveError:
@@ -130,7 +140,7 @@ class WarcFile:
             ) from exc
         length = self._fh.tell() - offset
         self.records += 1
-        self.last_write = time.monotonic()
+        self.last_write = self._clock().timestamp()
         line = cdxj.cdxj_line(record, offset, length, self.name)
         if line:
             self.index_lines.append(line)
@@ -256,7 +266,7 @@ class Archive:
             current = self._current
             if current is None:
                 return False
-            now = time.monotonic()
+            now = self._clock().timestamp()
             if now - current.last_write < idle and now - current.opened < max_age:
                 return False
             self._close_current()
@@ -281,7 +291,12 @@ class Archive:
         """Write the response (or a revisit of ``revisit_of``), request and metadata.
 
         The three records go to the same file, in that order, linked by
-        ``WARC-Concurrent-To``. Returns their locations. Raises :class:`ArchiveError`.
+        ``WARC-Concurrent-To``. With ``revisit_profile=REVISIT_NOT_MODIFIED`` (a 304) the
+        revisit has no HTTP block and refers to ``revisit_of`` with its digest, and the
+        304's status line and headers are added to the metadata record (written even when
+        ``metadata`` is None), so that pywb and ReplayWeb.page replay the confirmed
+        payload at the 304's time (see :mod:`workers.warc`). Returns their locations.
+        Raises :class:`ArchiveError`.
         """
         with self._lock:
             current = self._file()
@@ -301,10 +316,11 @@ class Archive:
     ) -> CaptureWritten:
         w = current.writer
         record_id = w.new_id()
+        fields = None if metadata is None else list(metadata)
         if revisit_of is None:
             main = current.write(w.response(exchange, record_id), flush=False)
         else:
-            kwargs = {"profile": revisit_profile} if revisit_profile else {}
+            profile = revisit_profile or REVISIT_IDENTICAL
             main = current.write(
                 w.revisit(
                     exchange,
@@ -312,16 +328,18 @@ class Archive:
                     revisit_of.target_uri,
                     revisit_of.warc_date,
                     revisit_of.record_id,
-                    **kwargs,
+                    profile=profile,
+                    payload_digest=revisit_of.digest or None,
                 ),
                 flush=False,
             )
-        request = current.write(w.request(exchange, record_id), flush=metadata is None)
+            if profile == REVISIT_NOT_MODIFIED:
+                # the revisit has no HTTP block: the 304 itself is kept here
+                fields = [*(fields or []), *not_modified_fields(exchange)]
+        request = current.write(w.request(exchange, record_id), flush=fields is None)
         meta = None
-        if metadata is not None:
-            meta = current.write(
-                w.metadata(exchange.url, record_id, exchange.started, list(metadata))
-            )
+        if fields is not None:
+            meta = current.write(w.metadata(exchange.url, record_id, exchange.started, fields))
         if current.size >= self.settings.warc_max_bytes:
             self._close_current()
         return CaptureWritten(main=main, request=request, metadata=meta)

@@ -62,39 +62,42 @@ class Skip:
     detail: str
 
 
-@dataclass(frozen=True)
-class Parked:
-    """A URL the shape budget left out, as it would have been queued."""
-
-    key: str
-    url: str
-    host: str
-    kind: str
-    hops: int
-    cite_depth: int
-    via: str | None
-    found_by: str
-
-
 class Budgets:
-    """The counters of one crawl and the rules over them (see the module docstring)."""
+    """The counters of one crawl and the rules over them (see the module docstring).
+
+    Every counter is one entry of :attr:`counts` (named by :func:`_name`), so that a
+    backend can keep them: :meth:`take_delta` gives what changed since it was last
+    called, :meth:`restore` puts a stored copy back (a resumed crawl, the service's
+    shared counts of a crawl several worker processes add to).
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.skipped: Counter[str] = Counter()  # URLs left out, by reason, once each
-        self._skipped_keys: set[str] = set()
-        self._pages: dict[str, int] = {}  # pages queued per host
-        self._shapes: dict[Shape, int] = {}  # pages queued per shape
-        self._self_linked: dict[Shape, int] = {}  # ... of them found on their own shape
-        self._shape_pages: dict[Shape, tuple[int, int]] = {}  # fetched, articles
-        self._discovery: dict[str, int] = {}  # sitemaps and feeds queued per host
-        self._discovery_bytes: dict[str, int] = {}  # and their bytes fetched
-        self._parked: dict[Shape, dict[str, Parked]] = {}
+        self.counts: Counter[str] = Counter()
+        self._delta: Counter[str] = Counter()
+        self._skipped_keys: set[str] = set()  # URLs counted as skipped by this process
+        self._released: set[Shape] = set()  # shapes proven articles' (by this process)
         self._logged: set[tuple[str, str]] = set()
 
-    def restore_pages(self, counts: dict[str, int]) -> None:
-        """Pages per host a resumed crawl had queued already."""
-        self._pages = dict(counts)
+    @property
+    def skipped(self) -> Counter[str]:
+        """URLs left out, by reason, once each."""
+        return Counter(
+            {k[5:]: n for k, n in self.counts.items() if k.startswith("skip|") and n > 0}
+        )
+
+    def restore(self, counts: dict[str, int]) -> None:
+        """Counters stored by a backend, plus what changed here since they were taken."""
+        self.counts = Counter(counts) + self._delta
+
+    def take_delta(self) -> dict[str, int]:
+        """What the counters gained since the last call (for a backend to add up)."""
+        delta, self._delta = dict(self._delta), Counter()
+        return {k: n for k, n in delta.items() if n}
+
+    def _add(self, name: str, n: int = 1) -> None:
+        self.counts[name] += n
+        self._delta[name] += n
 
     # -- before queueing -----------------------------------------------------------------
     def page_skip(self, host: str, key: str, found_by: str, self_linked: bool) -> Skip | None:
@@ -103,11 +106,11 @@ class Budgets:
         ``self_linked``: it was found on a non-article page of its own shape.
         """
         s = self.settings
-        if self._pages.get(host, 0) >= s.host_page_budget:
+        if self.counts[_name("pages", host)] >= s.host_page_budget:
             self._reached(host, "host_budget_reached", s.host_page_budget)
             return Skip("host-budget", "host page budget reached")
         shape = url_shape(host, key)
-        if self_linked and self._self_linked.get(shape, 0) >= s.trap_chain_max:
+        if self_linked and self.counts[_name("linked", *shape)] >= s.trap_chain_max:
             return Skip(
                 "trap-chain",
                 f"more than {s.trap_chain_max} pages shaped {shape[1]} reached from pages "
@@ -115,7 +118,7 @@ class Budgets:
             )
         if found_by in ("feed", "sitemap") or self._article_shape(shape):
             return None  # news the outlet lists, or a shape its articles have
-        if self._shapes.get(shape, 0) >= s.pattern_budget:
+        if self.counts[_name("shape", *shape)] >= s.pattern_budget:
             return Skip("shape-budget", f"more than {s.pattern_budget} pages shaped {shape[1]}")
         return None
 
@@ -124,7 +127,7 @@ class Budgets:
         s = self.settings
         if depth > s.sitemap_max_depth:
             return Skip("sitemap-depth", f"sitemap nested more than {s.sitemap_max_depth} deep")
-        if self._discovery.get(host, 0) >= s.sitemap_budget:
+        if self.counts[_name("discovery", host)] >= s.sitemap_budget:
             self._reached(host, "sitemap_budget_reached", s.sitemap_budget)
             return Skip("sitemap-budget", f"more than {s.sitemap_budget} sitemaps and feeds")
         return self.bytes_spent(host)
@@ -133,61 +136,78 @@ class Budgets:
         """A Skip if the host's sitemaps and feeds have used up their bytes (checked again
         before fetching one queued earlier)."""
         budget = self.settings.sitemap_bytes_budget
-        if self._discovery_bytes.get(host, 0) >= budget:
+        if self.counts[_name("discovery-bytes", host)] >= budget:
             self._reached(host, "sitemap_bytes_reached", budget)
             return Skip("sitemap-bytes", f"sitemaps and feeds past {budget} bytes")
         return None
 
-    def skip(self, skip: Skip, parked: Parked) -> None:
-        """Count a URL left out (once per URL); the shape budget keeps it aside."""
-        if parked.key not in self._skipped_keys:
-            self._skipped_keys.add(parked.key)
-            self.skipped[skip.reason] += 1
-        if skip.reason == "shape-budget":
-            aside = self._parked.setdefault(url_shape(parked.host, parked.key), {})
-            if len(aside) < self.settings.host_page_budget:
-                aside[parked.key] = parked
+    def skip(self, skip: Skip, key: str, host: str) -> bool:
+        """Count a URL left out (once per URL); True if it is to be kept aside (the shape
+        budget's, up to ``host_page_budget`` per shape) until its shape proves to be
+        articles' (see :meth:`page_seen`)."""
+        if key not in self._skipped_keys:
+            self._skipped_keys.add(key)
+            self._add(_name("skip", skip.reason))
+        if skip.reason != "shape-budget":
+            return False
+        shape = url_shape(host, key)
+        if shape in self._released or self.counts[_name("parked", *shape)] >= (
+            self.settings.host_page_budget
+        ):
+            return False
+        self._add(_name("parked", *shape))
+        return True
 
     # -- after queueing, fetching ----------------------------------------------------------
     def queued(self, kind: str, host: str, key: str, self_linked: bool) -> None:
         if kind == "page":
-            self._pages[host] = self._pages.get(host, 0) + 1
+            self._add(_name("pages", host))
             shape = url_shape(host, key)
-            self._shapes[shape] = self._shapes.get(shape, 0) + 1
+            self._add(_name("shape", *shape))
             if self_linked:
-                self._self_linked[shape] = self._self_linked.get(shape, 0) + 1
+                self._add(_name("linked", *shape))
         elif kind in DISCOVERY_KINDS:
-            self._discovery[host] = self._discovery.get(host, 0) + 1
+            self._add(_name("discovery", host))
 
     def fetched(self, kind: str, host: str, body_bytes: int) -> None:
-        if kind in DISCOVERY_KINDS:
-            self._discovery_bytes[host] = self._discovery_bytes.get(host, 0) + body_bytes
+        if kind in DISCOVERY_KINDS and body_bytes:
+            self._add(_name("discovery-bytes", host), body_bytes)
 
-    def page_seen(self, host: str, key: str, is_article: bool) -> list[Parked]:
-        """Note whether a fetched page is an article; return the URLs kept aside that are
-        to be queued after all, now that their shape proves to be articles'."""
+    def page_seen(self, host: str, key: str, is_article: bool) -> Shape | None:
+        """Note whether a fetched page is an article; return its shape if that shape now
+        proves to be articles' (the URLs kept aside for it are to be queued after all:
+        the frontier hands them back, and :meth:`unskip` counts them out)."""
         shape = url_shape(host, key)
-        fetched, articles = self._shape_pages.get(shape, (0, 0))
-        self._shape_pages[shape] = (fetched + 1, articles + is_article)
-        if shape not in self._parked or not self._article_shape(shape):
-            return []
-        parked = list(self._parked.pop(shape).values())
-        log.info("shape_is_articles", host=host, shape=shape[1], queued=len(parked))
-        for url in parked:
-            if url.key in self._skipped_keys:
-                self._skipped_keys.discard(url.key)
-                self.skipped["shape-budget"] -= 1
-        if not self.skipped["shape-budget"]:
-            del self.skipped["shape-budget"]
-        return parked
+        self._add(_name("fetched", *shape))
+        if is_article:
+            self._add(_name("articles", *shape))
+        if shape in self._released or not self._article_shape(shape):
+            return None
+        self._released.add(shape)
+        if self.counts[_name("parked", *shape)]:
+            log.info("shape_is_articles", host=host, shape=shape[1])
+        return shape
+
+    def unskip(self, keys: list[str]) -> None:
+        """URLs kept aside that are queued after all are no longer counted as skipped."""
+        for key in keys:
+            self._skipped_keys.discard(key)
+            if self.counts[_name("skip", "shape-budget")] > 0:
+                self._add(_name("skip", "shape-budget"), -1)
 
     # -- internals -------------------------------------------------------------------------
     def _article_shape(self, shape: Shape) -> bool:
         """Whether pages of this shape have been articles (at least half of them)."""
-        fetched, articles = self._shape_pages.get(shape, (0, 0))
+        fetched = self.counts[_name("fetched", *shape)]
+        articles = self.counts[_name("articles", *shape)]
         return articles > 0 and 2 * articles >= fetched
 
     def _reached(self, host: str, event: str, budget: int) -> None:
         if (host, event) not in self._logged:
             self._logged.add((host, event))
             log.warning(event, host=host, budget=budget)
+
+
+def _name(counter: str, *parts: str) -> str:
+    """A counter's name in :attr:`Budgets.counts`: "shape|host|/a/sN.html"."""
+    return "|".join((counter, *parts))

@@ -376,8 +376,9 @@ class Resolved:
 
     @property
     def headers(self) -> list[tuple[str, str]]:
-        """The HTTP headers replayed: the capture's own, or for a 304 revisit the
-        original's (what pywb does)."""
+        """The HTTP headers replayed: the capture's own, or the original's for a revisit
+        with no HTTP head (a 304 re-crawl) or with a 304 head (archives written before
+        304 revisits had no block), as pywb does."""
         if self.is_revisit and self.record.status == "304":
             return self.payload_record.headers
         return self.record.headers or self.payload_record.headers

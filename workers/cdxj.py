@@ -5,6 +5,11 @@ A line is ``<SURT key> <14-digit timestamp> <JSON>`` with the JSON fields, in or
 ``revisit`` and ``resource`` records are indexed; ``request``, ``warcinfo`` and
 ``application/warc-fields`` metadata are not, as cdxj-indexer does by default.
 The index file is kept sorted so that pywb can binary-search it.
+
+A revisit's ``status`` comes from its own HTTP head, so a 304 re-crawl's revisit (no
+HTTP block, see :mod:`workers.warc`) has none: pywb then replays the original's status
+and ReplayWeb.page reads a missing status as 200, and both show the confirmed payload.
+A ``"status": "304"`` line would make ReplayWeb.page serve an empty 304.
 """
 
 from __future__ import annotations

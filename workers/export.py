@@ -22,8 +22,8 @@ What goes in
   URLs (``--story``: every version, revisit, move and removal), within
   ``since <= capture time < until`` (to the second, as replay addresses captures).
 
-``pages.jsonl`` lists one page per story version in the export: URL, time, title and,
-where the cleaner has written ``ARCHIVE/clean/<outlet>/<story>/v<N>.json``, its text.
+``pages.jsonl`` lists one page per story version in the export: URL, time, title and its
+story text, read from the version's record (:func:`workers.pages.story_pages`).
 """
 
 from __future__ import annotations

@@ -180,9 +180,11 @@ class Fetcher:
         sleep: Callable[[float], object] | None = None,
         rand: Callable[[], float] = random.random,
         gate: RequestGate | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
         self._gate = gate
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._sleep = sleep or asyncio.sleep
         self._rand = rand
         self._session: aiohttp.ClientSession | None = None
@@ -335,7 +337,7 @@ class Fetcher:
     ) -> Exchange:
         assert self._session is not None, "use Fetcher as an async context manager"
         s = self.settings
-        started = datetime.now(UTC)
+        started = self._clock()
         t0 = time.monotonic()
         remaining = deadline - t0
         if remaining <= 0:

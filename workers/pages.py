@@ -2,12 +2,13 @@
 
 ``pages/pages.jsonl`` is what ReplayWeb.page lists: a ``json-pages-1.0`` header line,
 then one line per page (``id``, ``url``, ``ts``, ``title``, optional ``text``). storyvault
-lists one page per story version, with the reference cleaner's text
-(``ARCHIVE/clean/<outlet>/<story>/v<N>.json``) where it exists, and ``story_id`` and
-``version`` for tools. :func:`pack_wacz` runs py-wacz's ``wacz create -p pages.jsonl -c``
-(copy the page list as is: ``--detect-pages`` finds no pages in crawls made without a
-browser) over the WARC files: it writes the CDXJ index, ``datapackage.json`` with every
-file's hash and ``datapackage-digest.json``.
+lists one page per story version with its title and story text (headline and body, the
+text its fingerprint is the sha256 of), read from the version's WARC record by the
+extractor (:class:`workers.changes.VersionReader`), so no cleaning step need run first;
+and ``story_id`` and ``version`` for tools. :func:`pack_wacz` runs py-wacz's
+``wacz create -p pages.jsonl -c`` (copy the page list as is: ``--detect-pages`` finds no
+pages in crawls made without a browser) over the WARC files: it writes the CDXJ index,
+``datapackage.json`` with every file's hash and ``datapackage-digest.json``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import structlog
 
 from workers.captures import iso_seconds, ts14
 from workers.catalogue import Catalogue, StoryRow, VersionRow, from_iso
-from workers.cleaner import clean_path
+from workers.changes import VersionReader
 from workers.errors import ArchiveError
 
 log = structlog.get_logger(__name__)
@@ -63,22 +64,20 @@ def story_pages(
     stories: Iterable[StoryRow],
     keep: Callable[[VersionRow], bool],
 ) -> list[Page]:
-    """One :class:`Page` per version kept, with the cleaner's text where it exists."""
+    """One :class:`Page` per version kept, with its title and story text read from its
+    record (a record that cannot be read is logged and its page has no text)."""
+    reader = VersionReader(archive_root / "collections" / catalogue.collection / "archive")
     pages = []
     for story in stories:
         for version in catalogue.versions(story.story_id):
             if not keep(version):
                 continue
-            doc = clean_path(
-                archive_root,
-                {"outlet": story.outlet, "story_id": story.story_id, "version": version.number},
-            )
-            text = None
-            if doc.exists():
-                try:
-                    text = json.loads(doc.read_text(encoding="utf-8")).get("text") or None
-                except (OSError, ValueError) as exc:
-                    log.warning("export_clean_unreadable", path=str(doc), error=str(exc))
+            text, title = None, None
+            try:
+                read = reader.story(version)
+                text, title = read.text or None, read.title or None
+            except ArchiveError as exc:
+                log.warning("export_version_unreadable", url=version.url, error=str(exc))
             record_id = str(version.warc.get("record_id", ""))
             pages.append(
                 Page(
@@ -86,7 +85,7 @@ def story_pages(
                     or f"{story.story_id}-v{version.number}",
                     url=version.url,
                     ts=iso_seconds(from_iso(version.first_seen)),
-                    title=version.title or story.title or version.url,
+                    title=version.title or title or story.title or version.url,
                     story_id=story.story_id,
                     version=version.number,
                     text=text,

@@ -129,6 +129,15 @@ class Keys:
         """Hash: host -> number of URLs of kind "page" ever queued for it."""
         return self._k("crawl", crawl_id, "pages")
 
+    def budget(self, crawl_id: int | str) -> str:
+        """Hash: budget counter name -> count, the crawl's budgets shared by every worker
+        (names from workers.budgets)."""
+        return self._k("crawl", crawl_id, "budget")
+
+    def parked(self, crawl_id: int | str) -> str:
+        """Hash: "shape\nurl key" -> the JSON of a URL the shape budget kept aside."""
+        return self._k("crawl", crawl_id, "parked")
+
     # -- caches shared by crawls -------------------------------------------------------
     def robots(self, host: str) -> str:
         """Hash: a cached robots.txt fetch (TTL :data:`ROBOTS_TTL`)."""

@@ -280,7 +280,15 @@ class RedisState:
             with self._guard("expiring finished crawls"):
                 pipe = self._r.pipeline(transaction=False)
                 for crawl_id in finished:
-                    for key in (k.crawl, k.urls, k.queued, k.counts, k.host_pages):
+                    for key in (
+                        k.crawl,
+                        k.urls,
+                        k.queued,
+                        k.counts,
+                        k.host_pages,
+                        k.budget,
+                        k.parked,
+                    ):
                         pipe.expire(key(crawl_id), FINISHED_CRAWL_TTL)
                 pipe.execute()
         return finished
@@ -405,6 +413,53 @@ class RedisState:
         with self._guard(f"reading citations of {article_url}"):
             raw = cast(dict[bytes, bytes], self._r.hgetall(self.keys.citations(article_url)))
         return sorted((text(url), str(json.loads(v)[0])) for url, v in raw.items())
+
+    # -- budgets of a crawl (workers.budgets), shared by every worker -----------------------
+    def budget_counts(self, crawl_id: int) -> dict[str, int]:
+        with self._guard("reading a crawl's budgets"):
+            raw = cast(dict[bytes, bytes], self._r.hgetall(self.keys.budget(crawl_id)))
+        return {text(k): int(v) for k, v in raw.items()}
+
+    def add_budget_counts(self, crawl_id: int, delta: dict[str, int]) -> None:
+        self.sync_budget_counts(crawl_id, delta, read=False)
+
+    def sync_budget_counts(
+        self, crawl_id: int, delta: dict[str, int], *, read: bool = True
+    ) -> dict[str, int]:
+        """Add ``delta`` to the crawl's budget counters and return them all (one round
+        trip): what every worker process counted so far."""
+        key = self.keys.budget(crawl_id)
+        with self._guard("counting a crawl's budgets"):
+            pipe = self._r.pipeline(transaction=False)
+            for name, n in delta.items():
+                pipe.hincrby(key, name, n)
+            if read:
+                pipe.hgetall(key)
+            replies = pipe.execute() if delta or read else []
+        if not read:
+            return {}
+        raw = cast(dict[bytes, bytes], replies[-1])
+        return {text(k): int(v) for k, v in raw.items()}
+
+    def park(self, crawl_id: int, shape: str, key: str, candidate: str) -> None:
+        with self._guard("keeping a URL aside"):
+            self._r.hsetnx(self.keys.parked(crawl_id), f"{shape}\n{key}", candidate)
+
+    def unpark(self, crawl_id: int, shape: str) -> list[str]:
+        name = self.keys.parked(crawl_id)
+        with self._guard("handing back URLs kept aside"):
+            fields = [
+                f
+                for f in cast(list[bytes], self._r.hkeys(name))
+                if text(f).split("\n", 1)[0] == shape
+            ]
+            if not fields:
+                return []
+            pipe = self._r.pipeline(transaction=True)
+            pipe.hmget(name, fields)
+            pipe.hdel(name, *fields)
+            values, _ = pipe.execute()
+        return [text(v) for v in values if v is not None]
 
     # -- distributed frontier ------------------------------------------------------------
     def _lease_args(self) -> list[Arg]:

@@ -103,6 +103,10 @@ class Settings:
     warc_idle_seconds: float = 5.0
     warc_max_seconds: float = 300.0
 
+    # reading: where pywb serves the archive, for the replay links of the change feeds
+    # (and the default of `timeline --replay-base` and `changes --replay-base`)
+    replay_base: str = "http://127.0.0.1:8080"
+
     @property
     def full_user_agent(self) -> str:
         """The User-Agent header: the project and a contact URL, as crawlers should."""
@@ -248,6 +252,8 @@ def _problem(key: str, value: Any) -> str | None:
         )
     if key in _POSITIVE and value <= 0:
         return "give a number of seconds above 0"
+    if key == "replay_base" and not re.match(r"https?://[^/\s]+", value):
+        return "give the http(s) URL where pywb serves the archive"
     if key == "scope_exclude":
         for pattern in value:
             try:

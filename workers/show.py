@@ -19,6 +19,7 @@ from workers.captures import (
     Resolved,
     from_ts14,
     iso_seconds,
+    read_group,
     resolve,
     ts14,
 )
@@ -121,9 +122,19 @@ def render_raw(shown: Shown) -> bytes:
 
 
 def render_headers(index: CollectionIndex, shown: Shown) -> bytes:
-    """The capture's HTTP status line and headers exactly as stored (a revisit's own)."""
+    """The capture's HTTP status line and headers exactly as stored (a revisit's own).
+
+    A 304 re-crawl's revisit has no HTTP block (see :mod:`workers.warc`): its head is
+    rebuilt from the ``httpResponse`` and ``httpHeader`` fields of its metadata record.
+    """
     entry = shown.entry
-    return http_head(index, entry)
+    head = http_head(index, entry)
+    if head == b"\r\n\r\n" and shown.resolved.is_revisit:
+        fields = read_group(index.path_of(entry), entry.offset).metadata
+        if fields.get("httpResponse"):
+            lines = [*fields["httpResponse"][:1], *fields.get("httpHeader", [])]
+            return "".join(f"{line}\r\n" for line in lines).encode("latin-1") + b"\r\n"
+    return head
 
 
 def render_text(shown: Shown) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Protocol
 from workers.archive import StoredPayload
 from workers.archiveroot import STATE_FILE
 from workers.errors import ArchiveError, StateError
+from workers.warc import Clock, utcnow
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS crawls (
@@ -43,6 +43,19 @@ CREATE TABLE IF NOT EXISTS urls (
     PRIMARY KEY (crawl_id, url_key)
 );
 CREATE INDEX IF NOT EXISTS urls_status ON urls (crawl_id, status);
+CREATE TABLE IF NOT EXISTS budget_counts (
+    crawl_id    INTEGER NOT NULL,
+    name        TEXT NOT NULL,
+    n           INTEGER NOT NULL,
+    PRIMARY KEY (crawl_id, name)
+);
+CREATE TABLE IF NOT EXISTS parked (
+    crawl_id    INTEGER NOT NULL,
+    shape       TEXT NOT NULL,
+    url_key     TEXT NOT NULL,
+    candidate   TEXT NOT NULL,
+    PRIMARY KEY (crawl_id, shape, url_key)
+);
 CREATE TABLE IF NOT EXISTS robots (
     host        TEXT PRIMARY KEY,
     fetched_at  REAL NOT NULL,
@@ -155,6 +168,14 @@ class CrawlStore(Protocol):
 
     def max_seq(self, crawl_id: int) -> int: ...
 
+    def budget_counts(self, crawl_id: int) -> dict[str, int]: ...
+
+    def add_budget_counts(self, crawl_id: int, delta: dict[str, int]) -> None: ...
+
+    def park(self, crawl_id: int, shape: str, key: str, candidate: str) -> None: ...
+
+    def unpark(self, crawl_id: int, shape: str) -> list[str]: ...
+
     def robots_get(self, host: str, max_age: float) -> tuple[int | None, bytes] | None: ...
 
     def robots_put(self, host: str, status: int | None, body: bytes) -> None: ...
@@ -179,8 +200,9 @@ class DigestIndex(Protocol):
 class SQLiteState:
     """The embedded state backend. Thread-safe (one connection behind a lock)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, clock: Clock = utcnow) -> None:
         self.path = path
+        self._clock = clock
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -218,8 +240,11 @@ class SQLiteState:
         return self._lock
 
     @classmethod
-    def beside(cls, archive_root: Path) -> SQLiteState:
-        return cls(archive_root / STATE_FILE)
+    def beside(cls, archive_root: Path, *, clock: Clock = utcnow) -> SQLiteState:
+        return cls(archive_root / STATE_FILE, clock=clock)
+
+    def _time(self) -> float:
+        return self._clock().timestamp()
 
     def close(self) -> None:
         with self._lock:
@@ -262,13 +287,15 @@ class SQLiteState:
             if row is not None:
                 return int(row[0]), True
             cur = self._db.execute(
-                "INSERT INTO crawls (seeds, started) VALUES (?, ?)", (key, time.time())
+                "INSERT INTO crawls (seeds, started) VALUES (?, ?)", (key, self._time())
             )
             return int(cur.lastrowid or 0), False
 
     def finish_crawl(self, crawl_id: int) -> None:
         with self._tx("finishing the crawl"):
-            self._db.execute("UPDATE crawls SET finished = ? WHERE id = ?", (time.time(), crawl_id))
+            self._db.execute(
+                "UPDATE crawls SET finished = ? WHERE id = ?", (self._time(), crawl_id)
+            )
 
     def add_url(self, crawl_id: int, item: FrontierItem) -> bool:
         """Queue ``item`` unless its key was already seen in this crawl; True if queued."""
@@ -342,6 +369,45 @@ class SQLiteState:
             ).fetchone()
         return int(row[0] or 0)
 
+    # -- budgets of a crawl (workers.budgets) ----------------------------------------------
+    def budget_counts(self, crawl_id: int) -> dict[str, int]:
+        """The crawl's budget counters as stored (a resumed crawl starts from them)."""
+        with self._tx("reading the crawl's budgets"):
+            rows = self._db.execute(
+                "SELECT name, n FROM budget_counts WHERE crawl_id = ?", (crawl_id,)
+            ).fetchall()
+        return {str(name): int(n) for name, n in rows}
+
+    def add_budget_counts(self, crawl_id: int, delta: dict[str, int]) -> None:
+        if not delta:
+            return
+        with self._tx("counting the crawl's budgets"):
+            self._db.executemany(
+                "INSERT INTO budget_counts VALUES (?, ?, ?) ON CONFLICT (crawl_id, name)"
+                " DO UPDATE SET n = n + excluded.n",
+                [(crawl_id, name, n) for name, n in delta.items()],
+            )
+
+    def park(self, crawl_id: int, shape: str, key: str, candidate: str) -> None:
+        """Keep a URL the shape budget left out aside (``candidate``: its JSON)."""
+        with self._tx("keeping a URL aside"):
+            self._db.execute(
+                "INSERT OR IGNORE INTO parked VALUES (?, ?, ?, ?)",
+                (crawl_id, shape, key, candidate),
+            )
+
+    def unpark(self, crawl_id: int, shape: str) -> list[str]:
+        """Take back every URL kept aside for ``shape`` (their JSON)."""
+        with self._tx("handing back URLs kept aside"):
+            rows = self._db.execute(
+                "SELECT candidate FROM parked WHERE crawl_id = ? AND shape = ?",
+                (crawl_id, shape),
+            ).fetchall()
+            self._db.execute(
+                "DELETE FROM parked WHERE crawl_id = ? AND shape = ?", (crawl_id, shape)
+            )
+        return [str(row[0]) for row in rows]
+
     # -- robots cache --------------------------------------------------------------------
     def robots_get(self, host: str, max_age: float) -> tuple[int | None, bytes] | None:
         """A cached robots.txt fetch (status, body) younger than ``max_age`` seconds."""
@@ -349,7 +415,7 @@ class SQLiteState:
             row = self._db.execute(
                 "SELECT fetched_at, status, body FROM robots WHERE host = ?", (host,)
             ).fetchone()
-        if row is None or time.time() - float(row[0]) > max_age:
+        if row is None or self._time() - float(row[0]) > max_age:
             return None
         return (None if row[1] is None else int(row[1])), bytes(row[2])
 
@@ -357,12 +423,12 @@ class SQLiteState:
         with self._tx("caching robots.txt"):
             self._db.execute(
                 "INSERT OR REPLACE INTO robots VALUES (?, ?, ?, ?)",
-                (host, time.time(), status, body),
+                (host, self._time(), status, body),
             )
 
     # -- citation graph ------------------------------------------------------------------
     def add_citations(self, article_url: str, cited: Iterable[tuple[str, str]]) -> None:
-        now = time.time()
+        now = self._time()
         with self._tx("recording citations"):
             self._db.executemany(
                 "INSERT OR IGNORE INTO citations VALUES (?, ?, ?, ?)",

@@ -1,10 +1,13 @@
 """A story's timeline: its versions, what changed between them, and where to replay them.
 
 :func:`build_timeline` reads every version's story text back from the WARC records and
-diffs each with the one before (:func:`workers.textdiff.unified`); :func:`render_html`
-makes one static page of it, with its CSS inline and no script or external asset, which
-opens from disk in any browser; :func:`render_text` is the same for a terminal. Each
-version links to its pywb replay, ``<base>/<collection>/<timestamp>/<url>``.
+diffs each with the one before; :func:`render_html` makes one static page of it, with its
+CSS inline and no script or external asset, which opens from disk in any browser: each
+version's headline change first, then its paragraphs with the words inserted and deleted
+within them (:func:`workers.textdiff.paragraph_diff`, the differ of ``diff --words``).
+:func:`render_text` is the same for a terminal, as unified lines. Each version links to
+its pywb replay, ``<base>/<collection>/<timestamp>/<url>``, and each diff to the replays of
+both its versions, side by side.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ from workers.errors import ConfigError
 from workers.reader import read_record
 from workers.replayenv import replay_url
 from workers.settings import VERSION
-from workers.story import extract_story
-from workers.textdiff import unified
+from workers.story import Story, extract_story
+from workers.textdiff import ParagraphDiff, Span, changed, paragraph_diff, unified, word_spans
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ class VersionView:
     fingerprint: str
     text: str
     diff: list[str]  # unified diff lines against the previous version (empty for the first)
+    headline: tuple[Span, ...] = ()  # word diff of the headline (empty: unchanged or first)
+    paragraphs: tuple[ParagraphDiff, ...] = ()  # the body's diff (empty for the first)
+    previous: VersionView | None = None
 
     @property
     def timestamp(self) -> str:
@@ -43,11 +49,18 @@ class VersionView:
 
     @property
     def added(self) -> int:
-        return sum(1 for line in self.diff if line.startswith("+") and not line.startswith("+++"))
+        """Words inserted since the previous version (headline and body)."""
+        return _count(self, "insert")
 
     @property
     def removed(self) -> int:
-        return sum(1 for line in self.diff if line.startswith("-") and not line.startswith("---"))
+        """Words deleted since the previous version (headline and body)."""
+        return _count(self, "delete")
+
+
+def _count(v: VersionView, op: str) -> int:
+    spans = [*v.headline, *(s for p in v.paragraphs for s in p.spans)]
+    return sum(len(s.text.split()) for s in spans if s.op == op)
 
 
 @dataclass(frozen=True)
@@ -78,12 +91,18 @@ def build_timeline(archive_root: Path, catalogue: Catalogue, url: str, collectio
         )
     warc_dir = archive_root / "collections" / collection / "archive"
     views: list[VersionView] = []
-    previous = ""
+    before: Story | None = None
     for v in catalogue.versions(story.story_id):
         record = read_record(warc_dir / str(v.warc["filename"]), int(v.warc["offset"]))
         extracted = extract_story(record.text())
         text = extracted.text
-        diff = unified(previous, text, f"v{v.number - 1}", f"v{v.number}") if views else ""
+        diff = unified(before.text, text, f"v{v.number - 1}", f"v{v.number}") if before else ""
+        headline: tuple[Span, ...] = ()
+        paragraphs: tuple[ParagraphDiff, ...] = ()
+        if before is not None:
+            spans = word_spans(before.title, extracted.title)
+            headline = tuple(spans) if changed(spans) else ()
+            paragraphs = tuple(paragraph_diff(_paras(before), _paras(extracted)))
         views.append(
             VersionView(
                 number=v.number,
@@ -94,14 +113,21 @@ def build_timeline(archive_root: Path, catalogue: Catalogue, url: str, collectio
                 fingerprint=v.fingerprint,
                 text=text,
                 diff=[line for line in diff.splitlines() if line],
+                headline=headline,
+                paragraphs=paragraphs,
+                previous=views[-1] if views else None,
             )
         )
-        previous = text
+        before = extracted
     events = [
         Event(from_iso(e["time"]), e["kind"], e["url"], e["detail"])
         for e in catalogue.events(story.story_id)
     ]
     return Timeline(story, views, events, collection)
+
+
+def _paras(story: Story) -> list[str]:
+    return [p for p in story.body.split("\n") if p.strip()]
 
 
 # -- text ---------------------------------------------------------------------------------
@@ -158,11 +184,17 @@ h3.title { font-size: 1.15rem; margin: .6rem 0 .4rem; line-height: 1.3; }
 .diff .line.add { background: var(--add); color: var(--add-fg); }
 .diff .line.del { background: var(--del); color: var(--del-fg); }
 .diff .line.del del, .diff .line.add ins { text-decoration: none; }
-.diff .line.hunk { color: var(--muted); background: transparent; font-size: .8rem;
-  border-top: 1px solid var(--line); }
-.diff .line.hunk:first-child { border-top: 0; }
-.diff .line .sign { flex: none; width: 1.1rem; font-weight: 700; }
-.diff .line.hunk { display: block; }
+.diff .line.edit ins, .diff .line.headline ins { background: var(--add); color: var(--add-fg);
+  text-decoration: none; border-radius: 3px; padding: 0 .15rem; }
+.diff .line.edit del, .diff .line.headline del { background: var(--del); color: var(--del-fg);
+  border-radius: 3px; padding: 0 .15rem; }
+.diff .line.headline { font-weight: 600; border-bottom: 1px solid var(--line); gap: .6rem; }
+.diff .line.headline .label { flex: none; color: var(--muted); font-weight: 400;
+  font-size: .8rem; text-transform: uppercase; letter-spacing: .04em; padding-top: .15rem; }
+.diff .line.ctx { color: var(--muted); }
+.diff .line.gap { color: var(--muted); display: block; text-align: center; }
+.diff nav.compare { display: flex; gap: 1rem; justify-content: space-between;
+  padding: .35rem .7rem; border-bottom: 1px solid var(--line); font-size: .85rem; }
 .nochange { color: var(--muted); font-style: italic; }
 details.text { margin-top: .6rem; }
 details.text summary { cursor: pointer; color: var(--muted); }
@@ -226,7 +258,7 @@ def _version_html(v: VersionView, timeline: Timeline, base: str) -> str:
     if v.number == 1 or not v.diff:
         stats = "first version" if v.number == 1 else "no text change"
     else:
-        stats = f"+{v.added} / -{v.removed} paragraphs"
+        stats = f"+{v.added} / -{v.removed} words"
     when = iso_seconds(v.first_seen)
     seen = (
         f"seen {escape(_human(v.first_seen))}"
@@ -246,7 +278,7 @@ def _version_html(v: VersionView, timeline: Timeline, base: str) -> str:
         f'<h3 class="title">{escape(v.title)}</h3>',
     ]
     if v.number > 1:
-        parts.append(_diff_html(v))
+        parts.append(_diff_html(v, timeline, base))
     is_open = " open" if v.number == 1 else ""
     body = v.text.split("\n")
     if body and body[0] == v.title:  # the title is shown above: the paragraphs only
@@ -261,30 +293,65 @@ def _version_html(v: VersionView, timeline: Timeline, base: str) -> str:
     return "".join(parts)
 
 
-def _diff_html(v: VersionView) -> str:
-    rows = []
-    for line in v.diff:
-        if line.startswith(("---", "+++")):
-            continue
-        if line.startswith("@@"):
-            rows.append(f'<div class="line hunk">{escape(line)}</div>')
-        elif line.startswith("+"):
-            sign = '<span class="sign">+</span>'
-            rows.append(f'<div class="line add">{sign}<ins>{escape(line[1:])}</ins></div>')
-        elif line.startswith("-"):
-            sign = '<span class="sign">&minus;</span>'
-            rows.append(f'<div class="line del">{sign}<del>{escape(line[1:])}</del></div>')
-        elif line[1:].strip():  # context; the blank line after the title is not worth a row
-            sign = '<span class="sign"> </span>'
-            rows.append(f'<div class="line ctx">{sign}<span>{escape(line[1:])}</span></div>')
-    if not rows:
+def _diff_html(v: VersionView, timeline: Timeline, base: str) -> str:
+    """The headline's change first, then the body paragraphs: unchanged ones as context,
+    edited ones with their words marked (``<ins>``/``<del>``), added and removed ones
+    whole; a bar above links to the replays of the two versions, side by side."""
+    rows: list[tuple[bool, str]] = []  # (unchanged context?, the row)
+    if v.headline:
+        head = _spans_html(v.headline)
+        rows.append(
+            (False, f'<div class="line headline"><span class="label">Headline</span>{head}</div>')
+        )
+    for p in v.paragraphs:
+        if p.kind == "same":
+            rows.append((True, f'<div class="line ctx"><span>{escape(p.new)}</span></div>'))
+        elif p.kind == "added":
+            rows.append((False, f'<div class="line add"><ins>{escape(p.new)}</ins></div>'))
+        elif p.kind == "removed":
+            rows.append((False, f'<div class="line del"><del>{escape(p.old)}</del></div>'))
+        else:
+            body = _spans_html(p.spans)
+            rows.append((False, f'<div class="line edit"><span>{body}</span></div>'))
+    if all(context for context, _ in rows):
         return '<p class="nochange">No change in the story text.</p>'
+    compare = ""
+    if v.previous is not None:
+        coll, before = timeline.collection, v.previous
+        old = replay_url(base, coll, before.timestamp, before.url)
+        new = replay_url(base, coll, v.timestamp, v.url)
+        compare = (
+            '<nav class="compare">'
+            f'<a class="replay-before" href="{escape(old)}">replay version {before.number}</a>'
+            f'<a class="replay-after" href="{escape(new)}">replay version {v.number}</a></nav>'
+        )
     return (
         f'<section class="diff" data-from="{v.number - 1}" data-to="{v.number}" '
         f'aria-label="Changes from version {v.number - 1} to {v.number}">'
-        + "".join(rows)
+        + compare
+        + "".join(_fold_context(rows))
         + "</section>"
     )
+
+
+def _spans_html(spans: tuple[Span, ...]) -> str:
+    tags = {"equal": ("", ""), "delete": ("<del>", "</del>"), "insert": ("<ins>", "</ins>")}
+    return " ".join(tags[s.op][0] + escape(s.text) + tags[s.op][1] for s in spans if s.text)
+
+
+def _fold_context(rows: list[tuple[bool, str]], keep: int = 1) -> list[str]:
+    """Unchanged paragraphs more than ``keep`` away from a change become one ``…`` row."""
+    near = {k for i, (ctx, _) in enumerate(rows) if not ctx for k in range(i - keep, i + keep + 1)}
+    out: list[str] = []
+    for i, (ctx, row) in enumerate(rows):
+        if i in near or not ctx:
+            out.append(row)
+        elif not out or out[-1] != _GAP:
+            out.append(_GAP)
+    return out
+
+
+_GAP = '<div class="line gap">…</div>'
 
 
 def _event_html(e: Event) -> str:

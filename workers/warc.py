@@ -4,6 +4,41 @@
 injected, so tests can pin both and compare whole records byte for byte. All records are
 WARC/1.1, one gzip member each, with ``WARC-Block-Digest`` and (where the type has a
 payload) ``WARC-Payload-Digest`` in one form: ``sha1:`` + base32.
+
+Revisits come in two kinds.
+
+* **identical-payload-digest** (a full response whose payload was already stored): the
+  revisit's block holds the response's own status line and headers, as received.
+* **server-not-modified** (the server answered a conditional request with 304): the
+  revisit has **no block** (``Content-Length: 0``), ``WARC-Payload-Digest`` is the digest
+  of the payload it confirms, ``WARC-Refers-To``/``-Target-URI``/``-Date`` name that
+  record, ``WARC-Etag``/``WARC-Last-Modified`` (Heritrix's fields) carry the validators
+  the 304 sent, and the 304's status line and headers are written, field by field, in
+  the concurrent ``metadata`` record (:func:`not_modified_fields`: ``httpResponse`` and
+  one ``httpHeader`` per header).
+
+Why no block for a 304: a 304 head in the revisit replays as an empty 304 in both
+replay tools. pywb (``warcserver/resource/resolvingloader.py``,
+``ResolvingLoader.load_headers_and_payload``) replays a revisit whose own head says
+``3…`` with ``Content-Length: 0`` and never loads the original; wabac.js (ReplayWeb.page's
+engine, ``src/archivedb.ts`` ``getResource``) takes the status from the index line, which
+``cdxj-indexer`` copies from that head, and loads no body for 101/204/205/304
+(``isNullBodyStatus``). With an empty block, pywb's
+record loader (warcio ``load_http_headers``: no headers at length 0) and warcio.js
+(``WARCParser.parse`` skips HTTP headers of a revisit with ``Content-Length: 0``) find
+no HTTP headers; pywb then looks the original up by ``WARC-Refers-To-Target-URI``,
+closest to ``WARC-Refers-To-Date``, filtered on ``!mime:warc/revisit`` and the digest,
+and replays its headers and payload at the revisit's own ``WARC-Date``
+(``responseloader.py`` ``WARCPathLoader.load_resource``); wabac.js reads the index line's
+missing status as 200 (``cdxloader.ts`` ``addCdx``), resolves the original the same way
+(``remotearchivedb.ts`` ``loadPayload``) and uses the original's headers because the
+revisit has none. The WARC 1.1 text allows exactly this record ("A 'revisit' record
+using this profile may have no content body, in which case a Content-Length of zero
+shall be written"; its payload "is defined as the original payload content from which a
+'Last-Modified' and/or 'ETag' value was taken"). Neither tool reads ``WARC-Profile``.
+The alternatives fail or lie: the 304 headers in the block replay empty in both; the
+original's 200 headers copied into the block, or an identical-payload-digest profile,
+would claim a response or a payload digest the server never sent.
 """
 
 from __future__ import annotations
@@ -24,6 +59,8 @@ from workers.fetch import Exchange
 WARC_VERSION = "WARC/1.1"
 REVISIT_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+#: WARC fields of a server-not-modified revisit holding the 304's validators (Heritrix's)
+VALIDATOR_FIELDS = (("WARC-Etag", "ETag"), ("WARC-Last-Modified", "Last-Modified"))
 
 Clock = Callable[[], datetime]
 IdSource = Callable[[], str]
@@ -163,25 +200,39 @@ class RecordWriter(WARCWriter):  # type: ignore[misc]
         refers_to_date: str,
         refers_to_id: str | None = None,
         profile: str = REVISIT_IDENTICAL,
+        payload_digest: str | None = None,
     ) -> ArcWarcRecord:
-        """A ``revisit`` record: the response headers only, pointing at the stored payload."""
+        """A ``revisit`` record pointing at the stored payload.
+
+        identical-payload-digest: the block is the response's status line and headers.
+        server-not-modified: no block; ``payload_digest`` (default: the exchange's) is the
+        digest of the payload the 304 confirmed, and the 304's ``ETag`` and
+        ``Last-Modified`` become ``WARC-Etag`` and ``WARC-Last-Modified`` (see the module
+        docstring for why, and :func:`not_modified_fields` for where the 304 is kept).
+        """
         headers = {
             "WARC-Record-ID": record_id,
             "WARC-Date": warc_date(exchange.started),
         }
         if exchange.remote_ip:
             headers["WARC-IP-Address"] = exchange.remote_ip
+        not_modified = profile == REVISIT_NOT_MODIFIED
         record = self.create_revisit_record(
             exchange.url,
-            exchange.payload_digest,
+            payload_digest or exchange.payload_digest,
             refers_to_uri,
             refers_to_date,
-            http_headers=response_http_headers(exchange),
+            http_headers=None if not_modified else response_http_headers(exchange),
             warc_headers_dict=headers,
         )
         record.rec_headers.replace_header("WARC-Profile", profile)
         if refers_to_id:
             record.rec_headers.add_header("WARC-Refers-To", refers_to_id)
+        if not_modified:
+            for warc_name, http_name in VALIDATOR_FIELDS:
+                value = exchange.header(http_name)
+                if value:
+                    record.rec_headers.add_header(warc_name, value)
         return record
 
     def metadata(
@@ -198,6 +249,19 @@ class RecordWriter(WARCWriter):  # type: ignore[misc]
             warc_content_type="application/warc-fields",
             warc_headers_dict=headers,
         )
+
+
+def not_modified_fields(exchange: Exchange) -> list[tuple[str, str]]:
+    """The response a server-not-modified revisit stands for, as ``metadata`` fields.
+
+    Returns ``httpResponse`` (the status line, e.g. ``HTTP/1.1 304 Not Modified``) and one
+    ``httpHeader`` per response header (``Name: value``, in the order received; header
+    values are unfolded single lines already, runs of blanks become one space).
+    """
+    fields = [("httpResponse", exchange.status_line)]
+    for name, value in exchange.headers:
+        fields.append(("httpHeader", f"{name.decode('latin-1')}: {value.decode('latin-1')}"))
+    return fields
 
 
 def _one_line(value: str) -> str:

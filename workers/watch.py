@@ -20,6 +20,7 @@ import structlog
 from workers.archiveroot import writer_lock
 from workers.catalogue import Catalogue, from_iso
 from workers.crawl import crawl
+from workers.engine import Mode
 from workers.settings import Settings
 from workers.state import SQLiteState
 from workers.urls import host_of
@@ -88,7 +89,7 @@ async def watch(
     return passes
 
 
-async def _pass(settings: Settings, seeds: Sequence[str], mode: str, stop: asyncio.Event) -> None:
+async def _pass(settings: Settings, seeds: Sequence[str], mode: Mode, stop: asyncio.Event) -> None:
     task = asyncio.create_task(crawl(settings, list(seeds), mode=mode))
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)

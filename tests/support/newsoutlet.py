@@ -550,6 +550,16 @@ class NewsOutlet:
         with self._mutate(path) as art:
             art.paras.append(_Para(text))
 
+    def extend_paragraph(self, path: str, index: int, sentence: str) -> None:
+        """Append a sentence to body paragraph *index* (after its link, if it cites);
+        bumps dateModified."""
+        with self._mutate(path) as art:
+            p = art.paras[index]
+            if p.link is None:
+                art.paras[index] = dataclasses.replace(p, text=f"{p.text} {sentence}")
+            else:
+                art.paras[index] = dataclasses.replace(p, tail=f"{p.tail} {sentence}")
+
     def add_cited_link(self, path: str, url: str, anchor: str) -> None:
         """Append a body paragraph citing absolute *url*; bumps dateModified."""
         parts = urlsplit(url)
