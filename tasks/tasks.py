@@ -155,6 +155,7 @@ def dispatch() -> dict[str, Any]:
     """Queue due re-crawls and send host turns for ready hosts (beat, every second)."""
     res = resources()
     repair_dead_files(res)
+    service.deliver_closed(res.catalogue, res.archive.warc_dir, res.outbox)
     now = datetime.now(UTC)
     recrawls = service.queue_due_recrawls(res.state, res.catalogue, now)
     finished = res.state.finish_idle_crawls(grace=60.0)  # passes that are over

@@ -219,3 +219,31 @@ def test_sitemaps_stop_at_their_nesting_depth_and_count(make: Callable[..., Driv
 
     assert len(d.crawl(deeper)) == 4  # depths 0 to 3
     assert d.skipped() == {"sitemap-depth": 1}
+
+
+def test_an_embedded_resume_keeps_the_crawls_budgets(tmp_path: Path) -> None:
+    """Killed halfway through a calendar chain, the resumed crawl goes on counting."""
+    s = settings(trap_chain_max=6)
+
+    def run(stop_after: int | None) -> int:
+        with SQLiteState(tmp_path / "state.sqlite3") as state:
+            crawl_id, resumed = state.begin_crawl(["resumed crawl"])
+            budgets = Budgets(s)
+            book = CrawlBook(state, crawl_id, Admission(s, scope(), budgets))
+            frontier = LocalFrontier(book, HostGate(0.0, 1, max_delay=1.0), CrawlStats())
+            frontier.resume()
+            if not resumed:
+                frontier.add(crawl_id, [page("/calendar/day-1")])
+            fetched = 0
+            while (works := frontier.take(1)) and (stop_after is None or fetched < stop_after):
+                (work,) = works
+                fetched += 1
+                day = int(work.item.url.rsplit("-", 1)[1])
+                nxt = page(f"/calendar/day-{day + 1}", self_linked=True)
+                frontier.done(work, Outcome(found=[nxt], article=False))
+            return fetched
+
+    first = run(stop_after=3)  # the process dies with day 4 taken, never done
+    assert first == 3
+    rest = run(stop_after=None)  # day 4 again, then on until the chain's budget
+    assert first + rest == 1 + 6  # a budget counted from zero again would allow 1 + 9

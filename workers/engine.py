@@ -531,7 +531,6 @@ class Engine:
         not_modified: StoredPayload | None = None,
     ) -> CaptureWritten:
         if not_modified is not None:
-            exchange.payload_digest = not_modified.digest  # what pywb matches revisits by
             written = await asyncio.to_thread(
                 self.archive.write_capture,
                 exchange,

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import structlog
 
 from workers.catalogue import Catalogue, iso
+from workers.engine import Delivery
 from workers.hostcrawl import TurnResult
 from workers.rediskeys import CAPTURES_MINUTE_TTL, Keys
 from workers.redisstate import RedisState, text
@@ -65,6 +67,15 @@ def queue_due_recrawls(state: RedisState, catalogue: Catalogue, now: datetime) -
         # not due again until this capture is applied, which reschedules it
         catalogue.store.set_next_due(story.story_id, iso(now + RECRAWL_HOLD))
     return len(due)
+
+
+def deliver_closed(catalogue: Catalogue, warc_dir: Path, outbox: Delivery) -> int:
+    """Send the pending version messages whose WARC file is closed, whichever worker
+    process closed it (one killed between closing a file and sending its messages leaves
+    them pending; the archive folder is shared). Returns how many were sent."""
+    files = {f for _, _, f in catalogue.store.pending_messages()}
+    closed = [f for f in files if (warc_dir / f).is_file()]
+    return outbox.deliver(closed) if closed else 0
 
 
 def turns_wanted(state: RedisState, now: datetime, waiting: int) -> int:
