@@ -49,9 +49,9 @@ from warcio.archiveiterator import ArchiveIterator  # noqa: E402
 
 from tests.support.newsoutlet import OutletSpec, start_outlet  # noqa: E402
 from tests.support.warc import assert_warc_valid  # noqa: E402
-from workers.catalogue import Catalogue  # noqa: E402
-from workers.state import SQLiteState  # noqa: E402
-from workers.urls import canonical  # noqa: E402
+from workers.parse.urls import canonical  # noqa: E402
+from workers.state.sqlite import SQLiteState  # noqa: E402
+from workers.versions.catalogue import Catalogue  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RUN_TIMEOUT = 60.0  # seconds for one crawl run (a whole crawl of the outlet takes ~2 s)

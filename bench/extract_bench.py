@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.corpus import load_corpus  # noqa: E402
-from workers.discover import analyse_html, parse_html  # noqa: E402
-from workers.story import extract  # noqa: E402
+from workers.parse.discover import analyse_html, parse_html  # noqa: E402
+from workers.parse.story import extract  # noqa: E402
 
 BEFORE = (
     "6edb615"  # the last commit with the extractor that issue "Versions of real stories" measured
@@ -65,7 +65,7 @@ def load_previous(rev: str) -> Callable[[str, str], object] | None:
     modules = {}
     for name in ("discover", "story"):
         path = directory / f"{name}.py"
-        path.write_text(sources[name].replace("workers.discover", "previous.discover"))
+        path.write_text(sources[name].replace("workers.parse.discover", "previous.discover"))
         spec = importlib.util.spec_from_file_location(f"previous.{name}", path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)

@@ -26,8 +26,8 @@ from typing import Any
 from celery import Celery, signals
 from kombu import Queue  # type: ignore[attr-defined]
 
-from workers.logs import configure_logging
-from workers.settings import Settings, load_settings
+from workers.core.logs import configure_logging
+from workers.core.settings import Settings, load_settings
 
 TASK_TIME_LIMIT = 900
 VISIBILITY_TIMEOUT = 4 * TASK_TIME_LIMIT

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from workers.archiveopen import open_archive
-from workers.captures import iso_seconds, parse_when
-from workers.changes import list_changes
-from workers.errors import ConfigError
-from workers.feeds import COLLECTION_FEED, feed_url, outlet_feed_name
-from workers.settings import Settings, check_flag
-from workers.urls import host_of
+from workers.core.errors import ConfigError
+from workers.core.settings import Settings, check_flag
+from workers.parse.urls import host_of
+from workers.replay.captures import iso_seconds, parse_when
+from workers.replay.opening import open_archive
+from workers.versions.changes import list_changes
+from workers.versions.feeds import COLLECTION_FEED, feed_url, outlet_feed_name
 
 DESCRIPTION = (
     "List the changes of archived stories, newest first. A change is a new version of a "

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import structlog
 
-from workers.errors import ArchiveBusyError, StoryvaultError
-from workers.logs import configure_logging
-from workers.settings import Settings, load_settings
+from workers.core.errors import ArchiveBusyError, StoryvaultError
+from workers.core.logs import configure_logging
+from workers.core.settings import Settings, load_settings
 
 log = structlog.get_logger(__name__)
 
@@ -171,8 +171,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.archiveopen import refuse_service_archive
-    from workers.capture import capture_urls
+    from workers.crawl.capture import capture_urls
+    from workers.replay.opening import refuse_service_archive
 
     refuse_service_archive(settings, "fetch")
 
@@ -197,16 +197,16 @@ def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     from tasks.progress import CrawlProgress
-    from workers.archiveopen import refuse_service_archive
-    from workers.crawl import crawl
+    from workers.crawl.local import crawl
+    from workers.replay.opening import refuse_service_archive
 
     refuse_service_archive(settings, "crawl")
 
     for url in args.urls:
-        from workers.fetch import check_url
+        from workers.net.fetch import check_url
 
         check_url(url)
-    from workers.errors import CrawlAborted
+    from workers.core.errors import CrawlAborted
 
     try:
         with CrawlProgress(enabled=sys.stderr.isatty() and not args.json) as progress:

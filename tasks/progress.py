@@ -11,8 +11,8 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from workers.logs import logs_to
-from workers.settings import Settings
+from workers.core.logs import logs_to
+from workers.core.settings import Settings
 
 
 class ConsoleLines:
@@ -39,7 +39,7 @@ class ConsoleLines:
 class CrawlProgress:
     """A live table of crawl numbers on stderr; does nothing when disabled (not a TTY).
 
-    While it is shown, log lines go through its console (:func:`workers.logs.logs_to`),
+    While it is shown, log lines go through its console (:func:`workers.core.logs.logs_to`),
     above the table, never into it.
     """
 

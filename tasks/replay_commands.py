@@ -10,11 +10,11 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from workers.archiveopen import OpenedArchive, open_archive
-from workers.captures import parse_when
-from workers.catalogue import StoryRow, from_iso
-from workers.errors import ConfigError
-from workers.settings import Settings
+from workers.core.errors import ConfigError
+from workers.core.settings import Settings
+from workers.replay.captures import parse_when
+from workers.replay.opening import OpenedArchive, open_archive
+from workers.versions.catalogue import StoryRow, from_iso
 
 STORIES_PER_OUTLET = 5
 
@@ -111,7 +111,7 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(archive: OpenedArchive, pywb_venv: Path | None, port: int) -> int:
-    from workers.replayenv import WaybackServer, default_pywb_venv, ensure_pywb_venv
+    from workers.replay.env import WaybackServer, default_pywb_venv, ensure_pywb_venv
 
     venv = ensure_pywb_venv(pywb_venv or default_pywb_venv(), on_build=_building)
     server = WaybackServer(venv, archive.root.resolve(), port=port)
@@ -153,7 +153,7 @@ def _building(venv: Path) -> None:
 
 def replay_listing(archive: OpenedArchive, base: str) -> list[str]:
     """The lines ``replay`` prints: the collection, then per outlet its latest captures."""
-    from workers.replayenv import replay_url
+    from workers.replay.env import replay_url
 
     coll = archive.collection
     index = archive.index()
@@ -191,7 +191,7 @@ def replay_listing(archive: OpenedArchive, base: str) -> list[str]:
 # -- export --------------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the WACZ and print what it holds."""
-    from workers.export import ExportQuery, export_wacz
+    from workers.replay.export import ExportQuery, export_wacz
 
     query = ExportQuery(
         outlet=args.outlet,
@@ -218,7 +218,13 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 # -- show ----------------------------------------------------------------------------------
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     """Print one capture; exit 1 when --text finds no story text."""
-    from workers.show import find_capture, render_headers, render_raw, render_reading, render_text
+    from workers.replay.show import (
+        find_capture,
+        render_headers,
+        render_raw,
+        render_reading,
+        render_text,
+    )
 
     at = parse_when(args.at) if args.at else None
     with open_archive(settings) as archive:
@@ -250,7 +256,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 # -- timeline ------------------------------------------------------------------------------
 def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
     """Print the timeline, or write it as a static HTML page with --html."""
-    from workers.timeline import build_timeline, render_html, render_text
+    from workers.replay.timeline import build_timeline, render_html, render_text
 
     base = (args.replay_base or settings.replay_base).rstrip("/")
     if not base.startswith(("http://", "https://")):

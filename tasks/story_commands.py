@@ -12,20 +12,20 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from workers.archive import Archive
-from workers.archiveopen import OpenedArchive, open_archive, refuse_service_archive
-from workers.archiveroot import existing_archive
-from workers.catalogue import Catalogue, StoryRow, VersionRow, iso
-from workers.errors import ConfigError, StoryvaultError
-from workers.feeds import ChangeFeeds
-from workers.outbox import Outbox, publish_changes
-from workers.reader import read_record
-from workers.rediscatalogue import RedisCatalogueStore
-from workers.reindex import Redeliverer
-from workers.schedule import parse_duration
-from workers.settings import Settings
-from workers.story import extract_story
-from workers.textdiff import unified, words
+from workers.core.errors import ConfigError, StoryvaultError
+from workers.core.settings import Settings
+from workers.parse.story import extract_story
+from workers.replay.opening import OpenedArchive, open_archive, refuse_service_archive
+from workers.versions.catalogue import Catalogue, StoryRow, VersionRow, iso
+from workers.versions.diff import unified, words
+from workers.versions.feeds import ChangeFeeds
+from workers.versions.outbox import Outbox, publish_changes
+from workers.versions.redis_catalogue import RedisCatalogueStore
+from workers.versions.reindex import Redeliverer
+from workers.versions.schedule import parse_duration
+from workers.warc.reader import read_record
+from workers.warc.root import existing_archive
+from workers.warc.writer import Archive
 
 log = structlog.get_logger(__name__)
 
@@ -184,7 +184,7 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_recrawl(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.crawl import crawl
+    from workers.crawl.local import crawl
 
     urls = list(args.urls)
     stale = flag_duration("--stale", args.stale) if args.stale else None
@@ -222,8 +222,8 @@ def enqueue_recrawl(settings: Settings, urls: list[str]) -> int:
     """Put stories in the service's frontier now (the service fetches them next)."""
     import time
 
-    from workers.redisstate import RedisState, connect
-    from workers.state import FrontierItem
+    from workers.core.types import FrontierItem
+    from workers.state.redis_state import RedisState, connect
 
     client = connect(settings.redis_url)
     try:
@@ -238,7 +238,7 @@ def enqueue_recrawl(settings: Settings, urls: list[str]) -> int:
 
 
 def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.watch import watch
+    from workers.crawl.watch import watch
 
     refuse_service_archive(settings, "watch")
     every = flag_duration("--discover-every", args.discover_every)
@@ -259,8 +259,8 @@ def flag_duration(flag: str, text: str) -> timedelta:
 
 
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.reindex import reindex
-    from workers.story import EXTRACTOR
+    from workers.parse.story import EXTRACTOR
+    from workers.versions.reindex import reindex
 
     with open_archive(settings, writer="reindex") as opened:
         outbox = rebuilt_outbox(opened)
@@ -334,7 +334,7 @@ class CleanQueue:
 
 
 def cmd_clean(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.cleaner import consume_outbox
+    from workers.versions.cleaner import consume_outbox
 
     written, skipped = consume_outbox(existing_archive(settings.archive))
     print(f"cleaned {written} versions ({skipped} already clean) into {settings.archive / 'clean'}")

@@ -23,18 +23,19 @@ import structlog
 from celery import signals
 
 from tasks.celery_app import app, app_settings
-from workers import cdxj, service
-from workers.archive import Archive
-from workers.catalogue import Catalogue
-from workers.cleaner import write_clean
-from workers.feeds import ChangeFeeds
-from workers.hostcrawl import HostCrawler
-from workers.outbox import publish_changes
-from workers.rediscatalogue import RedisCatalogueStore
-from workers.rediskeys import Keys, pywb_index
-from workers.redisstate import RedisState, connect
-from workers.reindex import reconcile
-from workers.settings import Settings
+from workers.core.settings import Settings
+from workers.crawl import service
+from workers.crawl.host_turn import HostCrawler
+from workers.state.redis_keys import Keys, pywb_index
+from workers.state.redis_state import RedisState, connect
+from workers.versions.catalogue import Catalogue
+from workers.versions.cleaner import write_clean
+from workers.versions.feeds import ChangeFeeds
+from workers.versions.outbox import publish_changes
+from workers.versions.redis_catalogue import RedisCatalogueStore
+from workers.versions.reindex import reconcile
+from workers.warc import cdxj
+from workers.warc.writer import Archive
 
 log = structlog.get_logger(__name__)
 

@@ -26,12 +26,12 @@ from tests.support.servers import (
     big_body,
     sent_body,
 )
-from workers.archive import Archive
-from workers.capture import CaptureReport, capture_url
-from workers.errors import ProtocolError, RedirectLoopError, TransientFetchError
-from workers.fetch import Fetcher
-from workers.settings import Settings
-from workers.state import SQLiteState
+from workers.core.errors import ProtocolError, RedirectLoopError, TransientFetchError
+from workers.core.settings import Settings
+from workers.crawl.capture import CaptureReport, capture_url
+from workers.net.fetch import Fetcher
+from workers.state.sqlite import SQLiteState
+from workers.warc.writer import Archive
 
 
 def sha1_b32(data: bytes) -> str:

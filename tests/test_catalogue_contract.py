@@ -19,8 +19,12 @@ import pytest
 import redis
 
 from tests.support.redis import RedisServer
-from workers.archive import RecordLocation
-from workers.catalogue import (
+from workers.core.types import RecordLocation
+from workers.parse.urls import canonical
+from workers.state.redis_keys import Keys
+from workers.state.redis_state import connect, text
+from workers.state.sqlite import SQLiteState
+from workers.versions.catalogue import (
     Capture,
     Catalogue,
     CatalogueStore,
@@ -30,11 +34,7 @@ from workers.catalogue import (
     fold,
     iso,
 )
-from workers.rediscatalogue import RedisCatalogueStore
-from workers.rediskeys import Keys
-from workers.redisstate import connect, text
-from workers.state import SQLiteState
-from workers.urls import canonical
+from workers.versions.redis_catalogue import RedisCatalogueStore
 
 T0 = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -26,12 +26,12 @@ from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.pywb import Wayback, ensure_pywb_venv
 from tests.support.warc import assert_warcs_valid
 from tests.test_versions import storyvault
-from workers.catalogue import Catalogue
-from workers.crawl import crawl
-from workers.feeds import ChangeFeeds, feeds_dir
-from workers.replayenv import replay_url
-from workers.settings import Settings
-from workers.state import SQLiteState
+from workers.core.settings import Settings
+from workers.crawl.local import crawl
+from workers.replay.env import replay_url
+from workers.state.sqlite import SQLiteState
+from workers.versions.catalogue import Catalogue
+from workers.versions.feeds import ChangeFeeds, feeds_dir
 
 COLL = "storyvault"
 BASE = "http://127.0.0.1:8080"

@@ -31,10 +31,10 @@ from tests.support.corpus import (
     tokens,
 )
 from tests.support.servers import LiveServer, serve
-from workers.catalogue import Catalogue
-from workers.crawl import crawl
-from workers.settings import Settings
-from workers.state import SQLiteState
+from workers.core.settings import Settings
+from workers.crawl.local import crawl
+from workers.state.sqlite import SQLiteState
+from workers.versions.catalogue import Catalogue
 
 PAGES = load_corpus()
 STORIES = [p for p in PAGES if p.is_story]

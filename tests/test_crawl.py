@@ -25,8 +25,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
 from tests.support.servers import LiveServer
-from workers.crawl import CrawlSummary, crawl
-from workers.settings import Settings
+from workers.core.settings import Settings
+from workers.crawl.local import CrawlSummary, crawl
 
 BIN = Path(sys.executable).parent
 

@@ -33,15 +33,15 @@ from tests.support.hostile import (
 from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.servers import LiveServer
 from tests.support.warc import assert_warcs_valid
-from workers.archive import Archive
-from workers.budgets import Budgets, Skip, url_shape
-from workers.crawl import Crawler, CrawlSummary, crawl
-from workers.errors import ArchiveError, CrawlAborted, StateError
-from workers.framing import Framing
-from workers.politeness import robots_verdict
-from workers.settings import Settings
-from workers.state import SQLiteState
-from workers.warc import RecordWriter
+from workers.core.errors import ArchiveError, CrawlAborted, StateError
+from workers.core.settings import Settings
+from workers.crawl.budgets import Budgets, Skip, url_shape
+from workers.crawl.local import Crawler, CrawlSummary, crawl
+from workers.net.framing import Framing
+from workers.net.politeness import robots_verdict
+from workers.state.sqlite import SQLiteState
+from workers.warc.records import RecordWriter
+from workers.warc.writer import Archive
 
 BIN = Path(sys.executable).parent
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 from datetime import UTC, datetime
 
-from workers.discover import analyse_html, parse_feed, parse_sitemap
-from workers.politeness import RobotsRules
+from workers.net.politeness import RobotsRules
+from workers.parse.discover import analyse_html, parse_feed, parse_sitemap
 
 STORY = "<p>" + "Talks resumed on Monday after a week of delays. " * 8 + "</p>"
 ARTICLE = f"""<!doctype html><html lang="uk"><head><title>Talks resume</title>

@@ -27,12 +27,12 @@ from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.pywb import PYWB_VENV, Wayback, ensure_pywb_venv
 from tests.support.servers import LiveServer
 from tests.support.warc import assert_warc_valid, assert_warcs_valid
-from workers.captures import CollectionIndex, IndexEntry
-from workers.crawl import crawl
-from workers.reader import read_record
-from workers.settings import Settings
-from workers.story import extract_story
-from workers.urls import host_of
+from workers.core.settings import Settings
+from workers.crawl.local import crawl
+from workers.parse.story import extract_story
+from workers.parse.urls import host_of
+from workers.replay.captures import CollectionIndex, IndexEntry
+from workers.warc.reader import read_record
 
 BIN = Path(sys.executable).parent
 COLL = "storyvault"
@@ -371,7 +371,7 @@ def _cited_urls(edited: Edited) -> list[str]:
 def _http_date(ts: str) -> str:
     from email.utils import format_datetime
 
-    from workers.captures import from_ts14
+    from workers.replay.captures import from_ts14
 
     return format_datetime(from_ts14(ts), usegmt=True)
 

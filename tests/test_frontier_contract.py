@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from workers.budgets import Budgets
-from workers.crawlstats import CrawlStats
-from workers.frontier import Admission, Candidate, CrawlBook, LocalFrontier, Outcome, Work
-from workers.hostfrontier import HostFrontier
-from workers.politeness import HostGate
-from workers.redisstate import RedisState, connect
-from workers.settings import Settings
-from workers.state import SQLiteState
-from workers.urls import Scope
+from workers.core.settings import Settings
+from workers.crawl.budgets import Budgets
+from workers.crawl.frontier import Admission, Candidate, CrawlBook, LocalFrontier, Outcome, Work
+from workers.crawl.host_frontier import HostFrontier
+from workers.crawl.stats import CrawlStats
+from workers.net.politeness import HostGate
+from workers.parse.urls import Scope
+from workers.state.redis_state import RedisState, connect
+from workers.state.sqlite import SQLiteState
 
 HOST = "outlet.example"
 ROOT = f"http://{HOST}"

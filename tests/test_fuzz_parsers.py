@@ -12,9 +12,9 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workers.discover import analyse_html, parse_feed, parse_sitemap
-from workers.politeness import RobotsRules
-from workers.story import extract_story
+from workers.net.politeness import RobotsRules
+from workers.parse.discover import analyse_html, parse_feed, parse_sitemap
+from workers.parse.story import extract_story
 
 settings.register_profile(
     "default", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.support.servers import LiveServer
-from workers.errors import BlockedAddressError, UnsupportedSchemeError
-from workers.fetch import Fetcher, fetch_all
-from workers.guard import forbidden_reason, literal_refusal
-from workers.settings import Settings
+from workers.core.errors import BlockedAddressError, UnsupportedSchemeError
+from workers.core.settings import Settings
+from workers.net.fetch import Fetcher, fetch_all
+from workers.net.guard import forbidden_reason, literal_refusal
 
 
 def fetch(url: str, allow_private: bool) -> tuple[list[int], Exception | None]:

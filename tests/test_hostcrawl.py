@@ -18,14 +18,14 @@ from warcio.archiveiterator import ArchiveIterator
 from tests.support.hostile import ROBOTS_STATUS, robots_app, sitemap_trap_app
 from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
 from tests.support.servers import LiveServer
-from workers.archive import Archive
-from workers.catalogue import Catalogue
-from workers.engine import Engine, Found
-from workers.hostcrawl import HostCrawler
-from workers.rediscatalogue import RedisCatalogueStore
-from workers.redisstate import RedisState, connect
-from workers.settings import Settings
-from workers.state import FrontierItem
+from workers.core.settings import Settings
+from workers.core.types import FrontierItem
+from workers.crawl.engine import Engine, Found
+from workers.crawl.host_turn import HostCrawler
+from workers.state.redis_state import RedisState, connect
+from workers.versions.catalogue import Catalogue
+from workers.versions.redis_catalogue import RedisCatalogueStore
+from workers.warc.writer import Archive
 
 
 class Killed(BaseException):

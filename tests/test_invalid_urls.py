@@ -14,8 +14,8 @@ from aiohttp import web
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.servers import LiveServer, serve
-from workers.crawl import crawl
-from workers.settings import Settings
+from workers.core.settings import Settings
+from workers.crawl.local import crawl
 
 HOME = """<!doctype html><html><head><title>Links</title></head><body>
 <a href="/a b.html">spaced</a> <a href="/straße">german</a> <a href="/a%20b.html">again</a>

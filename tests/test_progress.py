@@ -20,7 +20,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.newsoutlet import OutletSpec, start_outlet
-from workers.logs import configure_logging, logs_to
+from workers.core.logs import configure_logging, logs_to
 
 BIN = Path(sys.executable).parent
 COLS, ROWS = 1000, 60  # wide enough that no log line wraps

@@ -17,11 +17,11 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.warc import assert_warc_valid
 from tests.test_warc_records import sha1_b32
-from workers.archive import Archive
-from workers.cdxj import index_warc
-from workers.fetch import Exchange
-from workers.recovery import complete_prefix, recover_open_file
-from workers.settings import Settings
+from workers.core.settings import Settings
+from workers.core.types import Exchange
+from workers.warc.cdxj import index_warc
+from workers.warc.recovery import complete_prefix, recover_open_file
+from workers.warc.writer import Archive
 
 
 def exchange(n: int, size: int = 5000) -> Exchange:
@@ -95,9 +95,9 @@ WRITER = textwrap.dedent("""
     from datetime import UTC, datetime
     from pathlib import Path
     from tests.test_recovery import exchange
-    from workers.archive import Archive
-    from workers.logs import configure_logging
-    from workers.settings import Settings
+    from workers.warc.writer import Archive
+    from workers.core.logs import configure_logging
+    from workers.core.settings import Settings
 
     configure_logging(json=True)
     archive = Archive(Settings(archive=Path(sys.argv[1])))

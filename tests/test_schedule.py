@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from workers.archive import RecordLocation
-from workers.catalogue import Capture, Catalogue, from_iso
-from workers.errors import ConfigError
-from workers.schedule import interval_for, next_due, parse_curve, pulled_forward
-from workers.state import SQLiteState
+from workers.core.errors import ConfigError
+from workers.core.types import RecordLocation
+from workers.state.sqlite import SQLiteState
+from workers.versions.catalogue import Capture, Catalogue, from_iso
+from workers.versions.schedule import interval_for, next_due, parse_curve, pulled_forward
 
 T0 = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 H = timedelta(hours=1)

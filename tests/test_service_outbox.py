@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from tests.support.newsoutlet import OutletSpec, start_outlet
-from workers.rediskeys import Keys
+from workers.state.redis_keys import Keys
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from workers.errors import ConfigError
-from workers.settings import Settings, load_settings
+from workers.core.errors import ConfigError
+from workers.core.settings import Settings, load_settings
 
 
 def test_defaults_when_nothing_given() -> None:

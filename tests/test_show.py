@@ -24,11 +24,11 @@ from tests.support.clock import ManualClock
 from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.servers import ENCODED_HTML, LiveServer, sent_body
 from tests.support.warc import assert_warcs_valid
-from workers.captures import CollectionIndex, IndexEntry, from_ts14
-from workers.crawl import crawl
-from workers.reader import StoredResponse, read_record
-from workers.settings import Settings
-from workers.story import extract_story
+from workers.core.settings import Settings
+from workers.crawl.local import crawl
+from workers.parse.story import extract_story
+from workers.replay.captures import CollectionIndex, IndexEntry, from_ts14
+from workers.warc.reader import StoredResponse, read_record
 
 BIN = Path(sys.executable).parent
 COLL = "storyvault"

@@ -23,11 +23,11 @@ from aiohttp import web
 from tests.support.corpus import SITE, CorpusPage, corpus_app, edit, load_corpus
 from tests.support.servers import LiveServer, serve
 from tests.test_versions import versions
-from workers.catalogue import Catalogue, story_fields
-from workers.crawl import crawl
-from workers.settings import Settings
-from workers.state import SQLiteState
-from workers.story import EXTRACTOR, Story
+from workers.core.settings import Settings
+from workers.crawl.local import crawl
+from workers.parse.story import EXTRACTOR, Story
+from workers.state.sqlite import SQLiteState
+from workers.versions.catalogue import Catalogue, story_fields
 
 BIN = Path(sys.executable).parent
 PAGES = {p.name: p for p in load_corpus()}
@@ -201,7 +201,7 @@ def test_reindex_reads_every_capture_with_the_current_extractor(
         fields = story_fields(noisy, prev, **kw)
         return [(k, "storyvault-story/1" if k == "extractor" else v) for k, v in fields]
 
-    monkeypatch.setattr("workers.engine.story_fields", past_reading)
+    monkeypatch.setattr("workers.crawl.engine.story_fields", past_reading)
     asyncio.run(crawl(settings, urls, mode="recrawl"))
     monkeypatch.undo()
     stories = {versions(archive_dir, u)["url"] for u in urls}

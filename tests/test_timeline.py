@@ -36,10 +36,10 @@ from tests.support.clock import ManualClock
 from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.pywb import ensure_pywb_venv
 from tests.support.warc import assert_warcs_valid
-from workers.crawl import crawl
-from workers.reader import read_record
-from workers.replayenv import replay_url
-from workers.settings import Settings
+from workers.core.settings import Settings
+from workers.crawl.local import crawl
+from workers.replay.env import replay_url
+from workers.warc.reader import read_record
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.urls import Scope, absolute_link, canonical, host_of, safe_url, trap_reason
+from workers.parse.urls import Scope, absolute_link, canonical, host_of, safe_url, trap_reason
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_spelled_differently_is_the_same_url() -> None:
 
 
 def test_frontier_start_pages_are_valid_urls() -> None:
-    from workers.state import FrontierItem
+    from workers.core.types import FrontierItem
 
     for item in (
         FrontierItem.seed("http://bücher.example/a b"),

@@ -21,9 +21,9 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
-from workers.crawl import crawl
-from workers.settings import Settings
-from workers.story import extract_story
+from workers.core.settings import Settings
+from workers.crawl.local import crawl
+from workers.parse.story import extract_story
 
 BIN = Path(sys.executable).parent
 
@@ -300,7 +300,7 @@ CRASH_AFTER_WRITE = """
 import asyncio, os, signal, sys
 from pathlib import Path
 
-import workers.catalogue as catalogue
+import workers.versions.catalogue as catalogue
 
 real_apply = catalogue.Catalogue.apply
 
@@ -313,9 +313,9 @@ def apply_then_die(self, capture):
 
 
 catalogue.Catalogue.apply = apply_then_die
-from workers.crawl import crawl
-from workers.logs import configure_logging
-from workers.settings import Settings
+from workers.crawl.local import crawl
+from workers.core.logs import configure_logging
+from workers.core.settings import Settings
 
 configure_logging(json=True)
 settings = Settings(archive=Path(sys.argv[1]), allow_private=True, host_delay=0.0)
@@ -365,9 +365,9 @@ CRASH_BEFORE_FOLLOWING = """
 import asyncio, os, signal, sys
 from pathlib import Path
 
-import workers.engine
+import workers.crawl.engine
 
-real_follow = workers.engine.Engine._follow
+real_follow = workers.crawl.engine.Engine._follow
 
 
 def follow_then_die(self, job, page_url, found):
@@ -377,10 +377,10 @@ def follow_then_die(self, job, page_url, found):
     return real_follow(self, job, page_url, found)
 
 
-workers.engine.Engine._follow = follow_then_die
-from workers.crawl import crawl
-from workers.logs import configure_logging
-from workers.settings import Settings
+workers.crawl.engine.Engine._follow = follow_then_die
+from workers.crawl.local import crawl
+from workers.core.logs import configure_logging
+from workers.core.settings import Settings
 
 configure_logging(json=True)
 settings = Settings(archive=Path(sys.argv[1]), allow_private=True, host_delay=0.0)

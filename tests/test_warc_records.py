@@ -12,10 +12,11 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from workers.archive import Archive, StoredPayload
-from workers.fetch import Exchange, honest_headers
-from workers.settings import Settings
-from workers.warc import REVISIT_NOT_MODIFIED, RecordWriter, not_modified_fields
+from workers.core.settings import Settings
+from workers.core.types import Exchange, StoredPayload
+from workers.net.fetch import honest_headers
+from workers.warc.records import REVISIT_NOT_MODIFIED, RecordWriter, not_modified_fields
+from workers.warc.writer import Archive
 
 WHEN = datetime(2026, 11, 24, 12, 30, 45, 123456, tzinfo=UTC)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.replayenv import exclusive
+from workers.replay.env import exclusive
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (

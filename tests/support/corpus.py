@@ -599,8 +599,8 @@ def normalise(text: str) -> str:
 
 
 def extract(html: str, url: str) -> Any:
-    """``workers.story.extract_story`` of ``html`` (with ``url=`` where it takes it)."""
-    from workers.story import extract_story
+    """``workers.parse.story.extract_story`` of ``html`` (with ``url=`` where it takes it)."""
+    from workers.parse.story import extract_story
 
     try:
         return extract_story(html, url=url)  # type: ignore[call-arg]
@@ -609,8 +609,8 @@ def extract(html: str, url: str) -> Any:
 
 
 def cited_urls(html: str, url: str) -> list[str]:
-    """The citations ``workers.discover.analyse_html`` finds in ``html``."""
-    from workers.discover import analyse_html
+    """The citations ``workers.parse.discover.analyse_html`` finds in ``html``."""
+    from workers.parse.discover import analyse_html
 
     return list(dict.fromkeys(link.url for link in analyse_html(url, html).cited))
 

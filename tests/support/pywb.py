@@ -106,8 +106,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from workers import replayenv
-from workers.errors import ConfigError
+from workers.core.errors import ConfigError
+from workers.replay import env as replayenv
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PYWB_VENV = REPO_ROOT / ".venv-pywb"
@@ -138,7 +138,7 @@ def _clean_env() -> dict[str, str]:
 
 def ensure_pywb_venv(venv: Path = PYWB_VENV) -> Path:
     """``.venv-pywb`` with a working pywb, built on first use by the project's own code
-    (:func:`workers.replayenv.ensure_pywb_venv`); raises :class:`PywbVenvError`."""
+    (:func:`workers.replay.env.ensure_pywb_venv`); raises :class:`PywbVenvError`."""
     try:
         return replayenv.ensure_pywb_venv(venv)
     except ConfigError as exc:

@@ -35,7 +35,7 @@ from aiohttp import web
 
 from tests.support.chromium import FLAGS, ensure_chromium
 from tests.support.servers import LiveServer
-from workers.replayenv import exclusive
+from workers.replay.env import exclusive
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RWP_VERSION = "2.5.3"  # bundles @webrecorder/wabac ^2.27.2

@@ -1,0 +1,1 @@
+"""Crawl state behind one protocol, two backends: SQLite beside the archive, Redis."""

@@ -1,0 +1,3 @@
+"""WARC records and files: writing, recovery of .open files, CDXJ, reading back, the
+collection's index and layout.
+"""
