@@ -16,6 +16,7 @@ import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -44,6 +45,10 @@ class BodyCutter:
     seed: int = 0
     min_body: int = 64
     """Bodies shorter than this are never cut (there is no middle to cut in)."""
+    paused: bool = False
+    """While True, requests are neither cut nor counted as attempts."""
+    only: Callable[[str], bool] | None = None
+    """If given, only requests whose path it accepts can be cut."""
     cuts: list[Cut] = field(default_factory=list)
     _seen: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -61,6 +66,8 @@ class BodyCutter:
     def _pick(self, url: str, length: int) -> int | None:
         """How many body bytes to send before the cut, or None: send it all."""
         with self._lock:
+            if self.paused:
+                return None
             self._seen[url] += 1
             attempt = self._seen[url]
             if attempt > self.attempts or length < self.min_body:
@@ -73,11 +80,13 @@ class BodyCutter:
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        response = await handler(request)
+        response: web.StreamResponse = await handler(request)
         if request.method != "GET" or not isinstance(response, web.Response):
             return response
         body = response.body
         if not isinstance(body, bytes) or response.status < 200 or response.status == 304:
+            return response
+        if self.only is not None and not self.only(request.path):
             return response
         url = f"{request.scheme}://{request.host}{request.path_qs}"
         sent = self._pick(url, len(body))
