@@ -34,8 +34,9 @@ with its cited hosts on 127.0.0.2 and 127.0.0.3) that cuts some first responses 
    checks once ``storyvault reindex`` has repaired it. Elsewhere that part is skipped with
    a note (``--no-enospc`` skips it).
 
-Every process has a timeout and the whole run a deadline (``--deadline``, 18 min; make
-adds a hard 20 min bound); the exit status is 0 when every check passed, 1 otherwise.
+Every process has a timeout and the whole run a deadline (``--deadline``, 14 min; make
+adds a hard 15 min bound, and 5 min for the fuzzing before it); the exit status is 0 when
+every check passed, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ from workers.state import SQLiteState  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RUN_TIMEOUT = 60.0  # seconds for one crawl run (a whole crawl of the outlet takes ~2 s)
+SERVICE_RESERVE = 300.0  # seconds of the deadline kept for the service part (~2 min)
+DISK_RESERVE = 90.0  # and for the full-disk part (~30 s)
 
 
 @dataclass
@@ -225,8 +228,14 @@ def catalogue_versions(archive: Path, checks: Checks) -> dict[tuple[str, int], s
 
 
 def chaos(
-    archive: Path, kills: int, cut_rate: float, rng: random.Random, deadline: Deadline
+    archive: Path,
+    kills: int,
+    cut_rate: float,
+    rng: random.Random,
+    deadline: Deadline,
+    reserve: float = 0.0,
 ) -> tuple[list[Run], Checks]:
+    """The embedded part; ``reserve``: seconds of the deadline kept for the parts after it."""
     spec = OutletSpec(sections=3, articles_per_section=6, calendar_trap=True)
     runs: list[Run] = []
     checks = Checks()
@@ -237,7 +246,7 @@ def chaos(
         lasts = 2.0  # seconds of a whole crawl, likewise
         attempts = 0
         while sum(r.killed for r in runs) < kills and attempts < 3 * kills:
-            if deadline.left() < 4 * RUN_TIMEOUT:  # room for the last run and the full disk
+            if deadline.left() < 2 * RUN_TIMEOUT + reserve:  # room for the last run and more
                 checks.fail(f"deadline: stopped after {sum(r.killed for r in runs)} kills")
                 break
             attempts += 1
@@ -360,7 +369,7 @@ def main() -> int:
         help="share of first responses cut mid-body (0.2; 0: none)",
     )
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
-    parser.add_argument("--deadline", type=float, default=1080, help="seconds (default 1080)")
+    parser.add_argument("--deadline", type=float, default=840, help="seconds (default 840)")
     parser.add_argument("--no-embedded", action="store_true", help="skip the embedded part")
     parser.add_argument("--no-service", action="store_true", help="skip the service part")
     parser.add_argument("--no-enospc", action="store_true", help="skip the full-disk part")
@@ -393,7 +402,10 @@ def main() -> int:
         if args.no_embedded:
             print("\nembedded crawl: skipped (--no-embedded)")
         else:
-            problems += embedded_part(work, args.kills, args.cut_rate, rng, deadline)
+            reserve = (0 if args.no_service else SERVICE_RESERVE) + (
+                0 if args.no_enospc else DISK_RESERVE
+            )
+            problems += embedded_part(work, args.kills, args.cut_rate, rng, deadline, reserve)
         if args.no_service:
             print("\nservice: skipped (--no-service)")
         else:
@@ -420,10 +432,15 @@ def main() -> int:
 
 
 def embedded_part(
-    work: Path, kills: int, cut_rate: float, rng: random.Random, deadline: Deadline
+    work: Path,
+    kills: int,
+    cut_rate: float,
+    rng: random.Random,
+    deadline: Deadline,
+    reserve: float,
 ) -> list[str]:
     t0 = time.monotonic()
-    runs, checks = chaos(work / "archive", kills, cut_rate, rng, deadline)
+    runs, checks = chaos(work / "archive", kills, cut_rate, rng, deadline, reserve)
     killed = [r for r in runs if r.killed]
     rows: list[tuple[str, object]] = [
         ("runs", len(runs)),
@@ -453,8 +470,8 @@ def service_part(
 ) -> list[str]:
     from bench.chaos_service import run_service_chaos
 
-    reserve = 150.0  # the full-disk part
-    if deadline.left() < reserve + 240:
+    reserve = DISK_RESERVE
+    if deadline.left() < reserve + SERVICE_RESERVE / 2:
         return ["service: skipped, too little time left before the deadline"]
     out = run_service_chaos(
         work,
