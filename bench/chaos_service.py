@@ -117,7 +117,7 @@ class Fault:
     """One fault injected into the service, and what became of it."""
 
     kind: str  # "pool process" / "celery main" / "worker group" / "redis SIGTERM" / ...
-    at: int  # requests served when it was due
+    after: int  # requests to wait for after the fault before
     done: bool = False
     note: str = ""
     when: str = ""  # UTC time of the injection, to read beside the service's logs
@@ -213,15 +213,26 @@ class Service:
         self.stop_all()
         self.redis.stop()
 
-    def stop_all(self, grace: float = 30.0) -> None:
-        """SIGTERM to every worker and beat (a warm shutdown), SIGKILL after ``grace``."""
+    def stop_all(self, grace: float = 30.0) -> int:
+        """SIGTERM to every worker and beat (a warm shutdown), SIGKILL to what is left of
+        their process groups after ``grace`` (systemd's TimeoutStopSec); returns how many
+        processes needed that SIGKILL."""
+        procs = [p for p in (self.beat, *(w.proc for w in self.workers)) if p is not None]
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        end = time.monotonic() + grace
+        while time.monotonic() < end and any(group_members(p.pid) for p in procs):
+            for proc in procs:
+                proc.poll()  # reap the leaders
+            time.sleep(0.1)
+        left = [pid for p in procs for pid in group_members(p.pid)]
+        for proc in procs:
+            stop_group(proc, 0)  # SIGKILL to the rest, and reap
         for w in self.workers:
-            if w.proc is not None:
-                stop_group(w.proc, grace)
-                w.proc = None
-        if self.beat is not None:
-            stop_group(self.beat, grace)
-            self.beat = None
+            w.proc = None
+        self.beat = None
+        return len(left)
 
     def supervise(self) -> None:
         """Start again whatever exited by itself (systemd's ``Restart=on-failure``)."""
@@ -342,15 +353,30 @@ def served(fx: OutletFixture) -> int:
     return sum(len(s.requests) for s in (fx.outlet, *fx.cited))
 
 
-def wait_served(fx: OutletFixture, target: int, timeout: float, svc: Service) -> bool:
-    """Until the servers have answered ``target`` requests; False if it took too long."""
-    end = time.monotonic() + timeout
-    while served(fx) < target:
-        if time.monotonic() > end:
-            return False
+def busy(status: dict[str, Any]) -> int:
+    """Work the service has left, as ``storyvault status --json`` counts it."""
+    queues, frontier = status["queues"], status["frontier"]
+    return int(queues["discover"] + queues["fetch"] + frontier["queued_total"] + frontier["leased"])
+
+
+def wait_served(fx: OutletFixture, target: int, svc: Service) -> str:
+    """Until the servers have answered ``target`` requests: "reached"; "idle" if the
+    service ran out of work first; "stalled" if no request came for ``WAIT_TIMEOUT`` s."""
+    last, last_at, asked = served(fx), time.monotonic(), time.monotonic()
+    while (now := served(fx)) < target:
+        if now != last:
+            last, last_at = now, time.monotonic()
+        quiet = time.monotonic() - last_at
+        if quiet > WAIT_TIMEOUT:
+            return "stalled"
+        if quiet > 5 and time.monotonic() - asked > 3:
+            asked = time.monotonic()
+            status = svc.status()
+            if status is not None and not busy(status):
+                return "idle"
         svc.supervise()
         time.sleep(0.01)
-    return True
+    return "reached"
 
 
 def wait_idle(fx: OutletFixture, svc: Service, timeout: float) -> dict[str, Any] | None:
@@ -361,13 +387,8 @@ def wait_idle(fx: OutletFixture, svc: Service, timeout: float) -> dict[str, Any]
     while time.monotonic() < end:
         svc.supervise()
         status = svc.status()
-        busy = (
-            status is None
-            or status["queues"]["discover"] + status["queues"]["fetch"]
-            + status["frontier"]["queued_total"] + status["frontier"]["leased"]
-        )  # fmt: skip
         now = served(fx)
-        calm = calm + 1 if not busy and now == count else 0
+        calm = calm + 1 if status is not None and not busy(status) and now == count else 0
         count = now
         if calm >= 3 and status is not None:
             return status
@@ -397,12 +418,15 @@ def baseline(fx: OutletFixture, cutter: BodyCutter, work: Path) -> tuple[int, se
 
 
 def plan(kills: int, redis_restarts: int, estimate: int, rng: random.Random) -> list[Fault]:
-    """Faults at random request counts over most of a crawl of ``estimate`` requests."""
+    """Faults at random request counts over most of a crawl of ``estimate`` requests, each
+    at least one request after the one before (a crawl that waits for a lease to expire
+    after a kill is not killed again meanwhile)."""
     kinds = rng.choices(["pool process", "celery main", "worker group"], [6, 1, 3], k=kills)
     kinds += [("redis SIGTERM", "redis SIGKILL")[i % 2] for i in range(redis_restarts)]
     points = sorted(rng.randint(3, max(4, int(0.85 * estimate))) for _ in kinds)
+    gaps = [max(1, b - a) for a, b in zip([0, *points], points, strict=False)]
     rng.shuffle(kinds)
-    return [Fault(kind, at) for kind, at in zip(kinds, points, strict=True)]
+    return [Fault(kind, gap) for kind, gap in zip(kinds, gaps, strict=True)]
 
 
 def run_service_chaos(
@@ -442,20 +466,14 @@ def run_service_chaos(
             if time.monotonic() > budget - 200:  # room to go idle, check and drain
                 checks.fail(f"deadline: stopped after {n - 1} faults")
                 break
-            # each fault lands in a crawl that moves: at least one request after the last
-            target = max(start_served + fault.at, served(fx) + 1)
-            if not wait_served(fx, target, WAIT_TIMEOUT, svc):
-                idle = wait_idle(fx, svc, 10)
-                if idle is None:
-                    checks.fail(f"no progress for {WAIT_TIMEOUT:.0f} s before fault {n}")
-                    break
-                # the pass ended before every fault: queue its stories again
+            got = wait_served(fx, served(fx) + fault.after, svc)
+            if got == "idle":  # the pass ended before every fault: queue its stories again
                 out.counts["re-crawls queued (the pass ended first)"] += 1
                 svc.cli("recrawl", "--outlet", fx.outlet.base.split("//")[1])
-                start_served = served(fx) - fault.at + rng.randint(1, 10)
-                if not wait_served(fx, start_served + fault.at, WAIT_TIMEOUT, svc):
-                    checks.fail(f"no progress for {WAIT_TIMEOUT:.0f} s before fault {n}")
-                    break
+                got = wait_served(fx, served(fx) + rng.randint(1, 5), svc)
+            if got != "reached":
+                checks.fail(f"service {got} before fault {n}: no request for a while")
+                break
             time.sleep(rng.uniform(0, 0.03))
             svc.inject(fault, rng)
             print(
@@ -470,11 +488,9 @@ def run_service_chaos(
             checks.fail("the service did not run out of work: a hang")
         out.counts["requests served to the service"] = served(fx) - start_served
         out.counts["responses cut mid-body"] = len(cutter.cuts)
-        svc.stop_all()
+        out.counts["processes alive 30 s after SIGTERM"] = svc.stop_all()
         out.counts["storyvault worker starts"] = sum(w.starts for w in svc.workers)
         out.counts["worker exits by themselves"] = sum(w.exited_by_itself for w in svc.workers)
-        left = [p for w in svc.workers if w.proc is not None for p in group_members(w.proc.pid)]
-        out.counts["processes left after stop"] = len(left)
         log_counts(work, out)
         # the archive, the queue, the catalogue
         by_id = check_warcs(svc.archive, checks)
