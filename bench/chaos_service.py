@@ -477,8 +477,9 @@ def run_service_chaos(
             got = wait_served(fx, served(fx) + fault.after, svc)
             if got == "idle":  # the pass ended before every fault: queue its stories again
                 out.counts["re-crawls queued (the pass ended first)"] += 1
+                before = served(fx)  # the service may be done with it before the CLI is
                 svc.cli("recrawl", "--outlet", fx.outlet.base.split("//")[1])
-                got = wait_served(fx, served(fx) + rng.randint(1, 5), svc, idle_ok=False)
+                got = wait_served(fx, before + rng.randint(1, 5), svc, idle_ok=False)
             if got != "reached":
                 checks.fail(f"service {got} before fault {n}: no request for a while")
                 break
