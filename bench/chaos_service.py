@@ -279,7 +279,10 @@ class Service:
         return w, main, pid
 
     def inject(self, fault: Fault, rng: random.Random) -> None:
-        fault.when = datetime.now(UTC).strftime("%H:%M:%S.%f")[:-3]
+        def now() -> str:
+            return datetime.now(UTC).strftime("%H:%M:%S.%f")[:-3]
+
+        fault.when = now()
         if fault.kind.startswith("redis"):
             hard = fault.kind == "redis SIGKILL"
             t0 = time.monotonic()
@@ -287,6 +290,7 @@ class Service:
             fault.done, fault.note = True, f"back in {time.monotonic() - t0:.2f} s"
             return
         w, main, child = self.busiest(rng)
+        fault.when = now()  # the kill itself, after the 50 ms of sampling
         if fault.kind == "pool process" and child is not None:
             os.kill(child, signal.SIGKILL)
             fault.done, fault.note = True, f"{w.name} pool pid {child}"
