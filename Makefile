@@ -41,7 +41,7 @@ bench: $(STAMP)
 # outlets cut some first responses mid-body. After each: every WARC passes `warcio check`,
 # every article and cited source is captured whole, every clean.jsonl line or `clean`
 # queue message points to its record, every version has one; then a crawl into a full
-# 2 MiB tmpfs (root only, else skipped). About 6 min on 2 cores; 20 min at most. Options:
+# 2 MiB tmpfs (root only, else skipped). About 5 min on 2 cores; 20 min at most. Options:
 # CHAOS_ARGS="--kills N --service-kills N --redis-restarts N --cut-rate R --seed S
 # --no-embedded --no-service --no-enospc --keep DIR".
 chaos: $(STAMP)
