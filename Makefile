@@ -33,13 +33,20 @@ bench: $(STAMP)
 	$(BIN)/python bench/extract_bench.py
 	$(BIN)/python bench/crawl_bench.py $(BENCH_ARGS)
 
-# SIGKILL an embedded crawl at 20 random points, resume it each time, then check every WARC
-# (`warcio check`), every article captured and every clean.jsonl line's record; then a
-# crawl into a full 2 MiB tmpfs (root only, else skipped). About 2 min; 20 min at most.
-# Options: CHAOS_ARGS="--kills N --seed S --no-enospc".
+# Fuzz the parsers (hypothesis, 3,000 cases each), then bench/chaos.py: SIGKILL an
+# embedded crawl at 20 random points and resume it each time; run the service (private
+# redis-server with an append-only file, two `storyvault worker` and `storyvault beat`)
+# and SIGKILL a Celery pool process, Celery main process or whole worker group at 20
+# random points, restarting it as systemd would, and restart Redis twice mid-crawl; the
+# outlets cut some first responses mid-body. After each: every WARC passes `warcio check`,
+# every article and cited source is captured whole, every clean.jsonl line or `clean`
+# queue message points to its record, every version has one; then a crawl into a full
+# 2 MiB tmpfs (root only, else skipped). About 5 min on 2 cores; 20 min at most. Options:
+# CHAOS_ARGS="--kills N --service-kills N --redis-restarts N --cut-rate R --seed S
+# --no-embedded --no-service --no-enospc --keep DIR".
 chaos: $(STAMP)
 	HYPOTHESIS_PROFILE=chaos timeout --signal=TERM 300 $(BIN)/python -m pytest -q tests/test_fuzz_parsers.py
-	timeout --signal=TERM 1200 $(BIN)/python bench/chaos.py $(CHAOS_ARGS)
+	timeout --signal=TERM 900 $(BIN)/python bench/chaos.py $(CHAOS_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check workers tasks tests

@@ -1,26 +1,42 @@
-"""``make chaos``: kill an embedded crawl at random points, resume it, and check the archive.
+"""``make chaos``: kill the crawlers at random points, cut connections, fill the disk, and
+check the archive each time.
 
-Against a synthetic outlet on loopback (``tests/support/newsoutlet.py``, with its cited
-hosts), ``storyvault crawl`` is started ``--kills`` times (default 20) and SIGKILLed at a
-random point of each run: after a random number of fetches (read from its JSON log) plus
-a random few milliseconds, or after a random time, so that kills land between records,
-inside a record, between a record and its state, and in the closing of a file. Each run
-resumes the one before. A last run goes to the end, then the archive is checked:
+Three scenarios, each against a synthetic outlet on loopback (``tests/support/newsoutlet.py``,
+with its cited hosts on 127.0.0.2 and 127.0.0.3) that cuts some first responses mid-body
+(``tests/support/cuts.py``, ``--cut-rate``); each is checked with ``bench/chaos_checks.py``.
 
-* every WARC file passes ``warcio check`` and the structural checks of the tests (after
-  the crawler's own repair of ``.open`` files on restart), and no ``.open`` file is left;
-* every article of the outlet has a response (or revisit) record;
-* every line of ``ARCHIVE/queue/clean.jsonl`` points to a record that exists: read with
-  warcio at its offset, it has the message's record id and URL; no message is there twice,
-  and every version in the catalogue has its message.
+1. The embedded crawl. ``storyvault crawl`` is started ``--kills`` times (default 20) and
+   SIGKILLed at a random point of each run: after a random number of fetches (read from
+   its JSON log) plus a random few milliseconds, or after a random time, so that kills
+   land between records, inside a record, between a record and its state, and in the
+   closing of a file. Each run resumes the one before. A last run goes to the end, then:
 
-Then a full disk: where this runs as root and can mount a 2 MiB tmpfs, a crawl of an
-outlet with heavy pages is run into it; it must stop by itself with one error line naming
-the file, and the archive it leaves (copied to a normal disk) must pass the same checks
-once ``storyvault reindex`` has repaired it. Elsewhere that part is skipped with a note.
+   * every WARC file passes ``warcio check`` and the structural checks of the tests (after
+     the crawler's own repair of ``.open`` files on restart), and no ``.open`` file is left;
+   * every article of the outlet, and every source it cites, has a whole response (no
+     ``WARC-Truncated``) or a revisit record;
+   * every line of ``ARCHIVE/queue/clean.jsonl`` points to a whole record that exists:
+     read with warcio at its offset, it has the message's record id and URL; no message is
+     there twice, every version in the catalogue has its message, and no story of the
+     (never changing) outlet has more than one version.
 
-Every process has a timeout and the whole run a deadline (``--deadline``, 18 min; make
-adds a hard 20 min bound); the exit status is 0 when every check passed, 1 otherwise.
+2. The background service (``bench/chaos_service.py``, skipped with ``--no-service``):
+   redis-server, ``storyvault worker`` twice and ``storyvault beat``, run from the command
+   line as an operator does; ``--kills`` SIGKILLs of a Celery pool process, Celery main
+   process or whole worker process group, and ``--redis-restarts`` restarts of Redis, at
+   random points of the crawl; then the same checks on the WARC files, the Celery
+   ``clean`` queue and ``storyvault versions``, and the queue drained by the reference
+   cleaner.
+
+3. A full disk: where this runs as root and can mount a 2 MiB tmpfs, a crawl of an
+   outlet with heavy pages is run into it; it must stop by itself with one error line
+   naming the file, and the archive it leaves (copied to a normal disk) must pass the same
+   checks once ``storyvault reindex`` has repaired it. Elsewhere that part is skipped with
+   a note (``--no-enospc`` skips it).
+
+Every process has a timeout and the whole run a deadline (``--deadline``, 14 min; make
+adds a hard 15 min bound, and 5 min for the fuzzing before it); the exit status is 0 when
+every check passed, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -37,24 +53,29 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from warcio.archiveiterator import ArchiveIterator  # noqa: E402
-
+from bench.chaos_checks import (  # noqa: E402
+    Checks,
+    check_captured,
+    check_messages,
+    check_versions,
+    check_warcs,
+)
+from tests.support.cuts import BodyCutter  # noqa: E402
 from tests.support.newsoutlet import OutletSpec, start_outlet  # noqa: E402
-from tests.support.warc import assert_warc_valid  # noqa: E402
-from workers.parse.urls import canonical  # noqa: E402
-from workers.state.sqlite import SQLiteState  # noqa: E402
 from workers.versions.catalogue import Catalogue  # noqa: E402
+from workers.state.sqlite import SQLiteState  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RUN_TIMEOUT = 60.0  # seconds for one crawl run (a whole crawl of the outlet takes ~2 s)
+SERVICE_RESERVE = 300.0  # seconds of the deadline kept for the service part (~2 min)
+DISK_RESERVE = 90.0  # and for the full-disk part (~30 s)
 
 
 @dataclass
@@ -68,17 +89,6 @@ class Run:
     repaired: int = 0
     last_error: str = ""
     seconds: float = 0.0
-
-
-@dataclass
-class Checks:
-    """What the archive holds, and what is wrong with it."""
-
-    counts: Counter[str] = field(default_factory=Counter)
-    problems: list[str] = field(default_factory=list)
-
-    def fail(self, problem: str) -> None:
-        self.problems.append(problem)
 
 
 class Deadline:
@@ -178,127 +188,65 @@ def run_crawl(
     return run
 
 
-def records_of(path: Path) -> Iterator[tuple[int, str, str, str, str | None]]:
-    """(offset, type, record id, target URI, HTTP status) of each record of ``path``."""
-    with path.open("rb") as fh:
-        it = ArchiveIterator(fh)
-        for record in it:
-            status = record.http_headers.get_statuscode() if record.http_headers else None
-            yield (
-                it.get_record_offset(),
-                record.rec_type,
-                record.rec_headers.get_header("WARC-Record-ID"),
-                record.rec_headers.get_header("WARC-Target-URI") or "",
-                status,
-            )
-
-
-def check_archive(archive: Path, articles: list[str] | None, checks: Checks) -> None:
+def check_archive(
+    archive: Path, expected: Mapping[str, Sequence[str]] | None, checks: Checks
+) -> None:
     """The checks of the module docstring, counted into ``checks``."""
-    warc_dir = archive / "collections" / "storyvault" / "archive"
-    left_open = sorted(warc_dir.glob("*.open"))
-    checks.counts["files left .open"] += len(left_open)
-    for path in left_open:
-        checks.fail(f"{path.name}: left .open")
-    captured: set[str] = set()
-    by_id: dict[str, tuple[str, int, str]] = {}
-    for path in sorted(warc_dir.glob("*.warc.gz")):
-        checks.counts["WARC files"] += 1
-        try:
-            assert_warc_valid(path)
-        except AssertionError as exc:
-            checks.counts["WARC files failing warcio check"] += 1
-            checks.fail(f"{path.name}: {str(exc).splitlines()[0]}")
-            continue
-        for offset, kind, record_id, uri, status in records_of(path):
-            checks.counts["records"] += 1
-            checks.counts[f"{kind} records"] += 1
-            by_id[record_id] = (path.name, offset, uri)
-            if kind == "revisit" or (kind == "response" and status and status[0] in "23"):
-                captured.add(canonical(uri))
-    if articles is not None:
-        checks.counts["outlet articles"] = len(articles)
-        missing = [a for a in articles if canonical(a) not in captured]
-        checks.counts["articles captured"] = len(articles) - len(missing)
-        for url in missing:
-            checks.fail(f"{url}: article not captured")
-    check_queue(archive, by_id, checks)
-
-
-def check_queue(archive: Path, by_id: dict[str, tuple[str, int, str]], checks: Checks) -> None:
+    by_id = check_warcs(archive, checks)
+    if expected is not None:
+        check_captured(by_id, expected, checks)
     queue = archive / "queue" / "clean.jsonl"
     lines = queue.read_text(encoding="utf-8").splitlines() if queue.exists() else []
-    ids: Counter[str] = Counter()
-    versions: set[tuple[str, int]] = set()
+    messages = []
     for n, line in enumerate(lines, 1):
-        checks.counts["queue lines"] += 1
         try:
-            msg = json.loads(line)
-            warc = msg["warc"]
-            path = archive / warc["path"]
-            record_id, url = warc["record_id"], msg["url"]
-            ids[msg["message_id"]] += 1
-            versions.add((msg["story_id"], int(msg["version"])))
-        except (ValueError, KeyError, TypeError) as exc:
-            checks.fail(f"queue line {n}: not a message ({exc})")
-            continue
-        try:
-            with path.open("rb") as fh:
-                fh.seek(int(warc["offset"]))
-                record = next(iter(ArchiveIterator(fh)))
-                found_id = record.rec_headers.get_header("WARC-Record-ID")
-                found_uri = record.rec_headers.get_header("WARC-Target-URI")
-        except (OSError, StopIteration, ValueError) as exc:
-            checks.fail(f"queue line {n}: no record at {warc['path']}:{warc['offset']} ({exc})")
-            continue
-        if found_id != record_id or found_uri != url:
-            checks.fail(
-                f"queue line {n}: {warc['path']}:{warc['offset']} holds {found_id} {found_uri}, "
-                f"not {record_id} {url}"
-            )
-            continue
-        if record_id not in by_id:
-            checks.fail(f"queue line {n}: record {record_id} is not in a checked WARC file")
-            continue
-        checks.counts["queue lines pointing to their record"] += 1
-    twice = [i for i, k in ids.items() if k > 1]
-    checks.counts["messages queued twice"] = len(twice)
-    for message_id in twice:
-        checks.fail(f"message {message_id} queued {ids[message_id]} times")
-    catalogued = catalogue_versions(archive)
-    checks.counts["versions in the catalogue"] = len(catalogued)
-    unqueued = catalogued - versions
-    checks.counts["versions without a message"] = len(unqueued)
-    for story_id, number in sorted(unqueued):
-        checks.fail(f"story {story_id} v{number}: in the catalogue, not in the queue")
+            messages.append(json.loads(line))
+        except ValueError as exc:
+            checks.fail(f"queue line {n}: not JSON ({exc})")
+    announced = check_messages(
+        archive, messages, by_id, checks, where="clean.jsonl", repeats_allowed=False
+    )
+    check_versions(catalogue_versions(archive, checks), announced, by_id, checks)
 
 
-def catalogue_versions(archive: Path) -> set[tuple[str, int]]:
-    """(story id, version number) of every version in the archive's catalogue."""
+def catalogue_versions(archive: Path, checks: Checks) -> dict[tuple[str, int], str]:
+    """(story id, version number) → record id of every version in the archive's
+    catalogue; a story of the synthetic outlet with more than one version is a problem
+    (it never changes)."""
     if not (archive / "state" / "embedded.sqlite3").exists():
-        return set()
+        return {}
+    out = {}
     with SQLiteState.beside(archive) as state:
         catalogue = Catalogue(state)
-        return {
-            (story.story_id, version.number)
-            for story in catalogue.stories()
-            for version in catalogue.versions(story.story_id)
-        }
+        for story in catalogue.stories():
+            versions = catalogue.versions(story.story_id)
+            if len(versions) > 1:
+                checks.fail(f"{story.url}: {len(versions)} versions of a story that never changed")
+            for version in versions:
+                out[(story.story_id, version.number)] = version.warc["record_id"]
+    return out
 
 
 def chaos(
-    archive: Path, kills: int, rng: random.Random, deadline: Deadline
+    archive: Path,
+    kills: int,
+    cut_rate: float,
+    rng: random.Random,
+    deadline: Deadline,
+    reserve: float = 0.0,
 ) -> tuple[list[Run], Checks]:
+    """The embedded part; ``reserve``: seconds of the deadline kept for the parts after it."""
     spec = OutletSpec(sections=3, articles_per_section=6, calendar_trap=True)
     runs: list[Run] = []
     checks = Checks()
-    with start_outlet(spec) as fx:
+    cutter = BodyCutter(rate=cut_rate, attempts=1, seed=rng.randrange(1 << 30))
+    with start_outlet(spec, middlewares=[cutter.middleware]) as fx:
         cmd = crawl_cmd(archive, fx.url("/"))
         estimate = 60  # fetches of a whole crawl, refined by each run that gets to the end
         lasts = 2.0  # seconds of a whole crawl, likewise
         attempts = 0
         while sum(r.killed for r in runs) < kills and attempts < 3 * kills:
-            if deadline.left() < 4 * RUN_TIMEOUT:  # room for the last run and the full disk
+            if deadline.left() < 2 * RUN_TIMEOUT + reserve:  # room for the last run and more
                 checks.fail(f"deadline: stopped after {sum(r.killed for r in runs)} kills")
                 break
             attempts += 1
@@ -328,8 +276,14 @@ def chaos(
         print(f"last run: to the end, fetched {last.fetched}, exit {last.returncode}", flush=True)
         if last.returncode != 0:
             checks.fail(f"the last run exited {last.returncode}: {last.last_error}")
-        articles = fx.article_urls()
-    check_archive(archive, articles, checks)
+        expected = {
+            "outlet articles": fx.article_urls(),
+            "cited sources": sorted(
+                {c for p in fx.site.article_urls() for c in fx.site.expected_cited(p)}
+            ),
+        }
+    checks.counts["responses cut mid-body"] = len(cutter.cuts)
+    check_archive(archive, expected, checks)
     return runs, checks
 
 
@@ -401,49 +355,73 @@ def table(rows: Sequence[tuple[str, object]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kills", type=int, default=20, help="SIGKILLs (default 20)")
+    parser.add_argument("--kills", type=int, default=20, help="SIGKILLs of each part (20)")
+    parser.add_argument(
+        "--service-kills", type=int, default=None, help="SIGKILLs of workers (--kills)"
+    )
+    parser.add_argument(
+        "--redis-restarts", type=int, default=2, help="Redis restarts mid-crawl (2)"
+    )
+    parser.add_argument(
+        "--cut-rate",
+        type=float,
+        default=0.2,
+        help="share of first responses cut mid-body (0.2; 0: none)",
+    )
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
-    parser.add_argument("--deadline", type=float, default=1080, help="seconds (default 1080)")
+    parser.add_argument("--deadline", type=float, default=840, help="seconds (default 840)")
+    parser.add_argument("--no-embedded", action="store_true", help="skip the embedded part")
+    parser.add_argument("--no-service", action="store_true", help="skip the service part")
     parser.add_argument("--no-enospc", action="store_true", help="skip the full-disk part")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="work in this directory and leave it there"
+    )
     args = parser.parse_args()
-    # SIGTERM (make's timeout, Ctrl-C's cousin) unwinds: the outlet stops, temp files go
+    if args.kills < 0 or args.redis_restarts < 0 or not 0 <= args.cut_rate <= 1:
+        parser.error("--kills and --redis-restarts are counts, --cut-rate is in [0, 1]")
+    # SIGTERM (make's timeout, Ctrl-C's cousin) unwinds: servers stop, temp files go
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 30)
     rng = random.Random(seed)
     deadline = Deadline(args.deadline)
-    print(f"chaos: seed {seed}, {args.kills} kills", flush=True)
-    with tempfile.TemporaryDirectory(prefix="storyvault-chaos-") as tmp:
-        work = Path(tmp)
-        runs, checks = chaos(work / "archive", args.kills, rng, deadline)
-        killed = [r for r in runs if r.killed]
-        rows: list[tuple[str, object]] = [
-            ("runs", len(runs)),
-            ("SIGKILLs", len(killed)),
-            ("  by fetch count", sum(r.how.startswith("fetches") for r in killed)),
-            ("  by time", sum(r.how.startswith("time") for r in killed)),
-            ("runs that ended by themselves", len(runs) - len(killed)),
-            ("fetches, all runs", sum(r.fetched for r in runs)),
-            ("files repaired on restart", sum(r.repaired for r in runs)),
-            *sorted(checks.counts.items()),
-        ]
-        print("\nkilled and resumed:")
-        print(table(rows))
-        problems = list(checks.problems)
+    service_kills = args.kills if args.service_kills is None else args.service_kills
+    print(
+        f"chaos: seed {seed}, {args.kills} kills embedded, {service_kills} kills and "
+        f"{args.redis_restarts} Redis restarts in the service, cut rate {args.cut_rate}",
+        flush=True,
+    )
+    problems: list[str] = []
+    with contextlib.ExitStack() as stack:
+        if args.keep is not None:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            work = args.keep.resolve()
+        else:
+            work = Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="storyvault-chaos-"))
+            )
+        if args.no_embedded:
+            print("\nembedded crawl: skipped (--no-embedded)")
+        else:
+            reserve = (0 if args.no_service else SERVICE_RESERVE) + (
+                0 if args.no_enospc else DISK_RESERVE
+            )
+            problems += embedded_part(work, args.kills, args.cut_rate, rng, deadline, reserve)
+        if args.no_service:
+            print("\nservice: skipped (--no-service)")
+        else:
+            problems += service_part(
+                work / "service",
+                service_kills,
+                args.redis_restarts,
+                args.cut_rate,
+                rng,
+                deadline,
+                keep_redis=args.keep is not None,
+            )
         if args.no_enospc:
             print("\nfull disk: skipped (--no-enospc)")
         else:
-            run, disk_checks, note = full_disk(work, deadline)
-            print(f"\nfull disk (2 MiB tmpfs): {note}")
-            if disk_checks is not None and run is not None:
-                print(
-                    table(
-                        [
-                            ("fetches before the disk was full", run.fetched),
-                            *sorted(disk_checks.counts.items()),
-                        ]
-                    )
-                )
-                problems += [f"full disk: {p}" for p in disk_checks.problems]
+            problems += full_disk_part(work, deadline)
     if problems:
         print(f"\nchaos: {len(problems)} problems (seed {seed}):")
         for problem in problems[:50]:
@@ -451,6 +429,91 @@ def main() -> int:
         return 1
     print(f"\nchaos: every check passed (seed {seed})")
     return 0
+
+
+def embedded_part(
+    work: Path,
+    kills: int,
+    cut_rate: float,
+    rng: random.Random,
+    deadline: Deadline,
+    reserve: float,
+) -> list[str]:
+    t0 = time.monotonic()
+    runs, checks = chaos(work / "archive", kills, cut_rate, rng, deadline, reserve)
+    killed = [r for r in runs if r.killed]
+    rows: list[tuple[str, object]] = [
+        ("runs", len(runs)),
+        ("SIGKILLs", len(killed)),
+        ("  by fetch count", sum(r.how.startswith("fetches") for r in killed)),
+        ("  by time", sum(r.how.startswith("time") for r in killed)),
+        ("runs that ended by themselves", len(runs) - len(killed)),
+        ("fetches, all runs", sum(r.fetched for r in runs)),
+        ("files repaired on restart", sum(r.repaired for r in runs)),
+        *sorted(checks.counts.items()),
+        ("seconds", round(time.monotonic() - t0)),
+    ]
+    print("\nembedded crawl, killed and resumed:")
+    print(table(rows))
+    return [f"embedded: {p}" for p in checks.problems]
+
+
+def service_part(
+    work: Path,
+    kills: int,
+    redis_restarts: int,
+    cut_rate: float,
+    rng: random.Random,
+    deadline: Deadline,
+    *,
+    keep_redis: bool = False,
+) -> list[str]:
+    from bench.chaos_service import run_service_chaos
+
+    reserve = DISK_RESERVE
+    if deadline.left() < reserve + SERVICE_RESERVE / 2:
+        return ["service: skipped, too little time left before the deadline"]
+    out = run_service_chaos(
+        work,
+        kills=kills,
+        redis_restarts=redis_restarts,
+        cut_rate=cut_rate,
+        rng=rng,
+        time_left=deadline.left() - reserve,
+        keep_redis=keep_redis,
+    )
+    done = [f for f in out.faults if f.done]
+    kinds = ("pool process", "celery main", "worker group", "redis SIGTERM", "redis SIGKILL")
+    rows: list[tuple[str, object]] = [
+        ("faults injected", len(done)),
+        *((f"  {kind}", sum(f.kind == kind for f in done)) for kind in kinds),
+        *((name, n) for name, n in out.counts.items() if not name.startswith("  ")),
+        *sorted(out.checks.counts.items()),
+        ("seconds", round(out.seconds)),
+    ]
+    print(
+        "\nservice (2 workers, beat, Redis), workers killed and Redis restarted; "
+        "killed worker groups are started again by this harness (as systemd would), "
+        "Celery main processes by `storyvault worker`, pool processes by Celery:"
+    )
+    print(table(rows))
+    errors = [(name.strip(), n) for name, n in out.counts.items() if name.startswith("  ")]
+    if errors:
+        print("  most frequent error events: " + ", ".join(f"{e} {n}" for e, n in errors))
+    return [f"service: {p}" for p in out.checks.problems]
+
+
+def full_disk_part(work: Path, deadline: Deadline) -> list[str]:
+    run, disk_checks, note = full_disk(work, deadline)
+    print(f"\nfull disk (2 MiB tmpfs): {note}")
+    if disk_checks is None or run is None:
+        return []
+    print(
+        table(
+            [("fetches before the disk was full", run.fetched), *sorted(disk_checks.counts.items())]
+        )
+    )
+    return [f"full disk: {p}" for p in disk_checks.problems]
 
 
 if __name__ == "__main__":

@@ -18,20 +18,23 @@ import pytest
 import structlog
 from warcio.archiveiterator import ArchiveIterator
 
+from tests.support.cuts import BodyCutter
 from tests.support.servers import (
     BAD_CHARSET_BODY,
     EARLY_CLOSE_BODY,
     FALSE_GZIP_BODY,
     LiveServer,
     big_body,
+    outlet_app,
     sent_body,
+    serve,
 )
 from workers.core.errors import ProtocolError, RedirectLoopError, TransientFetchError
 from workers.core.settings import Settings
-from workers.crawl.capture import CaptureReport, capture_url
+from workers.crawl.local.capture import CaptureReport, capture_url
 from workers.net.fetch import Fetcher
-from workers.state.sqlite import SQLiteState
-from workers.warc.writer import Archive
+from workers.state.sqlite.sqlite import SQLiteState
+from workers.warc.records.writer import Archive
 
 
 def sha1_b32(data: bytes) -> str:
@@ -184,6 +187,22 @@ def test_early_close_keeps_the_bytes_and_says_so(hostile: LiveServer, settings: 
     assert stored.http.get_header("X-Archive-Orig-Content-Length") == "1000"
     assert stored.http.get_header("Content-Length") == str(len(EARLY_CLOSE_BODY))
     assert any(e["event"] == "body_cut" for e in logs)
+
+
+def test_a_body_cut_once_is_fetched_again_and_stored_whole(settings: Settings) -> None:
+    cutter = BodyCutter(rate=1.0, attempts=1)  # the first response of each URL is cut
+    app = outlet_app()
+    app.middlewares.append(cutter.middleware)
+    for server in serve(LiveServer(app, "127.0.0.1")):
+        with structlog.testing.capture_logs() as logs:
+            (report,) = capture(settings, server.url("/plain"))
+        whole = sent_body(server, "/plain")
+    assert [c.attempt for c in cutter.cuts] == [1]
+    assert outcome(report) == ([None], None)
+    (stored,) = responses(settings, "/plain")
+    assert stored.payload == whole
+    assert stored.headers.get_header("WARC-Truncated") is None
+    assert [e["error"] for e in logs if e["event"] == "fetch_retry"] == ["body cut (disconnect)"]
 
 
 def test_false_gzip_is_stored_as_sent(hostile: LiveServer, settings: Settings) -> None:

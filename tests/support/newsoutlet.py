@@ -1404,22 +1404,29 @@ def start_outlet(
     spec: OutletSpec | None = None,
     cited_hosts: Sequence[str] = ("127.0.0.2", "127.0.0.3"),
     host: str = "127.0.0.1",
+    middlewares: Sequence[Any] = (),
 ) -> OutletFixture:
     """Start one :func:`cited_source_app` per host in *cited_hosts*, then the outlet
-    on *host* with their bases appended to ``spec.cited_bases``.  Use as a context
-    manager (stops everything, then asserts no server-side errors)."""
+    on *host* with their bases appended to ``spec.cited_bases``.  *middlewares* (e.g.
+    :class:`tests.support.cuts.BodyCutter`'s) wrap every one of these apps.  Use as a
+    context manager (stops everything, then asserts no server-side errors)."""
     spec = spec if spec is not None else OutletSpec()
     cited: list[LiveServer] = []
+
+    def wrapped(app: web.Application) -> web.Application:
+        app.middlewares.extend(middlewares)
+        return app
+
     try:
         for i, cited_host in enumerate(cited_hosts):
-            server = LiveServer(cited_source_app(f"Cited Source {i + 1}"), cited_host)
+            server = LiveServer(wrapped(cited_source_app(f"Cited Source {i + 1}")), cited_host)
             cited.append(server.start())
         bases = [s.base for s in cited]
         for server in cited:
             peers: list[str] = server.app[PEERS]
             peers[:] = [b for b in bases if b != server.base]
         site = NewsOutlet(dataclasses.replace(spec, cited_bases=[*spec.cited_bases, *bases]))
-        outlet = LiveServer(site.app(), host).start()
+        outlet = LiveServer(wrapped(site.app()), host).start()
     except BaseException:
         for server in cited:
             server.stop()

@@ -15,7 +15,9 @@ Faithfulness rules:
   real ``Content-Length`` is given (see :func:`honest_headers`).
 * Bodies stream into a spooled temp file under a size cap and a time cap; a body cut by
   either, or by the server closing early, is kept and marked ``truncated``
-  (``length`` / ``time`` / ``disconnect``, the WARC-Truncated reasons).
+  (``length`` / ``time`` / ``disconnect``, the WARC-Truncated reasons). A body the server
+  cut is first asked for again, like a 5xx (up to ``max_retries``, within the URL's time
+  budget): only the last attempt is yielded, whole or still cut.
 """
 
 from __future__ import annotations
@@ -249,6 +251,22 @@ class Fetcher:
                 await self._sleep_for(wait)
                 continue
             exchange.attempt, exchange.hop, exchange.via = attempt, hop, via
+            if exchange.truncated == "disconnect" and attempt < attempts:
+                # the server closed mid-body: ask again rather than keep a partial page (a
+                # story read from it would be a false version); the last attempt is kept
+                wait = backoff_delay(attempt, s.backoff_base, s.backoff_max, self._rand)
+                if time.monotonic() + wait < deadline:
+                    exchange.close()
+                    log.info(
+                        "fetch_retry",
+                        url=url,
+                        attempt=attempt,
+                        error="body cut (disconnect)",
+                        bytes=exchange.body_length,
+                        wait=wait,
+                    )
+                    await self._sleep_for(wait)
+                    continue
             yield exchange
             if exchange.status not in RETRY_STATUSES:
                 return
