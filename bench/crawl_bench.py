@@ -126,7 +126,9 @@ def run_measured(
 class Server:
     """``bench/serve.py`` in a child process; one fresh outlet per measurement."""
 
-    def __init__(self, pages: int, cited_hosts: int, timeout: float = 60.0) -> None:
+    def __init__(
+        self, pages: int, cited_hosts: int, timeout: float = 60.0, outlet: str = "bench"
+    ) -> None:
         self.proc = subprocess.Popen(
             [
                 PYTHON,
@@ -135,6 +137,8 @@ class Server:
                 str(pages),
                 "--cited-hosts",
                 str(cited_hosts),
+                "--outlet",
+                outlet,
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -338,7 +342,7 @@ class Bench:
         walls: list[float] = []
         best: tuple[Measured, int, float, dict[str, Any]] | None = None
         with self.server() as srv:
-            urls = [_rebase(u, self.url_bases, srv.bases) for u in self.urls]
+            urls = [rebase(u, self.url_bases, srv.bases) for u in self.urls]
             url_file = self.work / "urls.txt"
             url_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
             out = self.work / "bare.json"
@@ -491,7 +495,7 @@ class Bench:
         }
         embedded = self.crawled.get(cited)
         if embedded is not None:
-            theirs = {_rebase(u, embedded[1], bases) for u in embedded[0]}
+            theirs = {rebase(u, embedded[1], bases) for u in embedded[0]}
             ours = set(requests)
             run.detail["vs_embedded_urls"] = {
                 "only_service": len(ours - theirs),
@@ -546,7 +550,7 @@ class Bench:
             self.profile.update(_cprofile_summary(prof))
 
 
-def _rebase(url: str, old: list[str], new: list[str]) -> str:
+def rebase(url: str, old: list[str], new: list[str]) -> str:
     for a, b in zip(old, new, strict=True):
         if url.startswith(a + "/") or url == a:
             return b + url[len(a) :]
