@@ -199,6 +199,7 @@ class DelayBench:
         )
         if self.args.dispatch_every is not None:
             env["STORYVAULT_DISPATCH_EVERY"] = str(self.args.dispatch_every)
+        env.update(self.args.service_settings)
         with (
             self.server() as srv,
             Service(work=work, env=env, worker_concurrency=self.args.worker_concurrency) as svc,
@@ -306,6 +307,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="STORYVAULT_DISPATCH_EVERY for the service (default: the setting's default)",
     )
+    parser.add_argument(
+        "--service-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a further setting of the service, e.g. STORYVAULT_BATCH_SECONDS=5 (repeatable)",
+    )
     parser.add_argument("--no-service", action="store_true", help="the embedded crawls only")
     parser.add_argument("--timeout", type=float, default=180, help="per crawl, s (180)")
     parser.add_argument("--deadline", type=float, default=600, help="the whole step, s (600)")
@@ -318,6 +326,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--delays: a comma-separated list of seconds, not {args.delays!r}")
     if not args.delay_list or min(args.delay_list) < 0:
         parser.error("--delays: one or more delays >= 0")
+    args.service_settings = {}
+    for pair in args.service_env:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.startswith("STORYVAULT_"):
+            parser.error(f"--service-env: STORYVAULT_NAME=VALUE, not {pair!r}")
+        args.service_settings[name] = value
     return args
 
 
@@ -355,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
                     "cited_hosts": args.cited_hosts,
                     "worker_concurrency": args.worker_concurrency,
                     "dispatch_every": args.dispatch_every,
+                    "service_env": args.service_settings,
                     "engine": engine_version(),
                     "cores": os.cpu_count(),
                     "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
