@@ -24,7 +24,10 @@ the two server processes and are mapped); any difference is reported.
 Beside the wall times, per host: the requests, their span and the time the gaps between
 consecutive requests exceed the delay (``excess``): a runner that keeps a host at its
 delay has an excess near 0; what the service adds shows there. For the service, the host
-turns from the worker's log: how many, and the idle time between a host's turns.
+turns from the worker's log: how many, the URLs each took and the time between one turn's
+end and the host's next turn's start. And each crawl's budget counters as its state keeps
+them (SQLite, Redis): pages queued per shape from pages of that shape (the trap chain),
+URLs skipped by reason, so that a different URL set can be traced to its budget.
 
 It is a measurement, not a test: it exits 0 whatever the ratios, every process has a
 timeout and the whole step a ``--deadline``.
@@ -337,7 +340,7 @@ def report(rows: list[dict[str, Any]]) -> None:
                 print(
                     f"{tag}: {host}: {t['turns']} turns, URLs per turn {t['urls'][:12]}"
                     f"{' ...' if len(t['urls']) > 12 else ''}, "
-                    f"{t['between_total_s']:.1f} s between turns"
+                    f"{t['between_total_s']:.1f} s between turns {t['between_turns_s'][:8]}"
                 )
         diff = row.get("urls")
         if diff is not None:
