@@ -2,10 +2,12 @@
 
 Exactly what an operator runs (see ``tests/test_service.py``): a throw-away
 ``redis-server`` on a free loopback port (``tests.support.redis.RedisServer``, never the
-shared :6379), ``storyvault outlets add URL``, one ``storyvault worker --concurrency N``
-(N worker processes) and ``storyvault beat``, each in its own session so that the whole
-process group can be stopped; then ``storyvault discover`` and a wait until the service is
-idle: queues empty, frontier ``queued_total`` 0, no host leased.
+shared :6379), one ``storyvault worker --concurrency N`` (N worker processes) and
+``storyvault beat``, each in its own session so that the whole process group can be
+stopped; then the command
+that starts the crawl (``storyvault outlets add URL``, which queues the outlet's
+discovery, or ``storyvault discover`` for an outlet added before) and a wait until the
+service is idle: queues empty, frontier ``queued_total`` 0, no host leased.
 
 Two ends are taken. The crawl is *done* when the frontier is empty, no host is leased,
 the ``discover`` and ``fetch`` queues are empty and every new version has been sent to
@@ -14,7 +16,7 @@ ends, its messages in ``queue/clean.jsonl``. The service is *drained* when the r
 cleaner has also consumed the ``clean`` queue, work the embedded crawl does not do. The
 ratio against the embedded crawl is taken at *done*; *drained* is reported beside it.
 
-Each measured wall time runs from the spawn of ``storyvault discover`` to the first of a
+Each measured wall time runs from the spawn of that command to the first of a
 streak of idle observations (polled every ``POLL_S`` in-process with the numbers
 ``storyvault status --json`` shows: queue lengths and ``RedisState.frontier_stats``,
 without its 1 s worker ping and its per-minute capture counters); the streak must
