@@ -4,10 +4,10 @@ Exactly what an operator runs (see ``tests/test_service.py``): a throw-away
 ``redis-server`` on a free loopback port (``tests.support.redis.RedisServer``, never the
 shared :6379), one ``storyvault worker --concurrency N`` (N worker processes) and
 ``storyvault beat``, each in its own session so that the whole process group can be
-stopped; then the command
-that starts the crawl (``storyvault outlets add URL``, which queues the outlet's
-discovery, or ``storyvault discover`` for an outlet added before) and a wait until the
-service is idle: queues empty, frontier ``queued_total`` 0, no host leased.
+stopped; then the command that starts the crawl (``storyvault outlets add URL``, which
+queues the outlet's discovery, or ``storyvault discover`` for an outlet added before) and
+a wait until the service is idle: queues empty, frontier ``queued_total`` 0, no host
+leased.
 
 Two ends are taken. The crawl is *done* when the frontier is empty, no host is leased,
 the ``discover`` and ``fetch`` queues are empty and every new version has been sent to
