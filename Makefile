@@ -29,9 +29,15 @@ crawl: $(STAMP)
 # against the embedded crawl, on a synthetic outlet on loopback (about 12 min on 2 cores;
 # every process has a timeout). Options: BENCH_ARGS="--pages 3000 --concurrency 16
 # --json-out FILE --profile py-spy|cprofile --no-service --service-cited-hosts N".
+# Last, politeness: the service against the embedded crawl of the test outlet (calendar
+# trap on, 2 cited hosts) at per-host delays 0.25 and 1 s, wall time from the first to the
+# last request the servers saw, and whether both fetched the same URLs (about 5 min, 10 at
+# most). Options: DELAY_BENCH_ARGS="--delays 0.25,1 --json-out FILE --no-service
+# --worker-concurrency 2 --dispatch-every S --service-env STORYVAULT_NAME=VALUE".
 bench: $(STAMP)
 	$(BIN)/python bench/extract_bench.py
 	$(BIN)/python bench/crawl_bench.py $(BENCH_ARGS)
+	timeout --signal=TERM 660 $(BIN)/python bench/delay_bench.py $(DELAY_BENCH_ARGS)
 
 # Fuzz the parsers (hypothesis, 3,000 cases each), then bench/chaos.py: SIGKILL an
 # embedded crawl at 20 random points and resume it each time; run the service (private

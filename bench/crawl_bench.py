@@ -14,7 +14,8 @@ process, so that the server does not share the GIL with the client being measure
 4. The distributed crawl (``bench/service_bench.py``): a private redis-server, one
    ``storyvault worker --concurrency 2`` (two worker processes) and ``storyvault beat``,
    the same outlet (fresh server process), per-host delay 0, the same budgets; wall time
-   from ``storyvault discover`` to idle. Its figure is service/crawl (log INFO, the level
+   from ``storyvault outlets add`` (which queues the outlet's discovery) to idle, workers
+   and beat started before. Its figure is service/crawl (log INFO, the level
    the service logs at) on the same outlet; the issue's target is >= 0.9. The service's
    frontier is per host and a host is leased to one worker process at a time, so on the
    default single-host outlet the second process gets no host turn (only cleaning and
@@ -126,7 +127,9 @@ def run_measured(
 class Server:
     """``bench/serve.py`` in a child process; one fresh outlet per measurement."""
 
-    def __init__(self, pages: int, cited_hosts: int, timeout: float = 60.0) -> None:
+    def __init__(
+        self, pages: int, cited_hosts: int, timeout: float = 60.0, outlet: str = "bench"
+    ) -> None:
         self.proc = subprocess.Popen(
             [
                 PYTHON,
@@ -135,6 +138,8 @@ class Server:
                 str(pages),
                 "--cited-hosts",
                 str(cited_hosts),
+                "--outlet",
+                outlet,
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -244,7 +249,7 @@ class Bench:
 
     def timeout(self) -> float:
         """Per-process timeout: the smaller of --timeout and what the deadline leaves
-        (for the service: from discover to idle)."""
+        (for the service: from `outlets add` to idle)."""
         left = self.deadline - time.monotonic() - 60  # leave room to stop and report
         if left < 5:
             raise TimeoutError("bench deadline reached")
@@ -338,7 +343,7 @@ class Bench:
         walls: list[float] = []
         best: tuple[Measured, int, float, dict[str, Any]] | None = None
         with self.server() as srv:
-            urls = [_rebase(u, self.url_bases, srv.bases) for u in self.urls]
+            urls = [rebase(u, self.url_bases, srv.bases) for u in self.urls]
             url_file = self.work / "urls.txt"
             url_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
             out = self.work / "bare.json"
@@ -459,9 +464,14 @@ class Bench:
             self.server(cited) as srv,
             Service(work=work, env=self.service_env(), worker_concurrency=n) as service,
         ):
-            service.start(srv.base + "/", timeout=min(60.0, self.timeout()))
+            # warm first: `outlets add` queues the outlet's discovery, so it starts the clock
+            service.start(None, timeout=min(60.0, self.timeout()))
             cpu0 = srv.cpu_s()
-            m = service.measure(lambda: int(srv.ask("count")["requests"]), self.timeout())
+            m = service.measure(
+                lambda: int(srv.ask("count")["requests"]),
+                self.timeout(),
+                begin=("outlets", "add", srv.base + "/"),
+            )
             server_cpu = srv.cpu_s() - cpu0
             seen = srv.ask("log")
             bases = srv.bases
@@ -491,7 +501,7 @@ class Bench:
         }
         embedded = self.crawled.get(cited)
         if embedded is not None:
-            theirs = {_rebase(u, embedded[1], bases) for u in embedded[0]}
+            theirs = {rebase(u, embedded[1], bases) for u in embedded[0]}
             ours = set(requests)
             run.detail["vs_embedded_urls"] = {
                 "only_service": len(ours - theirs),
@@ -546,7 +556,7 @@ class Bench:
             self.profile.update(_cprofile_summary(prof))
 
 
-def _rebase(url: str, old: list[str], new: list[str]) -> str:
+def rebase(url: str, old: list[str], new: list[str]) -> str:
     for a, b in zip(old, new, strict=True):
         if url.startswith(a + "/") or url == a:
             return b + url[len(a) :]
@@ -783,7 +793,7 @@ def print_service_detail(r: Run) -> None:
     print(
         f"  {r.name}: CPU s workers {cpu.get('workers')} (pool processes {cpu.get('pool')}, "
         f"celery main {cpu.get('celery_main')}), beat {cpu.get('beat')}, "
-        f"redis {cpu.get('redis')}; `storyvault discover` itself {d.get('discover_cmd_s')} s; "
+        f"redis {cpu.get('redis')}; `storyvault outlets add` itself {d.get('discover_cmd_s')} s; "
         f"WARC responses {d.get('warc_responses')}"
     )
     print(
@@ -826,7 +836,7 @@ def print_service_detail(r: Run) -> None:
         )
         print(
             f"  {r.name}: time line: first fetch {t.get('first_fetch_after_discover_s')} s "
-            f"after discover; fetching {t['fetching_s']} s ({t['ms_per_url_fetching']} ms/URL); "
+            f"after outlets add; fetching {t['fetching_s']} s ({t['ms_per_url_fetching']} ms/URL); "
             f"turns' ends after their last fetch (WARC close, index, clean tasks) "
             f"{t['after_last_fetch_s']} s; idle {t.get('idle_after_last_fetch_s')} s "
             f"after the last fetch"

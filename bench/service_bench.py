@@ -2,10 +2,12 @@
 
 Exactly what an operator runs (see ``tests/test_service.py``): a throw-away
 ``redis-server`` on a free loopback port (``tests.support.redis.RedisServer``, never the
-shared :6379), ``storyvault outlets add URL``, one ``storyvault worker --concurrency N``
-(N worker processes) and ``storyvault beat``, each in its own session so that the whole
-process group can be stopped; then ``storyvault discover`` and a wait until the service is
-idle: queues empty, frontier ``queued_total`` 0, no host leased.
+shared :6379), one ``storyvault worker --concurrency N`` (N worker processes) and
+``storyvault beat``, each in its own session so that the whole process group can be
+stopped; then the command that starts the crawl (``storyvault outlets add URL``, which
+queues the outlet's discovery, or ``storyvault discover`` for an outlet added before) and
+a wait until the service is idle: queues empty, frontier ``queued_total`` 0, no host
+leased.
 
 Two ends are taken. The crawl is *done* when the frontier is empty, no host is leased,
 the ``discover`` and ``fetch`` queues are empty and every new version has been sent to
@@ -14,7 +16,7 @@ ends, its messages in ``queue/clean.jsonl``. The service is *drained* when the r
 cleaner has also consumed the ``clean`` queue, work the embedded crawl does not do. The
 ratio against the embedded crawl is taken at *done*; *drained* is reported beside it.
 
-Each measured wall time runs from the spawn of ``storyvault discover`` to the first of a
+Each measured wall time runs from the spawn of that command to the first of a
 streak of idle observations (polled every ``POLL_S`` in-process with the numbers
 ``storyvault status --json`` shows: queue lengths and ``RedisState.frontier_stats``,
 without its 1 s worker ping and its per-minute capture counters); the streak must
@@ -130,8 +132,8 @@ class ServiceMeasure:
     cpu_detail: dict[str, float] = field(default_factory=dict)
     rss_mb: float = 0.0
     status: dict[str, Any] = field(default_factory=dict)
-    discover_s: float = 0.0  # wall of the `storyvault discover` command itself
-    t0_epoch: float = 0.0  # wall clock at the spawn of `storyvault discover`
+    discover_s: float = 0.0  # wall of the begin command (`storyvault discover`) itself
+    t0_epoch: float = 0.0  # wall clock at the spawn of the begin command
     redis_calls: dict[str, int] = field(default_factory=dict)  # commands run meanwhile
     redis_usec: int = 0  # redis-server's own time executing them
     end_epoch: float = 0.0  # wall clock when the crawl was done
@@ -207,11 +209,13 @@ class Service:
                 start_new_session=True,
             )
 
-    def start(self, outlet: str, timeout: float) -> None:
-        """Register the outlet, start worker and beat, wait until the worker answers."""
-        added = self.cli("outlets", "add", outlet)
-        if added.returncode != 0:
-            raise RuntimeError(f"storyvault outlets add failed: {added.stderr.strip()}")
+    def start(self, outlet: str | None, timeout: float) -> None:
+        """Register the outlet (unless None: then ``measure`` may add it), start worker
+        and beat, wait until the worker answers."""
+        if outlet is not None:
+            added = self.cli("outlets", "add", outlet)
+            if added.returncode != 0:
+                raise RuntimeError(f"storyvault outlets add failed: {added.stderr.strip()}")
         self.worker = self._spawn("worker", "worker", "--concurrency", str(self.worker_concurrency))
         self.beat = self._spawn("beat", "beat")
         deadline = time.monotonic() + timeout
@@ -275,12 +279,18 @@ class Service:
         calls = {k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in stats.items()}
         return calls, sum(int(v["usec"]) for v in stats.values())
 
-    def measure(self, served: Callable[[], int], timeout: float) -> ServiceMeasure:
-        """``storyvault discover``, then wait for idle; ``served()`` counts server requests."""
+    def measure(
+        self,
+        served: Callable[[], int],
+        timeout: float,
+        begin: tuple[str, ...] = ("discover",),
+    ) -> ServiceMeasure:
+        """Run ``storyvault BEGIN...`` (by default ``discover``; ``outlets add URL`` also
+        queues a discovery), then wait for idle; ``served()`` counts server requests."""
         assert self.worker is not None and self.beat is not None and self.redis is not None
         probe, client = self._busy()
         try:
-            return self._measure(probe, served, timeout)
+            return self._measure(probe, served, timeout, begin)
         finally:
             client.close()
 
@@ -289,6 +299,7 @@ class Service:
         probe: Callable[[], tuple[int, int, dict[str, Any]]],
         served: Callable[[], int],
         timeout: float,
+        begin: tuple[str, ...],
     ) -> ServiceMeasure:
         assert self.worker is not None and self.beat is not None and self.redis is not None
         sessions = {self.worker.pid, self.beat.pid}
@@ -299,10 +310,11 @@ class Service:
         result = ServiceMeasure()
         t0 = time.monotonic()
         result.t0_epoch = time.time()
-        discover = self.cli("discover")
+        discover = self.cli(*begin)
         result.discover_s = round(time.monotonic() - t0, 3)
         if discover.returncode != 0:
-            raise RuntimeError(f"storyvault discover failed: {discover.stderr.strip()}")
+            what = " ".join(begin)
+            raise RuntimeError(f"storyvault {what} failed: {discover.stderr.strip()}")
         deadline = t0 + timeout
         idle_since: float | None = None  # of the crawl (clean tasks aside)
         idle_count = -1
