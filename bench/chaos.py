@@ -69,8 +69,8 @@ from bench.chaos_checks import (  # noqa: E402
 )
 from tests.support.cuts import BodyCutter  # noqa: E402
 from tests.support.newsoutlet import OutletSpec, start_outlet  # noqa: E402
-from workers.versions.catalogue import Catalogue  # noqa: E402
 from workers.state.sqlite import SQLiteState  # noqa: E402
+from workers.versions.catalogue import Catalogue  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RUN_TIMEOUT = 60.0  # seconds for one crawl run (a whole crawl of the outlet takes ~2 s)

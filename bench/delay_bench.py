@@ -147,8 +147,8 @@ BUDGET_COUNTERS = ("pages|", "linked|", "skip|")
 def embedded_budget_counts(archive: Path) -> dict[str, int]:
     """The embedded crawl's budget counters as its SQLite state keeps them (pages queued
     per host and per shape reached from pages of that shape, URLs skipped by reason)."""
-    from workers.archiveroot import STATE_FILE
-    from workers.state import SQLiteState
+    from workers.state.sqlite import SQLiteState
+    from workers.warc.root import STATE_FILE
 
     if not (archive / STATE_FILE).is_file():  # the crawl did not start
         return {}

@@ -171,7 +171,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.crawl.local.capture import capture_urls
+    from workers.crawl.capture import capture_urls
     from workers.replay.opening import refuse_service_archive
 
     refuse_service_archive(settings, "fetch")
@@ -197,7 +197,7 @@ def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     from tasks.progress import CrawlProgress
-    from workers.crawl.local.local import crawl
+    from workers.crawl.local import crawl
     from workers.replay.opening import refuse_service_archive
 
     refuse_service_archive(settings, "crawl")

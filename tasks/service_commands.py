@@ -19,7 +19,7 @@ import structlog
 
 from workers.core.errors import ConfigError
 from workers.core.settings import Settings, check_flag
-from workers.warc.records.root import write_backend_marker
+from workers.warc.root import write_backend_marker
 
 log = structlog.get_logger(__name__)
 
@@ -190,16 +190,16 @@ def cmd_beat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _client(settings: Settings) -> Any:
-    from workers.state.sqlite.redis_state import connect
+    from workers.state.redis_state import connect
 
     _require_redis(settings)
     return connect(settings.redis_url)
 
 
 def cmd_outlets_add(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.crawl.local import service
+    from workers.crawl import service
     from workers.net.fetch import check_url
-    from workers.state.sqlite.redis_state import RedisState
+    from workers.state.redis_state import RedisState
 
     check_url(args.url)
     check_flag("cite_depth", args.cite_depth, "--cite-depth")
@@ -215,7 +215,7 @@ def cmd_outlets_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_outlets_list(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.state.sqlite.redis_keys import Keys
+    from workers.state.redis_keys import Keys
 
     raw = _client(settings).hgetall(Keys(settings.redis_prefix).outlets())
     found = {k.decode(): json.loads(v) for k, v in sorted(raw.items())}
@@ -228,7 +228,7 @@ def cmd_outlets_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_outlets_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.state.sqlite.redis_keys import Keys
+    from workers.state.redis_keys import Keys
 
     removed = _client(settings).hdel(Keys(settings.redis_prefix).outlets(), args.url)
     if not removed:
@@ -248,8 +248,8 @@ def cmd_discover(args: argparse.Namespace, settings: Settings) -> int:
 
 def service_status(settings: Settings, *, ping_workers: bool = True) -> dict[str, Any]:
     """The numbers `storyvault status` shows."""
-    from workers.state.sqlite.redis_keys import Keys
-    from workers.state.sqlite.redis_state import RedisState
+    from workers.state.redis_keys import Keys
+    from workers.state.redis_state import RedisState
 
     client = _client(settings)
     keys = Keys(settings.redis_prefix)

@@ -23,9 +23,9 @@ from workers.versions.outbox import Outbox, publish_changes
 from workers.versions.redis_catalogue import RedisCatalogueStore
 from workers.versions.reindex import Redeliverer
 from workers.versions.schedule import parse_duration
-from workers.warc.records.reader import read_record
-from workers.warc.records.root import existing_archive
-from workers.warc.records.writer import Archive
+from workers.warc.reader import read_record
+from workers.warc.root import existing_archive
+from workers.warc.writer import Archive
 
 log = structlog.get_logger(__name__)
 
@@ -184,7 +184,7 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_recrawl(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.crawl.local.local import crawl
+    from workers.crawl.local import crawl
 
     urls = list(args.urls)
     stale = flag_duration("--stale", args.stale) if args.stale else None
@@ -223,7 +223,7 @@ def enqueue_recrawl(settings: Settings, urls: list[str]) -> int:
     import time
 
     from workers.core.types import FrontierItem
-    from workers.state.sqlite.redis_state import RedisState, connect
+    from workers.state.redis_state import RedisState, connect
 
     client = connect(settings.redis_url)
     try:
@@ -238,7 +238,7 @@ def enqueue_recrawl(settings: Settings, urls: list[str]) -> int:
 
 
 def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.crawl.local.watch import watch
+    from workers.crawl.watch import watch
 
     refuse_service_archive(settings, "watch")
     every = flag_duration("--discover-every", args.discover_every)

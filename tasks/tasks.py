@@ -24,18 +24,18 @@ from celery import signals
 
 from tasks.celery_app import app, app_settings
 from workers.core.settings import Settings
-from workers.crawl.local import service
-from workers.crawl.local.host_turn import HostCrawler
-from workers.state.sqlite.redis_keys import Keys, pywb_index
-from workers.state.sqlite.redis_state import RedisState, connect
+from workers.crawl import service
+from workers.crawl.host_turn import HostCrawler
+from workers.state.redis_keys import Keys, pywb_index
+from workers.state.redis_state import RedisState, connect
 from workers.versions.catalogue import Catalogue
 from workers.versions.cleaner import write_clean
 from workers.versions.feeds import ChangeFeeds
 from workers.versions.outbox import publish_changes
 from workers.versions.redis_catalogue import RedisCatalogueStore
 from workers.versions.reindex import reconcile
-from workers.warc.records import cdxj
-from workers.warc.records.writer import Archive
+from workers.warc import cdxj
+from workers.warc.writer import Archive
 
 log = structlog.get_logger(__name__)
 

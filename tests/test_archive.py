@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-import workers.warc.records.writer
+import workers.warc.writer
 from tests.support.clock import ManualClock
 from tests.test_warc_records import sha1_b32
 from workers.core.settings import Settings
 from workers.core.types import Exchange
-from workers.warc.records.writer import Archive
+from workers.warc.writer import Archive
 
 NAME = re.compile(r"^news-(\d{17})-(\d{5})-testhost-4242\.warc\.gz$")
 
@@ -80,7 +80,7 @@ def test_rotation_names_and_warcinfo(archive_dir: Path) -> None:
 def test_a_long_running_archive_remembers_a_bounded_number_of_closed_files(
     archive_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(workers.warc.records.writer, "CLOSED_FILES_KEPT", 2)
+    monkeypatch.setattr(workers.warc.writer, "CLOSED_FILES_KEPT", 2)
     archive = Archive(Settings(archive=archive_dir))
     archive.open()
     for n in range(7):  # a service worker closes files for months

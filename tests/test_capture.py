@@ -31,10 +31,10 @@ from tests.support.servers import (
 )
 from workers.core.errors import ProtocolError, RedirectLoopError, TransientFetchError
 from workers.core.settings import Settings
-from workers.crawl.local.capture import CaptureReport, capture_url
+from workers.crawl.capture import CaptureReport, capture_url
 from workers.net.fetch import Fetcher
-from workers.state.sqlite.sqlite import SQLiteState
-from workers.warc.records.writer import Archive
+from workers.state.sqlite import SQLiteState
+from workers.warc.writer import Archive
 
 
 def sha1_b32(data: bytes) -> str:

@@ -21,9 +21,9 @@ import redis
 from tests.support.redis import RedisServer
 from workers.core.types import RecordLocation
 from workers.parse.urls import canonical
-from workers.state.sqlite.redis_keys import Keys
-from workers.state.sqlite.redis_state import connect, text
-from workers.state.sqlite.sqlite import SQLiteState
+from workers.state.redis_keys import Keys
+from workers.state.redis_state import connect, text
+from workers.state.sqlite import SQLiteState
 from workers.versions.catalogue import (
     Capture,
     Catalogue,

@@ -27,9 +27,9 @@ from tests.support.pywb import Wayback, ensure_pywb_venv
 from tests.support.warc import assert_warcs_valid
 from tests.test_versions import storyvault
 from workers.core.settings import Settings
-from workers.crawl.local.local import crawl
+from workers.crawl.local import crawl
 from workers.replay.env import replay_url
-from workers.state.sqlite.sqlite import SQLiteState
+from workers.state.sqlite import SQLiteState
 from workers.versions.catalogue import Catalogue
 from workers.versions.feeds import ChangeFeeds, feeds_dir
 

@@ -32,8 +32,8 @@ from tests.support.corpus import (
 )
 from tests.support.servers import LiveServer, serve
 from workers.core.settings import Settings
-from workers.crawl.local.local import crawl
-from workers.state.sqlite.sqlite import SQLiteState
+from workers.crawl.local import crawl
+from workers.state.sqlite import SQLiteState
 from workers.versions.catalogue import Catalogue
 
 PAGES = load_corpus()

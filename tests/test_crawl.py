@@ -26,7 +26,7 @@ from warcio.archiveiterator import ArchiveIterator
 from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
 from tests.support.servers import LiveServer
 from workers.core.settings import Settings
-from workers.crawl.local.local import CrawlSummary, crawl
+from workers.crawl.local import CrawlSummary, crawl
 
 BIN = Path(sys.executable).parent
 

@@ -35,13 +35,13 @@ from tests.support.servers import LiveServer
 from tests.support.warc import assert_warcs_valid
 from workers.core.errors import ArchiveError, CrawlAborted, StateError
 from workers.core.settings import Settings
-from workers.crawl.local.budgets import Budgets, Skip, url_shape
-from workers.crawl.local.local import Crawler, CrawlSummary, crawl
+from workers.crawl.budgets import Budgets, Skip, url_shape
+from workers.crawl.local import Crawler, CrawlSummary, crawl
 from workers.net.framing import Framing
 from workers.net.politeness import robots_verdict
-from workers.state.sqlite.sqlite import SQLiteState
-from workers.warc.records.records import RecordWriter
-from workers.warc.records.writer import Archive
+from workers.state.sqlite import SQLiteState
+from workers.warc.records import RecordWriter
+from workers.warc.writer import Archive
 
 BIN = Path(sys.executable).parent
 

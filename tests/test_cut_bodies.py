@@ -12,8 +12,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.cuts import BodyCutter
 from tests.support.newsoutlet import OutletSpec, start_outlet
-from workers.crawl.local import crawl
 from workers.core.settings import Settings
+from workers.crawl.local import crawl
 
 SPEC = OutletSpec(sections=1, articles_per_section=3, calendar_trap=False, noise=False)
 

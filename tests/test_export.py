@@ -28,11 +28,11 @@ from tests.support.pywb import PYWB_VENV, Wayback, ensure_pywb_venv
 from tests.support.servers import LiveServer
 from tests.support.warc import assert_warc_valid, assert_warcs_valid
 from workers.core.settings import Settings
-from workers.crawl.local.local import crawl
+from workers.crawl.local import crawl
 from workers.parse.story import extract_story
 from workers.parse.urls import host_of
 from workers.replay.captures import CollectionIndex, IndexEntry
-from workers.warc.records.reader import read_record
+from workers.warc.reader import read_record
 
 BIN = Path(sys.executable).parent
 COLL = "storyvault"

@@ -16,14 +16,21 @@ from pathlib import Path
 import pytest
 
 from workers.core.settings import Settings
-from workers.crawl.local.budgets import Budgets
-from workers.crawl.local.frontier import Admission, Candidate, CrawlBook, LocalFrontier, Outcome, Work
-from workers.crawl.local.host_frontier import HostFrontier
-from workers.crawl.local.stats import CrawlStats
+from workers.crawl.budgets import Budgets
+from workers.crawl.frontier import (
+    Admission,
+    Candidate,
+    CrawlBook,
+    LocalFrontier,
+    Outcome,
+    Work,
+)
+from workers.crawl.host_frontier import HostFrontier
+from workers.crawl.stats import CrawlStats
 from workers.net.politeness import HostGate
 from workers.parse.urls import Scope
-from workers.state.sqlite.redis_state import RedisState, connect
-from workers.state.sqlite.sqlite import SQLiteState
+from workers.state.redis_state import RedisState, connect
+from workers.state.sqlite import SQLiteState
 
 HOST = "outlet.example"
 ROOT = f"http://{HOST}"

@@ -20,12 +20,12 @@ from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
 from tests.support.servers import LiveServer
 from workers.core.settings import Settings
 from workers.core.types import FrontierItem
-from workers.crawl.local.engine import Engine, Found
-from workers.crawl.local.host_turn import HostCrawler
-from workers.state.sqlite.redis_state import RedisState, connect
+from workers.crawl.engine import Engine, Found
+from workers.crawl.host_turn import HostCrawler
+from workers.state.redis_state import RedisState, connect
 from workers.versions.catalogue import Catalogue
 from workers.versions.redis_catalogue import RedisCatalogueStore
-from workers.warc.records.writer import Archive
+from workers.warc.writer import Archive
 
 
 class Killed(BaseException):

@@ -15,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.servers import LiveServer, serve
 from workers.core.settings import Settings
-from workers.crawl.local.local import crawl
+from workers.crawl.local import crawl
 
 HOME = """<!doctype html><html><head><title>Links</title></head><body>
 <a href="/a b.html">spaced</a> <a href="/straße">german</a> <a href="/a%20b.html">again</a>

@@ -19,9 +19,9 @@ from tests.support.warc import assert_warc_valid
 from tests.test_warc_records import sha1_b32
 from workers.core.settings import Settings
 from workers.core.types import Exchange
-from workers.warc.records.cdxj import index_warc
-from workers.warc.records.recovery import complete_prefix, recover_open_file
-from workers.warc.records.writer import Archive
+from workers.warc.cdxj import index_warc
+from workers.warc.recovery import complete_prefix, recover_open_file
+from workers.warc.writer import Archive
 
 
 def exchange(n: int, size: int = 5000) -> Exchange:
@@ -95,7 +95,7 @@ WRITER = textwrap.dedent("""
     from datetime import UTC, datetime
     from pathlib import Path
     from tests.test_recovery import exchange
-    from workers.warc.records.writer import Archive
+    from workers.warc.writer import Archive
     from workers.core.logs import configure_logging
     from workers.core.settings import Settings
 

@@ -95,7 +95,7 @@ def test_pywb_replays_every_version_at_its_own_time(archive_dir: Path) -> None:
     from tests.support.clock import ManualClock
     from tests.support.newsoutlet import OutletSpec, start_outlet
     from workers.core.settings import Settings
-    from workers.crawl.local.local import crawl
+    from workers.crawl.local import crawl
     from workers.parse.story import extract_story
 
     ensure_pywb_venv()
@@ -126,7 +126,7 @@ def test_pywb_replays_every_version_at_its_own_time(archive_dir: Path) -> None:
     with Wayback(archive_dir) as wb:
         for message in mine:
             ts = message["captured_at"].replace("-", "").replace(":", "").replace("T", "")[:14]
-            from workers.warc.records.reader import read_record
+            from workers.warc.reader import read_record
 
             stored = read_record(archive_dir / message["warc"]["path"], message["warc"]["offset"])
             status, _, body = wb.replay_raw(COLL, ts, url)

@@ -24,11 +24,11 @@ from tests.support.pywb import Wayback, ensure_pywb_venv
 from tests.support.replaywebpage import replaywebpage
 from tests.support.warc import assert_warcs_valid
 from workers.core.settings import Settings
-from workers.crawl.local.local import crawl
+from workers.crawl.local import crawl
 from workers.replay.export import ExportQuery, export_wacz
 from workers.replay.opening import open_archive
-from workers.warc.records.reader import read_record
-from workers.warc.records.records import REVISIT_NOT_MODIFIED
+from workers.warc.reader import read_record
+from workers.warc.records import REVISIT_NOT_MODIFIED
 
 COLL = "storyvault"
 BIN = Path(sys.executable).parent

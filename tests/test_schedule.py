@@ -9,7 +9,7 @@ import pytest
 
 from workers.core.errors import ConfigError
 from workers.core.types import RecordLocation
-from workers.state.sqlite.sqlite import SQLiteState
+from workers.state.sqlite import SQLiteState
 from workers.versions.catalogue import Capture, Catalogue, from_iso
 from workers.versions.schedule import interval_for, next_due, parse_curve, pulled_forward
 

@@ -25,7 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
 from tests.support.redis import RedisServer
 from workers.core.settings import Settings
-from workers.crawl.local.local import crawl
+from workers.crawl.local import crawl
 
 BIN = Path(sys.executable).parent
 DELAY = 0.1
@@ -251,7 +251,7 @@ def replay_from_redis_index(service: Service, url: str, root: Path) -> None:
     import redis
 
     from tests.support.pywb import Wayback, ensure_pywb_venv
-    from workers.warc.records.cdxj import surt_key
+    from workers.warc.cdxj import surt_key
 
     client = redis.Redis.from_url(service.redis_url)
     try:
@@ -264,7 +264,7 @@ def replay_from_redis_index(service: Service, url: str, root: Path) -> None:
     _, ts, data = mine[0].split(" ", 2)
     entry = json.loads(data)
     warc = service.archive / "collections/storyvault/archive" / entry["filename"]
-    from workers.warc.records.reader import read_record
+    from workers.warc.reader import read_record
 
     stored = read_record(warc, int(entry["offset"]))
     (root / "collections").mkdir(parents=True)  # the harness checks the layout exists

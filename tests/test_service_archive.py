@@ -31,12 +31,12 @@ from tests.support.warc import assert_warcs_valid
 from tests.test_service import BIN, Service, captured
 from workers.core.settings import Settings
 from workers.replay.opening import open_archive
-from workers.state.sqlite.redis_keys import pywb_index
-from workers.state.sqlite.redis_state import connect
+from workers.state.redis_keys import pywb_index
+from workers.state.redis_state import connect
 from workers.versions.catalogue import Catalogue
 from workers.versions.redis_catalogue import RedisCatalogueStore
-from workers.warc.records.reader import read_record
-from workers.warc.records.root import BACKEND_FILE, read_backend_marker, write_backend_marker
+from workers.warc.reader import read_record
+from workers.warc.root import BACKEND_FILE, read_backend_marker, write_backend_marker
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

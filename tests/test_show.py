@@ -25,10 +25,10 @@ from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.servers import ENCODED_HTML, LiveServer, sent_body
 from tests.support.warc import assert_warcs_valid
 from workers.core.settings import Settings
-from workers.crawl.local.local import crawl
+from workers.crawl.local import crawl
 from workers.parse.story import extract_story
 from workers.replay.captures import CollectionIndex, IndexEntry, from_ts14
-from workers.warc.records.reader import StoredResponse, read_record
+from workers.warc.reader import StoredResponse, read_record
 
 BIN = Path(sys.executable).parent
 COLL = "storyvault"

@@ -21,10 +21,10 @@ import redis
 from tests.support.redis import RedisServer
 from workers.core.errors import ConfigError, StateError
 from workers.core.types import FrontierItem, StoredPayload
-from workers.state.sqlite.protocols import CrawlStore
-from workers.state.sqlite.redis_keys import FINISHED_CRAWL_TTL, Keys, pywb_index
-from workers.state.sqlite.redis_state import Claim, RedisState, TurnBatch, connect, text
-from workers.state.sqlite.sqlite import SQLiteState
+from workers.state.protocols import CrawlStore
+from workers.state.redis_keys import FINISHED_CRAWL_TTL, Keys, pywb_index
+from workers.state.redis_state import Claim, RedisState, TurnBatch, connect, text
+from workers.state.sqlite import SQLiteState
 
 T = 1_800_000_000.0  # the injected "now"
 

@@ -24,9 +24,9 @@ from tests.support.corpus import SITE, CorpusPage, corpus_app, edit, load_corpus
 from tests.support.servers import LiveServer, serve
 from tests.test_versions import versions
 from workers.core.settings import Settings
-from workers.crawl.local.local import crawl
+from workers.crawl.local import crawl
 from workers.parse.story import EXTRACTOR, Story
-from workers.state.sqlite.sqlite import SQLiteState
+from workers.state.sqlite import SQLiteState
 from workers.versions.catalogue import Catalogue, story_fields
 
 BIN = Path(sys.executable).parent
@@ -201,7 +201,7 @@ def test_reindex_reads_every_capture_with_the_current_extractor(
         fields = story_fields(noisy, prev, **kw)
         return [(k, "storyvault-story/1" if k == "extractor" else v) for k, v in fields]
 
-    monkeypatch.setattr("workers.crawl.local.engine.story_fields", past_reading)
+    monkeypatch.setattr("workers.crawl.engine.story_fields", past_reading)
     asyncio.run(crawl(settings, urls, mode="recrawl"))
     monkeypatch.undo()
     stories = {versions(archive_dir, u)["url"] for u in urls}

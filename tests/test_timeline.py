@@ -37,9 +37,9 @@ from tests.support.newsoutlet import OutletSpec, start_outlet
 from tests.support.pywb import ensure_pywb_venv
 from tests.support.warc import assert_warcs_valid
 from workers.core.settings import Settings
-from workers.crawl.local.local import crawl
+from workers.crawl.local import crawl
 from workers.replay.env import replay_url
-from workers.warc.records.reader import read_record
+from workers.warc.reader import read_record
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[1]

@@ -22,7 +22,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
 from workers.core.settings import Settings
-from workers.crawl.local.local import crawl
+from workers.crawl.local import crawl
 from workers.parse.story import extract_story
 
 BIN = Path(sys.executable).parent
@@ -313,7 +313,7 @@ def apply_then_die(self, capture):
 
 
 catalogue.Catalogue.apply = apply_then_die
-from workers.crawl.local.local import crawl
+from workers.crawl.local import crawl
 from workers.core.logs import configure_logging
 from workers.core.settings import Settings
 
@@ -365,9 +365,9 @@ CRASH_BEFORE_FOLLOWING = """
 import asyncio, os, signal, sys
 from pathlib import Path
 
-import workers.crawl.local.engine
+import workers.crawl.engine
 
-real_follow = workers.crawl.local.engine.Engine._follow
+real_follow = workers.crawl.engine.Engine._follow
 
 
 def follow_then_die(self, job, page_url, found):
@@ -377,8 +377,8 @@ def follow_then_die(self, job, page_url, found):
     return real_follow(self, job, page_url, found)
 
 
-workers.crawl.local.engine.Engine._follow = follow_then_die
-from workers.crawl.local.local import crawl
+workers.crawl.engine.Engine._follow = follow_then_die
+from workers.crawl.local import crawl
 from workers.core.logs import configure_logging
 from workers.core.settings import Settings
 

@@ -15,8 +15,8 @@ from warcio.archiveiterator import ArchiveIterator
 from workers.core.settings import Settings
 from workers.core.types import Exchange, StoredPayload
 from workers.net.fetch import honest_headers
-from workers.warc.records.records import REVISIT_NOT_MODIFIED, RecordWriter, not_modified_fields
-from workers.warc.records.writer import Archive
+from workers.warc.records import REVISIT_NOT_MODIFIED, RecordWriter, not_modified_fields
+from workers.warc.writer import Archive
 
 WHEN = datetime(2026, 11, 24, 12, 30, 45, 123456, tzinfo=UTC)
 

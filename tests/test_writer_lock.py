@@ -135,12 +135,12 @@ def test_a_killed_writer_leaves_the_archive_free(
 
 def test_the_lock_is_reentrant_in_one_process_and_exclusive_across(tmp_path: Path) -> None:
     from workers.core.errors import ArchiveBusyError
-    from workers.warc.records.root import writer_lock
+    from workers.warc.root import writer_lock
 
     holder = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from workers.warc.records.root import writer_lock\n"
+        "from workers.warc.root import writer_lock\n"
         "with writer_lock(Path(sys.argv[1]), 'test'):\n"
         "    print('held', flush=True)\n"
         "    sys.stdin.read()\n"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 class ManualClock:
     """Stands still until :meth:`advance` moves it; pass it as ``clock=`` to
-    :func:`workers.crawl.local.local.crawl` (captures, records and the state all read it)."""
+    :func:`workers.crawl.local.crawl` (captures, records and the state all read it)."""
 
     def __init__(self, start: datetime | None = None) -> None:
         self.now = start or datetime.now(UTC).replace(microsecond=0)
