@@ -265,9 +265,10 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     with open_archive(settings, writer="reindex") as opened:
         outbox = rebuilt_outbox(opened)
         archive = Archive(settings)
-        archive.open()  # repairs the .open files of dead writers, so they count too
+        repaired = archive.open()  # repairs the .open files of dead writers: they count too
         try:
             report = reindex(opened.warc_dir, opened.catalogue, outbox, opened.indexes)
+            archive.reconciled(repaired)  # every file was read again
         finally:
             archive.close()
     if args.json:

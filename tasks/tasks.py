@@ -130,6 +130,7 @@ def repair_dead_files(res: Resources) -> list[Path]:
     for path in repaired:
         res.index_in_redis(path, cdxj.index_warc(path))
     reconcile(repaired, res.catalogue, res.outbox)
+    res.archive.reconciled(repaired)  # a repairer killed before this leaves them to the next
     return repaired
 
 

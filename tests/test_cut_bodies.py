@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.cuts import BodyCutter
@@ -54,11 +53,6 @@ def test_bodies_cut_once_are_captured_whole_with_one_version_each(archive_dir: P
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workers/crawl.py makes a story version of a body cut on every attempt "
-    "(and keeps its validators, so later re-crawls get 304s against the partial text)",
-)
 def test_a_body_cut_on_every_attempt_makes_no_version(archive_dir: Path) -> None:
     cutter = BodyCutter(rate=1.0, attempts=100, only=lambda path: path.startswith("/news/"))
     with start_outlet(SPEC, middlewares=[cutter.middleware]) as fx:

@@ -136,12 +136,6 @@ def captured_articles(archive: Path, articles: list[str]) -> list[str]:
     return [url for url in articles if url in found]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tasks/tasks.py repair_dead_files: Archive.open() renames a dead worker's .open "
-    "file before reconcile() catalogues it; a repairer killed in between leaves the "
-    "captures the dead writer had not catalogued out of the catalogue and the queue",
-)
 def test_captures_of_a_file_whose_repairer_died_are_catalogued_in_the_end(
     redis_url: str, archive_dir: Path
 ) -> None:

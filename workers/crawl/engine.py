@@ -454,6 +454,11 @@ class Engine:
         """The story's fate in this capture: new version, unchanged, gone, moved, ..."""
         if self.catalogue is None:
             return []
+        if exchange.truncated is not None:
+            # a cut body is archived as such (WARC-Truncated) but is not the story: no
+            # version, and no validators that would make the next fetch a 304 against it
+            log.warning("story_not_read", url=exchange.url, truncated=exchange.truncated)
+            return []
         status = exchange.status
         if exchange.redirect_to is not None:
             if prev is not None and status in PERMANENT_REDIRECTS:

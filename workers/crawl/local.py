@@ -279,7 +279,9 @@ async def crawl(
         outbox = Outbox.for_settings(catalogue, settings)
         archive = Archive(settings, clock=clock)
         archive.on_closed.append(lambda *_: outbox.deliver([p.name for p in archive.closed_files]))
-        reconcile(archive.open(), catalogue, outbox)
+        repaired = archive.open()
+        reconcile(repaired, catalogue, outbox)
+        archive.reconciled(repaired)
         crawler = Crawler(
             settings,
             seeds,

@@ -53,6 +53,7 @@ from workers.warc.records import (
 log = structlog.get_logger(__name__)
 
 WARC_SUFFIX = ".warc.gz"
+MARKER_SUFFIX = ".to-catalogue"  # a repaired file whose captures are not catalogued yet
 
 
 class WarcFile:
@@ -203,19 +204,46 @@ class Archive:
 
     # -- life cycle -------------------------------------------------------------------
     def open(self) -> list[Path]:
-        """Create the layout and repair ``.open`` files of dead writers; return repaired."""
+        """Create the layout and repair ``.open`` files of dead writers; return the files
+        whose captures are to be catalogued: those repaired now, and those a repairer
+        that died repaired but did not get to catalogue (:meth:`reconciled` ends that).
+
+        Before a file is renamed to its final name, a marker naming it is written under
+        ``ARCHIVE/state/reconcile/``, so that a repairer killed between the rename and the
+        catalogue leaves the file to the next one.
+        """
         try:
             self.warc_dir.mkdir(parents=True, exist_ok=True)
             self.index_path.parent.mkdir(parents=True, exist_ok=True)
+            self.reconcile_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ArchiveError(self.collection_dir, f"cannot create collection: {exc}") from exc
-        repaired: list[Path] = []
         for path in sorted(self.warc_dir.glob("*" + WARC_SUFFIX + recovery.OPEN_SUFFIX)):
-            final = recovery.recover_open_file(path)
-            if final is not None:
+            final = path.with_name(path.name[: -len(recovery.OPEN_SUFFIX)])
+            marker = self._marker(final)
+            _write_marker(marker)
+            if recovery.recover_open_file(path) is None and not final.exists():
+                marker.unlink(missing_ok=True)  # held by a live writer, or held nothing
+        pending: list[Path] = []
+        for marker in sorted(self.reconcile_dir.glob("*" + WARC_SUFFIX + MARKER_SUFFIX)):
+            final = self.warc_dir / marker.name[: -len(MARKER_SUFFIX)]
+            if final.exists():
                 cdxj.merge_into(self.index_path, cdxj.index_warc(final))
-                repaired.append(final)
-        return repaired
+                pending.append(final)
+        return pending
+
+    @property
+    def reconcile_dir(self) -> Path:
+        """Markers of repaired files whose captures are not catalogued yet."""
+        return self.settings.archive / "state" / "reconcile" / self.settings.collection
+
+    def reconciled(self, paths: Iterable[Path]) -> None:
+        """The captures of these repaired files are catalogued: drop their markers."""
+        for path in paths:
+            self._marker(path).unlink(missing_ok=True)
+
+    def _marker(self, final: Path) -> Path:
+        return self.reconcile_dir / (final.name + MARKER_SUFFIX)
 
     def close(self) -> None:
         """Close the open WARC file (if any) and merge its lines into the index."""
@@ -421,3 +449,18 @@ __all__ = [
     "WarcFile",
     "warc_date",
 ]
+
+
+def _write_marker(path: Path) -> None:
+    """Create ``path`` durably (its directory entry fsynced)."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o644)
+        os.fsync(fd)
+        os.close(fd)
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError as exc:
+        raise ArchiveError(path, f"cannot write a repair marker: {exc}") from exc
