@@ -178,7 +178,9 @@ def test_a_calendar_chain_stops_at_trap_chain_max_across_turns(
 
     def next_day(url: str) -> tuple[list[Candidate], bool]:
         day = int(url.rsplit("-", 1)[1])
-        return [page(f"/calendar/day-{day + 1}", self_linked=True)], False
+        # each day links back too: a URL seen in an earlier turn is not counted again
+        back = [page(f"/calendar/day-{day - 1}", self_linked=True)] if day > 1 else []
+        return [*back, page(f"/calendar/day-{day + 1}", self_linked=True)], False
 
     fetched = d.crawl(next_day)
     assert len(fetched) == 1 + 5  # the first day, then five days of the chain

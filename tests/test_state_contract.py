@@ -123,6 +123,9 @@ def test_add_url_queues_a_key_once_per_crawl(store: CrawlStore) -> None:
     assert store.queued(crawl) == [first]  # the first one stays
     assert not store.seen(other, first.key)
     assert store.add_url(other, first)
+    keys = [first.key, "http://a.test/never", first.key]
+    assert store.seen_many(crawl, keys) == {first.key}
+    assert store.seen_many(crawl, []) == set()
 
 
 def test_queued_lists_queued_items_in_seq_order(store: CrawlStore) -> None:

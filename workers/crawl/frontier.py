@@ -191,11 +191,19 @@ class CrawlBook:
 
     def admit(self, found: Iterable[Candidate], seq: int) -> tuple[list[FrontierItem], int]:
         """The items of ``found`` that join the crawl, numbered from ``seq``; the next seq.
-        Skips are counted (and shape-budget ones kept aside in the store)."""
-        items = []
+        Skips are counted (and shape-budget ones kept aside in the store). A URL the
+        crawl has seen (in this process, or in the store: an earlier run, another worker)
+        is neither judged nor counted again."""
+        fresh: dict[str, tuple[Candidate, str]] = {}
         for c in found:
             url = safe_url(c.url)
             key = canonical(url)
+            if key not in self._seen and key not in fresh:
+                fresh[key] = (c, url)
+        if fresh:
+            self._seen.update(self.store.seen_many(self.crawl_id, fresh))
+        items = []
+        for key, (c, url) in fresh.items():
             if key in self._seen:
                 continue  # seen in this crawl: the common case for nav links
             host = host_of(url)

@@ -330,6 +330,14 @@ class RedisState:
         with self._guard("checking the seen set"):
             return bool(self._r.hexists(self.keys.urls(crawl_id), key))
 
+    def seen_many(self, crawl_id: int, keys: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return set()
+        with self._guard("checking the seen set"):
+            values = cast(list[bytes | None], self._r.hmget(self.keys.urls(crawl_id), wanted))
+        return {key for key, value in zip(wanted, values, strict=True) if value is not None}
+
     def queued(self, crawl_id: int) -> list[FrontierItem]:
         """Every URL still to fetch in this crawl, in queue order (by seq)."""
         k = self.keys

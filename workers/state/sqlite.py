@@ -213,6 +213,20 @@ class SQLiteState:
                 is not None
             )
 
+    def seen_many(self, crawl_id: int, keys: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        with self._tx("reading the seen set"):
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT url_key FROM urls WHERE crawl_id = ? AND url_key IN ({marks})",
+                    (crawl_id, *chunk),
+                ).fetchall()
+                found.update(str(row[0]) for row in rows)
+        return found
+
     def queued(self, crawl_id: int) -> list[FrontierItem]:
         """Every URL still to fetch in this crawl, in queue order."""
         with self._tx("reading the frontier"):
