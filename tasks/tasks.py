@@ -188,8 +188,10 @@ def crawl_host(self: Any) -> dict[str, Any]:
     turn = asyncio.run(crawler.take_turn(lease_ttl=s.lease_ttl, batch_seconds=s.batch_seconds))
     # the WARC file stays open for the next turn (see _rollover)
     service.record_turn(res.state, turn, datetime.now(UTC))
-    if turn.host is not None and service.more_turns(res.state):
-        crawl_host.apply_async(queue="fetch")  # keep going without waiting for beat
+    if turn.host is not None:  # keep going without waiting for beat
+        wait = service.next_turn_in(res.state, turn.host, datetime.now(UTC))
+        if wait is not None:
+            crawl_host.apply_async(queue="fetch", countdown=wait or None)
     return turn.as_dict()
 
 

@@ -87,10 +87,16 @@ def turns_wanted(state: RedisState, now: datetime, waiting: int) -> int:
     return max(0, ready - waiting)
 
 
-def more_turns(state: RedisState) -> bool:
-    """Whether a host is ready for a turn now (a turn that ends sends the next)."""
+def next_turn_in(state: RedisState, host: str | None, now: datetime) -> float | None:
+    """When a turn that just ended should send the next one: now (0.0) if a host is
+    ready, at the host's next allowed time if it still has queued URLs, else None. A
+    host's turns follow each other at its own pace, not at beat's dispatch tick."""
     stats = state.frontier_stats()
-    return bool(stats["ready_now"] + stats["joinable"])
+    if stats["ready_now"] + stats["joinable"]:
+        return 0.0
+    if host is None or not stats["queued"].get(host):
+        return None
+    return max(0.0, state.host_next_at(host) - now.timestamp())
 
 
 def record_turn(state: RedisState, turn: TurnResult, now: datetime) -> None:
