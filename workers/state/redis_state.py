@@ -125,7 +125,7 @@ def translate_errors(url: str, what: str) -> Iterator[None]:
         raise StateError(
             url,
             f"cannot reach Redis while {what} ({exc}); start Redis or fix redis_url,"
-            " then run the command again: the crawl resumes where it stopped",
+            " then run the command again (a crawl resumes where it stopped)",
         ) from exc
     except RedisError as exc:
         raise StateError(
