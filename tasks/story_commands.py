@@ -215,7 +215,11 @@ def cmd_recrawl(args: argparse.Namespace, settings: Settings) -> int:
             f"re-crawled {len(set(urls))} stories: {result['new_versions']} new versions, "
             f"{result['revisits']} unchanged payloads, {result['errors']} errors"
         )
-    return 130 if summary.interrupted else 0
+    if summary.interrupted:
+        return 130
+    for url, reason in summary.seeds_failed.items():
+        print(f"storyvault: error: {url} was not captured: {reason}", file=sys.stderr)
+    return 1 if summary.seeds_failed else 0
 
 
 def enqueue_recrawl(settings: Settings, urls: list[str]) -> int:

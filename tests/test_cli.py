@@ -285,3 +285,15 @@ def test_read_only_command_on_no_archive_creates_nothing(
         "--archive the directory a crawl wrote into, or crawl into it first"
     )
     assert sorted(tmp_path.rglob("*")) == ([root] if exists else [])
+
+
+def test_a_recrawl_that_captures_nothing_says_why_and_exits_1(
+    outlet: LiveServer, archive_dir: Path
+) -> None:
+    made = storyvault("fetch", "--archive", str(archive_dir), "--allow-private", outlet.url("/"))
+    assert made.returncode == 0, made.stderr
+    # the address guard refuses the loopback story: not captured, said, exit 1
+    again = storyvault("recrawl", "--archive", str(archive_dir), outlet.url("/"))
+    assert again.returncode == 1
+    assert f"{outlet.url('/')} was not captured" in again.stderr
+    assert "--allow-private" in again.stderr
