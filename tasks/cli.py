@@ -21,6 +21,7 @@ import structlog
 from workers.core.errors import ArchiveBusyError, StoryvaultError
 from workers.core.logs import configure_logging
 from workers.core.settings import Settings, load_settings
+from workers.warc.root import warc_dir as warc_dir_of
 
 log = structlog.get_logger(__name__)
 
@@ -180,7 +181,7 @@ def cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps([r.as_dict() for r in reports], indent=2))
     else:
-        warc_dir = settings.archive / "collections" / settings.collection / "archive"
+        warc_dir = warc_dir_of(settings.archive, settings.collection)
         for report in reports:
             for exchange, written in report.written:
                 main = written.main

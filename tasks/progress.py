@@ -13,6 +13,7 @@ from rich.text import Text
 
 from workers.core.logs import logs_to
 from workers.core.settings import Settings
+from workers.warc.root import collection_dir
 
 
 class ConsoleLines:
@@ -92,7 +93,7 @@ class CrawlProgress:
 
     @staticmethod
     def summary_text(result: dict[str, object], settings: Settings) -> str:
-        coll = settings.archive / "collections" / settings.collection
+        coll = collection_dir(settings.archive, settings.collection)
         return (
             f"crawl {result['crawl_id']}{' (resumed)' if result['resumed'] else ''}: "
             f"{result['pages']} URLs, {result['articles']} articles, "

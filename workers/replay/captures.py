@@ -34,6 +34,7 @@ from workers.versions.reindex import parse_fields, warc_datetime
 from workers.versions.schedule import parse_duration
 from workers.warc.cdxj import surt_key
 from workers.warc.reader import StoredResponse, header_of, read_record, text_of
+from workers.warc.root import collection_dir
 
 REVISIT_MIME = "warc/revisit"
 _DIGITS = re.compile(r"\d{4,14}")
@@ -162,7 +163,7 @@ class CollectionIndex:
         """
         self.archive_root = archive_root
         self.collection = collection
-        self.collection_dir = archive_root / "collections" / collection
+        self.collection_dir = collection_dir(archive_root, collection)
         self.warc_dir = self.collection_dir / "archive"
         self.index_path = self.collection_dir / "indexes" / "index.cdxj"
         if not self.warc_dir.is_dir():

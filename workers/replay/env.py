@@ -40,6 +40,7 @@ from typing import Any
 import structlog
 
 from workers.core.errors import ConfigError
+from workers.warc.root import COLLECTIONS
 
 log = structlog.get_logger(__name__)
 
@@ -234,7 +235,7 @@ class WaybackServer:
         exe = self.venv / "bin" / "wayback"
         if not exe.exists():
             raise ConfigError(f"{exe} is missing: pywb's virtualenv is incomplete; delete it")
-        if not (self.archive_root / "collections").is_dir():
+        if not (self.archive_root / COLLECTIONS).is_dir():
             raise ConfigError(
                 f"{self.archive_root}: no collections/ folder here (crawl first, or --archive)"
             )

@@ -30,7 +30,7 @@ from workers.state.redis_state import RedisState, connect
 from workers.state.sqlite import SQLiteState
 from workers.versions.catalogue import Catalogue
 from workers.versions.redis_catalogue import RedisCatalogueStore
-from workers.warc.root import existing_archive, read_backend_marker, writer_lock
+from workers.warc.root import collection_dir, existing_archive, read_backend_marker, writer_lock
 
 Backend = Literal["embedded", "redis"]
 
@@ -66,7 +66,7 @@ class OpenedArchive:
     @property
     def warc_dir(self) -> Path:
         """The collection's WARC files (``collections/<collection>/archive``)."""
-        return collection_dir(self.settings) / "archive"
+        return collection_dir(self.settings.archive, self.settings.collection) / "archive"
 
     def index(self) -> CollectionIndex:
         """The collection's captures, read from its index once, on first use.
@@ -78,11 +78,6 @@ class OpenedArchive:
         if self._index is None:
             self._index = CollectionIndex(self.root, self.collection, self.indexes[0])
         return self._index
-
-
-def collection_dir(settings: Settings) -> Path:
-    """``ARCHIVE/collections/<collection>`` of the settings."""
-    return settings.archive / "collections" / settings.collection
 
 
 def backend_of(settings: Settings, root: Path) -> Backend:
@@ -127,7 +122,9 @@ def open_archive(settings: Settings, *, writer: str | None = None) -> Iterator[O
     root = existing_archive(settings.archive)
     backend = backend_of(settings, root)
     lock: AbstractContextManager[None] = writer_lock(root, writer) if writer else nullcontext()
-    index_file = CdxjFile(collection_dir(settings) / "indexes" / "index.cdxj")
+    index_file = CdxjFile(
+        collection_dir(settings.archive, settings.collection) / "indexes" / "index.cdxj"
+    )
     with lock:
         if backend == "embedded":
             with SQLiteState.beside(root) as state:

@@ -29,6 +29,7 @@ from workers.core.errors import ArchiveError
 from workers.replay.captures import iso_seconds, ts14
 from workers.versions.catalogue import Catalogue, StoryRow, VersionRow, from_iso
 from workers.versions.changes import VersionReader
+from workers.warc.root import warc_dir
 
 log = structlog.get_logger(__name__)
 
@@ -66,7 +67,7 @@ def story_pages(
 ) -> list[Page]:
     """One :class:`Page` per version kept, with its title and story text read from its
     record (a record that cannot be read is logged and its page has no text)."""
-    reader = VersionReader(archive_root / "collections" / catalogue.collection / "archive")
+    reader = VersionReader(warc_dir(archive_root, catalogue.collection))
     pages = []
     for story in stories:
         for version in catalogue.versions(story.story_id):

@@ -25,6 +25,7 @@ from workers.replay.env import replay_url
 from workers.versions.catalogue import Catalogue, StoryRow, from_iso
 from workers.versions.diff import ParagraphDiff, Span, changed, paragraph_diff, unified, word_spans
 from workers.warc.reader import read_record
+from workers.warc.root import warc_dir as warc_dir_of
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def build_timeline(archive_root: Path, catalogue: Catalogue, url: str, collectio
             f"{url}: no story archived at this URL (crawl it first, or check "
             "--archive/--collection)"
         )
-    warc_dir = archive_root / "collections" / collection / "archive"
+    warc_dir = warc_dir_of(archive_root, collection)
     views: list[VersionView] = []
     before: Story | None = None
     for v in catalogue.versions(story.story_id):

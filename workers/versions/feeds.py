@@ -47,6 +47,7 @@ from workers.core.settings import VERSION, Settings
 from workers.versions.catalogue import Catalogue, VersionRow
 from workers.versions.changes import VersionChange, VersionReader, list_changes
 from workers.versions.diff import Span, render_marked
+from workers.warc.root import collection_dir, warc_dir
 
 log = structlog.get_logger(__name__)
 
@@ -57,7 +58,7 @@ COLLECTION_FEED = "changes.atom"
 
 def feeds_dir(archive_root: Path, collection: str) -> Path:
     """``ARCHIVE/collections/<collection>/static/feeds``."""
-    return archive_root / "collections" / collection / "static" / "feeds"
+    return collection_dir(archive_root, collection) / "static" / "feeds"
 
 
 def outlet_feed_name(outlet: str) -> str:
@@ -88,7 +89,7 @@ class ChangeFeeds:
         self.replay_base = replay_base.rstrip("/")
         self.entries = entries
         self.dir = feeds_dir(archive_root, collection)
-        self.warc_dir = archive_root / "collections" / collection / "archive"
+        self.warc_dir = warc_dir(archive_root, collection)
         self.reader = VersionReader(self.warc_dir)  # texts of the listed versions, kept
 
     @classmethod

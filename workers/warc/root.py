@@ -45,6 +45,16 @@ COLLECTIONS = "collections"
 BACKEND_FILE = Path("storyvault-backend.json")
 
 
+def collection_dir(archive_root: Path, collection: str) -> Path:
+    """A collection's folder in pywb's layout: ``ARCHIVE/collections/<collection>``."""
+    return archive_root / COLLECTIONS / collection
+
+
+def warc_dir(archive_root: Path, collection: str) -> Path:
+    """Where a collection's WARC files are: ``ARCHIVE/collections/<collection>/archive``."""
+    return collection_dir(archive_root, collection) / "archive"
+
+
 def is_archive(root: Path) -> bool:
     """Whether ``root`` holds an archive (its state database, a collections folder, or
     the marker of a service that writes it)."""

@@ -49,6 +49,7 @@ from workers.warc.records import (
     not_modified_fields,
     warc_date,
 )
+from workers.warc.root import collection_dir
 
 log = structlog.get_logger(__name__)
 
@@ -184,7 +185,7 @@ class Archive:
         writer_factory: type[RecordWriter] = RecordWriter,
     ) -> None:
         self.settings = settings
-        self.collection_dir = settings.archive / "collections" / settings.collection
+        self.collection_dir = collection_dir(settings.archive, settings.collection)
         self.warc_dir = self.collection_dir / "archive"
         self.index_path = self.collection_dir / "indexes" / "index.cdxj"
         self._clock = clock
