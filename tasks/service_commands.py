@@ -84,6 +84,18 @@ def add_parsers(
     p.set_defaults(handler=cmd_discover)
 
     p = sub.add_parser(
+        "health",
+        help="is this node healthy: broker, archive, (--worker) its worker",
+        description="Exit 0 if the broker answers and the archive takes a write (and, with "
+        "--worker, a worker of this host answers a ping); else exit 1, one line per "
+        "check. What containers and units use as their health check.",
+    )
+    p.add_argument("--worker", action="store_true", help="also ask this host's worker")
+    p.add_argument("--json", action="store_true")
+    _service_options(p, archive_options)
+    p.set_defaults(handler=cmd_health)
+
+    p = sub.add_parser(
         "status",
         help="queues, hosts, captures and workers of the service",
         description="Queue depths, hosts ready/leased/backing off, captures in "
@@ -276,6 +288,25 @@ def service_status(settings: Settings, *, ping_workers: bool = True) -> dict[str
         "outlets": sorted(k.decode() for k in client.hkeys(keys.outlets())),
         "workers": workers,
     }
+
+
+def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.crawl.service import Check, health_checks
+
+    checks = health_checks(settings)
+    if args.worker and checks[0].ok:
+        from tasks.celery_app import configure
+
+        replies = configure(settings).control.ping(timeout=2.0) or []
+        mine = sorted(n for r in replies for n in r if n.endswith("@" + socket.gethostname()))
+        detail = ", ".join(mine) if mine else f"no worker of {socket.gethostname()} answered"
+        checks.append(Check("worker", bool(mine), detail))
+    if args.json:
+        print(json.dumps([c.__dict__ for c in checks], indent=2))
+    else:
+        for check in checks:
+            print(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+    return 0 if all(c.ok for c in checks) else 1
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:

@@ -189,6 +189,10 @@ def test_two_workers_crawl_what_the_embedded_crawl_does(
     assert listed.returncode == 0, listed.stderr
     assert [v["number"] for v in json.loads(listed.stdout)["versions"]] == [1]
     assert status["frontier"]["queued_total"] == 0
+    # the check a container runs: broker, archive, and this host's worker answer
+    healthy = service.cli("health", "--worker")
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    assert "ok   worker: storyvault-" in healthy.stdout
     assert site.outlet.base.split("//")[1] in status["last_capture"]
     assert status["outlets"] == [site.url("/")]
     # the same set of URLs as the embedded crawl of the same outlet

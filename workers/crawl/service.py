@@ -8,12 +8,16 @@ a task stays a thin shell (tasks/tasks.py) and the ops CLI can call the same fun
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import redis
 import structlog
 
+from workers.core.errors import ConfigError, StateError
 from workers.core.settings import Settings
 from workers.core.types import FrontierItem
 from workers.crawl.engine import Delivery
@@ -117,3 +121,50 @@ def record_turn(state: RedisState, turn: TurnResult, now: datetime) -> None:
     if turn.host:
         pipe.hset(keys.last_capture(), turn.host, now.isoformat())
     pipe.execute()
+
+
+@dataclass(frozen=True)
+class Check:
+    """One health check: what was checked, whether it passed, and what was seen."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def health_checks(settings: Settings) -> list[Check]:
+    """Whether the broker answers and the archive takes a write (what a container's or a
+    unit's health check asks; the worker's own node is asked by the task layer)."""
+    return [_broker_check(settings), _archive_check(settings)]
+
+
+def _broker_check(settings: Settings) -> Check:
+    from workers.state.redis_state import connect, url_of
+
+    if not settings.redis_url:
+        return Check("broker", False, "no Redis URL: set STORYVAULT_REDIS_URL or pass --redis")
+    try:
+        client = connect(settings.redis_url)
+    except (StateError, ConfigError) as exc:
+        return Check("broker", False, str(exc))
+    try:
+        client.ping()
+        return Check("broker", True, url_of(client))
+    except redis.RedisError as exc:
+        return Check("broker", False, f"{url_of(client)}: {exc}")
+    finally:
+        client.close()
+
+
+def _archive_check(settings: Settings) -> Check:
+    probe = settings.archive / "state" / f".health-{os.getpid()}"
+    try:
+        probe.parent.mkdir(parents=True, exist_ok=True)
+        with probe.open("wb") as fh:
+            fh.write(b"ok")
+            fh.flush()
+            os.fsync(fh.fileno())
+        probe.unlink()
+    except OSError as exc:
+        return Check("archive", False, f"{settings.archive}: cannot write ({exc})")
+    return Check("archive", True, f"{settings.archive} writable")
