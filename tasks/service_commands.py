@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import fields
@@ -96,6 +97,20 @@ def add_parsers(
     p.set_defaults(handler=cmd_health)
 
     p = sub.add_parser(
+        "metrics",
+        help="serve Prometheus metrics of this host's workers and the service",
+        description="Counters of this host's worker processes (fetches by status class, "
+        "bytes, fetch errors, robots.txt blocks, versions) and the service's state read "
+        "from Redis (frontier, hosts, pending messages, age of each outlet's last "
+        "capture), on http://HOST:PORT/metrics; --once prints them and exits.",
+    )
+    p.add_argument("--port", type=int, default=9464, help="port to listen on (9464)")
+    p.add_argument("--bind", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--once", action="store_true", help="print the metrics once and exit")
+    _service_options(p, archive_options)
+    p.set_defaults(handler=cmd_metrics)
+
+    p = sub.add_parser(
         "status",
         help="queues, hosts, captures and workers of the service",
         description="Queue depths, hosts ready/leased/backing off, captures in "
@@ -147,6 +162,10 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     )
     log.info("backend_marker_written", path=str(marker), redis_prefix=settings.redis_prefix)
     export_env(settings)
+    from workers.crawl.metrics import MULTIPROC_ENV, prepare_multiproc_dir
+
+    # each pool process writes its counters there; `storyvault metrics` adds them up
+    os.environ[MULTIPROC_ENV] = str(prepare_multiproc_dir(settings))
     argv = [
         sys.executable,
         "-m",
@@ -307,6 +326,28 @@ def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
         for check in checks:
             print(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
     return 0 if all(c.ok for c in checks) else 1
+
+
+def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
+    from prometheus_client import generate_latest, start_http_server
+
+    from workers.crawl.metrics import registry_for
+    from workers.state.redis_state import RedisState
+
+    state = RedisState(_client(settings), settings.redis_prefix) if settings.redis_url else None
+    registry = registry_for(settings, state)
+    if args.once:
+        sys.stdout.write(generate_latest(registry).decode())
+        return 0
+    server, thread = start_http_server(args.port, addr=args.bind, registry=registry)
+    log.info("metrics_serving", url=f"http://{args.bind}:{args.port}/metrics")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    server.shutdown()
+    thread.join(timeout=5)
+    return 0
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:

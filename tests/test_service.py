@@ -193,6 +193,17 @@ def test_two_workers_crawl_what_the_embedded_crawl_does(
     healthy = service.cli("health", "--worker")
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr
     assert "ok   worker: storyvault-" in healthy.stdout
+    # the metrics: the workers' counters added up, and the service's state
+    scraped = service.cli("metrics", "--once")
+    assert scraped.returncode == 0, scraped.stderr
+    samples = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in scraped.stdout.splitlines()
+        if line and not line.startswith("#")
+    }
+    assert samples['storyvault_fetches_total{status_class="2xx"}'] >= len(site.article_urls())
+    assert samples["storyvault_versions_total"] == len(site.article_urls())
+    assert samples["storyvault_frontier_urls"] == 0 and samples["storyvault_hosts_leased"] == 0
     assert site.outlet.base.split("//")[1] in status["last_capture"]
     assert status["outlets"] == [site.url("/")]
     # the same set of URLs as the embedded crawl of the same outlet

@@ -43,6 +43,7 @@ from workers.core.errors import (
 )
 from workers.core.settings import Settings
 from workers.core.types import CaptureWritten, Clock, Exchange, FrontierItem, StoredPayload
+from workers.crawl import metrics
 from workers.crawl.budgets import DISCOVERY_KINDS, url_shape
 from workers.crawl.capture import write_exchange
 from workers.crawl.frontier import Candidate, Outcome, Status
@@ -222,6 +223,7 @@ class Engine:
             out.found.extend(self._robots_sitemaps(item, rules))
         if not rules.allowed(item.url, self.ua_token):
             job.stats.blocked += 1
+            metrics.ROBOTS_BLOCKED.inc()
             self._end(job, "blocked", "robots.txt", seed_reason="disallowed by robots.txt")
             log.info("robots_blocked", url=item.url)
             return
@@ -363,6 +365,7 @@ class Engine:
         except FetchError as exc:
             error = exc
             job.stats.errors += 1
+            metrics.FETCH_ERRORS.labels(type(exc).__name__).inc()
             log.warning(
                 "fetch_failed", url=item.url, error=exc.message, error_type=type(exc).__name__
             )
@@ -516,6 +519,7 @@ class Engine:
         if message is None:
             return False
         stats.versions += 1
+        metrics.VERSIONS.inc()
         log.info(
             "new_version",
             url=exchange.url,
@@ -550,6 +554,8 @@ class Engine:
             )
         stats.fetched += 1
         stats.bytes += exchange.body_length
+        metrics.FETCHES.labels(metrics.status_class(exchange.status)).inc()
+        metrics.FETCH_BYTES.inc(exchange.body_length)
         if item.kind in DISCOVERY_KINDS:
             stats.sitemaps += 1
             stats.sitemap_bytes += exchange.body_length
