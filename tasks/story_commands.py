@@ -23,7 +23,7 @@ from workers.versions.outbox import Outbox, publish_changes
 from workers.versions.redis_catalogue import RedisCatalogueStore
 from workers.versions.reindex import Redeliverer
 from workers.versions.schedule import parse_duration
-from workers.warc.reader import read_record
+from workers.warc.reader import read_story_record
 from workers.warc.root import existing_archive
 from workers.warc.writer import Archive
 
@@ -159,7 +159,9 @@ def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
 
 def version_text(archive: OpenedArchive, version: VersionRow) -> str:
     """The story text of ``version``, read from its WARC record."""
-    record = read_record(archive.warc_dir / version.warc["filename"], int(version.warc["offset"]))
+    record = read_story_record(
+        archive.warc_dir, version.warc["filename"], int(version.warc["offset"])
+    )
     return extract_story(record.text()).text
 
 

@@ -419,3 +419,47 @@ def test_a_version_killed_before_its_citations_are_queued_gets_them_on_resume(
         # ... and queued the source the new version cites, which the killed run never did
         assert [e.path for e in fx.cited[0].requests_for("/report/added-after-the-first-capture")]
         assert [v["number"] for v in versions(archive_dir, url)["versions"]] == [1, 2]
+
+
+def test_a_story_edited_back_reads_as_its_text_though_its_record_is_a_revisit(
+    archive_dir: Path,
+) -> None:
+    """Edited, then edited back to the bytes stored first: the third version's record is a
+    revisit of the first one's, and every reader of version text follows it there."""
+    from tests.support.clock import ManualClock
+    from workers.replay.opening import open_archive
+    from workers.versions.changes import VersionReader
+    from workers.warc.reader import read_record
+
+    spec = OutletSpec(
+        sections=1, articles_per_section=1, calendar_trap=False, noise=False, validators=False
+    )
+    settings = settings_for(archive_dir)
+    clock = ManualClock()
+    with start_outlet(spec, cited_hosts=()) as fx:
+        asyncio.run(crawl(settings, [fx.url("/")], clock=clock))
+        path = fx.site.article_urls()[0]
+        url = fx.url(path)
+        first = fx.site.article(path).headline
+        with fx.site._mutate(path, touch=False) as art:
+            art.headline = "An edited headline"
+        clock.advance(60)
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))
+        with fx.site._mutate(path, touch=False) as art:
+            art.headline = first  # back to the very bytes of the first capture
+        clock.advance(60)
+        asyncio.run(crawl(settings, [url], mode="recrawl", clock=clock))
+    with open_archive(settings) as opened:
+        story = opened.catalogue.find(url)
+        assert story is not None
+        versions = opened.catalogue.versions(story.story_id)
+        assert [v.number for v in versions] == [1, 2, 3]
+        third = versions[2].warc
+        stored = read_record(opened.warc_dir / third["filename"], int(third["offset"]))
+        assert stored.record_type == "revisit" and stored.payload == b""
+        reader = VersionReader(opened.warc_dir)
+        assert reader.story(versions[2]).title == reader.story(versions[0]).title
+        assert first in reader.story(versions[2]).title
+    shown = storyvault("diff", "--archive", str(archive_dir), url, "2", "3")
+    assert shown.returncode == 0, shown.stderr
+    assert first in shown.stdout

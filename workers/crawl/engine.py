@@ -66,7 +66,7 @@ from workers.parse.story import EXTRACTOR, Story, extract_story
 from workers.parse.urls import absolute_link, canonical, host_of
 from workers.state.protocols import DigestIndex
 from workers.versions.catalogue import Capture, Catalogue, StoryRow, story_fields
-from workers.warc.reader import read_record
+from workers.warc.reader import read_story_record
 from workers.warc.records import REVISIT_NOT_MODIFIED
 from workers.warc.writer import Archive
 
@@ -619,7 +619,7 @@ class Engine:
         warc = versions[-1].warc
         path = self.archive.warc_dir / str(warc.get("filename", ""))
         try:
-            record = read_record(path, int(warc.get("offset", 0)))
+            record = read_story_record(path.parent, path.name, int(warc.get("offset", 0)))
         except ArchiveError as exc:
             log.warning("refingerprint_failed", url=story.url, warc=str(path), error=str(exc))
             return None

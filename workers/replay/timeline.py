@@ -24,7 +24,7 @@ from workers.replay.captures import iso_seconds, ts14
 from workers.replay.env import replay_url
 from workers.versions.catalogue import Catalogue, StoryRow, from_iso
 from workers.versions.diff import ParagraphDiff, Span, changed, paragraph_diff, unified, word_spans
-from workers.warc.reader import read_record
+from workers.warc.reader import read_story_record
 from workers.warc.root import warc_dir as warc_dir_of
 
 
@@ -94,7 +94,7 @@ def build_timeline(archive_root: Path, catalogue: Catalogue, url: str, collectio
     views: list[VersionView] = []
     before: Story | None = None
     for v in catalogue.versions(story.story_id):
-        record = read_record(warc_dir / str(v.warc["filename"]), int(v.warc["offset"]))
+        record = read_story_record(warc_dir, str(v.warc["filename"]), int(v.warc["offset"]))
         extracted = extract_story(record.text())
         text = extracted.text
         diff = unified(before.text, text, f"v{v.number - 1}", f"v{v.number}") if before else ""

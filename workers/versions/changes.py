@@ -24,7 +24,7 @@ from workers.replay.captures import iso_seconds, ts14
 from workers.replay.env import replay_url
 from workers.versions.catalogue import Catalogue, StoryRow, VersionRow, from_iso, iso
 from workers.versions.diff import Span, excerpt, word_spans
-from workers.warc.reader import read_record
+from workers.warc.reader import read_story_record
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class VersionReader:
         Raises :class:`workers.core.errors.ArchiveError` when the record cannot be read."""
         place = _place(version)
         if place not in self._read:
-            record = read_record(self.warc_dir / place[0], place[1])
+            record = read_story_record(self.warc_dir, place[0], place[1])
             self._read[place] = extract_story(record.text())
         return self._read[place]
 
