@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from tasks.replay_commands import replay_base_option
 from workers.core.errors import ConfigError
 from workers.core.settings import Settings, check_flag
 from workers.parse.urls import host_of
@@ -38,13 +39,7 @@ def add_parsers(
     )
     p.add_argument("--outlet", metavar="HOST", help="only the stories of this outlet host")
     p.add_argument("--limit", type=int, metavar="N", help="at most N changes (the newest)")
-    p.add_argument(
-        "--replay-base",
-        default=None,
-        metavar="URL",
-        help="where pywb runs, for the replay links (default: setting replay_base, "
-        "http://127.0.0.1:8080)",
-    )
+    replay_base_option(p)
     add(p, redis=True)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_changes)

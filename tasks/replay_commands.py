@@ -89,13 +89,7 @@ def add_parsers(
     )
     p.add_argument("url", metavar="URL")
     p.add_argument("--html", type=Path, metavar="OUT", help="write a static HTML page to OUT")
-    p.add_argument(
-        "--replay-base",
-        default=None,
-        metavar="URL",
-        help="where pywb runs, for the replay links (default: setting replay_base, "
-        "http://127.0.0.1:8080)",
-    )
+    replay_base_option(p)
     add(p, redis=True)
     p.set_defaults(handler=cmd_timeline)
 
@@ -279,3 +273,14 @@ def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
         + (f" (latest {from_iso(timeline.story.last_seen):%Y-%m-%d %H:%M} UTC)" if last else "")
     )
     return 0
+
+
+def replay_base_option(p: argparse.ArgumentParser) -> None:
+    """``--replay-base URL``: where pywb runs, for the replay links a command writes."""
+    p.add_argument(
+        "--replay-base",
+        default=None,
+        metavar="URL",
+        help="where pywb runs, for the replay links (default: setting replay_base, "
+        "http://127.0.0.1:8080)",
+    )
