@@ -125,6 +125,17 @@ def app_settings() -> Settings:
     return _settings[0]
 
 
+@signals.worker_ready.connect
+def _serve_metrics(**_: Any) -> None:
+    """The worker's main process serves the counters of this host's pool processes
+    (``metrics_port``; 0: not served)."""
+    settings = app_settings()
+    if settings.metrics_port:
+        from workers.crawl.metrics import registry_for, serve
+
+        serve(registry_for(settings, None), settings.metrics_port, settings.metrics_bind)
+
+
 @signals.setup_logging.connect
 def _logging(**_: Any) -> None:
     """Celery hands logging to ours: JSON lines, stdlib loggers routed through structlog."""

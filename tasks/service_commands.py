@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -145,13 +144,11 @@ def _require_redis(settings: Settings) -> None:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    """Run a Celery worker under a small supervisor that restarts it if it dies.
-
-    Celery's Redis transport can give up on a broker connection lost at the wrong moment
-    ("Unrecoverable error"); the work itself is safe (leases expire, tasks are
-    idempotent), so the worker is simply started again, with backoff, as systemd's
-    ``Restart=on-failure`` would do. SIGTERM/SIGINT are passed on and end the loop.
-    """
+    """Become a Celery worker (``exec``): SIGTERM then reaches Celery itself, whose warm
+    shutdown lets the running host turns finish and closes the WARC files. Restarting a
+    worker that died is the supervisor's job (systemd ``Restart=on-failure``, Compose
+    ``restart:``, Kubernetes); nothing is lost meanwhile (leases expire, tasks are
+    acknowledged late and idempotent)."""
     _require_redis(settings)
     # commands given this archive later must know its catalogue is in Redis
     marker = write_backend_marker(
@@ -164,7 +161,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     export_env(settings)
     from workers.crawl.metrics import MULTIPROC_ENV, prepare_multiproc_dir
 
-    # each pool process writes its counters there; `storyvault metrics` adds them up
+    # each pool process writes its counters there; the worker's main process (and
+    # `storyvault metrics`) add them up
     os.environ[MULTIPROC_ENV] = str(prepare_multiproc_dir(settings))
     argv = [
         sys.executable,
@@ -184,29 +182,10 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         "-n",
         f"storyvault-{os.getpid()}@{socket.gethostname()}",
     ]
-    stopping = False
-    child: subprocess.Popen[bytes] | None = None
-
-    def forward(signum: int, _: object) -> None:
-        nonlocal stopping
-        stopping = True
-        if child is not None and child.poll() is None:
-            child.send_signal(signum)
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    backoff = 1.0
-    while True:
-        started = time.monotonic()
-        child = subprocess.Popen(argv, env=os.environ.copy())
-        code = child.wait()
-        if stopping or code == 0:
-            return 0 if stopping else code
-        if time.monotonic() - started > 60:
-            backoff = 1.0
-        log.warning("worker_restarting", exit_code=code, restart_in=backoff)
-        time.sleep(backoff)
-        backoff = min(30.0, backoff * 2)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)
+    return 0  # not reached
 
 
 def cmd_beat(args: argparse.Namespace, settings: Settings) -> int:
@@ -329,9 +308,9 @@ def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
-    from prometheus_client import generate_latest, start_http_server
+    from prometheus_client import generate_latest
 
-    from workers.crawl.metrics import registry_for
+    from workers.crawl.metrics import registry_for, serve
     from workers.state.redis_state import RedisState
 
     state = RedisState(_client(settings), settings.redis_prefix) if settings.redis_url else None
@@ -339,14 +318,14 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
     if args.once:
         sys.stdout.write(generate_latest(registry).decode())
         return 0
-    server, thread = start_http_server(args.port, addr=args.bind, registry=registry)
-    log.info("metrics_serving", url=f"http://{args.bind}:{args.port}/metrics")
+    stop_serving = serve(registry, args.port, args.bind)
+    if stop_serving is None:
+        raise ConfigError(f"cannot listen on {args.bind}:{args.port}: give another --port")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
-    server.shutdown()
-    thread.join(timeout=5)
+    stop_serving()
     return 0
 
 

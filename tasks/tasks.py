@@ -24,7 +24,7 @@ from celery import signals
 
 from tasks.celery_app import app, app_settings
 from workers.core.settings import Settings
-from workers.crawl import service
+from workers.crawl import metrics, service
 from workers.crawl.host_turn import HostCrawler
 from workers.state.redis_keys import Keys, pywb_index
 from workers.state.redis_state import RedisState, connect
@@ -57,6 +57,7 @@ class CeleryOutbox:
             for message_id, body in pending:
                 clean_version.apply_async(args=[json.loads(body)], queue="clean", producer=producer)
                 log.info("version_queued", message_id=message_id, queue="clean")
+                metrics.CLEAN_SENT.inc()
         # a crash before this line sends the batch again: the cleaner is idempotent
         self.catalogue.mark_delivered([m for m, _ in pending], datetime.now(UTC))
         return len(pending)
@@ -200,4 +201,5 @@ def clean_version(message: dict[str, Any]) -> dict[str, Any]:
     """The reference cleaner on the ``clean`` queue (idempotent by version)."""
     settings = app_settings()
     written, skipped = write_clean(settings.archive, [message])
+    metrics.CLEAN_DONE.inc()
     return {"message_id": message.get("message_id"), "written": written, "skipped": skipped}

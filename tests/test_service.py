@@ -41,6 +41,8 @@ class Service:
         self.archive = archive
         self.tmp = tmp
         self.procs: list[subprocess.Popen[bytes]] = []
+        self.args: dict[int, tuple[str, ...]] = {}  # pid -> how it was started
+        self.restarts = 0
         self.env = {
             **os.environ,
             "STORYVAULT_REDIS_URL": redis_url,
@@ -53,6 +55,7 @@ class Service:
             "STORYVAULT_BATCH_SECONDS": "3",
             "STORYVAULT_WARC_IDLE_SECONDS": "0.5",
             "STORYVAULT_TRAP_CHAIN_MAX": str(TRAP_CHAIN_MAX),
+            "STORYVAULT_METRICS_PORT": "0",
         }
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -65,7 +68,7 @@ class Service:
         )
 
     def start(self, *args: str, name: str) -> subprocess.Popen[bytes]:
-        log = (self.tmp / f"{name}-{len(self.procs)}.log").open("wb")
+        log = (self.tmp / f"{name}-{len(self.args)}.log").open("wb")
         proc = subprocess.Popen(
             [str(BIN / "storyvault"), *args],
             stdout=log,
@@ -75,7 +78,30 @@ class Service:
         )
         log.close()
         self.procs.append(proc)
+        self.args[proc.pid] = args
         return proc
+
+    def metrics(self) -> dict[str, float]:
+        """``storyvault metrics --once``: sample -> value."""
+        scraped = self.cli("metrics", "--once")
+        assert scraped.returncode == 0, scraped.stderr
+        return {
+            line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in scraped.stdout.splitlines()
+            if line and not line.startswith("#")
+        }
+
+    def supervise(self) -> None:
+        """Start again what exited with an error code, as systemd's ``Restart=on-failure``
+        (and Compose's ``restart:``) does for the deployed units (one the test killed
+        stays dead: the other workers take over its hosts)."""
+        for i, proc in enumerate(self.procs):
+            code = proc.poll()
+            if code is not None and code > 0:
+                self.restarts += 1
+                args = self.args[proc.pid]
+                self.procs[i] = self.start(*args, name=args[0])
+                self.procs.pop()  # start() appended it; it takes the dead one's place
 
     def worker(self, concurrency: int = 2) -> subprocess.Popen[bytes]:
         return self.start("worker", "--concurrency", str(concurrency), name="worker")
@@ -103,6 +129,7 @@ class Service:
         calm = 0
         status: dict[str, Any] = {}
         while time.monotonic() < deadline:
+            self.supervise()
             status = self.status()
             busy = (
                 sum(status["queues"].values())
@@ -194,13 +221,7 @@ def test_two_workers_crawl_what_the_embedded_crawl_does(
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr
     assert "ok   worker: storyvault-" in healthy.stdout
     # the metrics: the workers' counters added up, and the service's state
-    scraped = service.cli("metrics", "--once")
-    assert scraped.returncode == 0, scraped.stderr
-    samples = {
-        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
-        for line in scraped.stdout.splitlines()
-        if line and not line.startswith("#")
-    }
+    samples = service.metrics()
     assert samples['storyvault_fetches_total{status_class="2xx"}'] >= len(site.article_urls())
     assert samples["storyvault_versions_total"] == len(site.article_urls())
     assert samples["storyvault_frontier_urls"] == 0 and samples["storyvault_hosts_leased"] == 0
@@ -226,6 +247,14 @@ def test_two_workers_crawl_what_the_embedded_crawl_does(
             break
         time.sleep(0.3)
     assert len(cleaned) == len(site.site.article_urls())
+    # every WARC file closed, every version message sent and cleaned, each host's last
+    # new version seen
+    samples = service.metrics()
+    assert samples["storyvault_warc_files_open"] == 0
+    assert samples["storyvault_clean_sent_total"] == len(cleaned)
+    assert samples["storyvault_clean_done_total"] == len(cleaned)
+    outlet_host = site.outlet.base.split("//")[1]
+    assert 0 <= samples[f'storyvault_last_version_age_seconds{{host="{outlet_host}"}}'] < 300
     # pywb replays an article from the Redis index the workers wrote
     replay_from_redis_index(service, site.article_urls()[0], tmp_path / "pywb-root")
 

@@ -62,6 +62,8 @@ def test_unknown_key_in_file_names_the_file(tmp_path: Path) -> None:
         ("robots_retry_seconds = -5", "robots_retry_seconds"),
         ("sitemap_budget = 0", "sitemap_budget"),
         ("trap_chain_max = 0", "trap_chain_max"),
+        ("metrics_port = 70000", "TCP port"),
+        ("metrics_port = -1", "metrics_port"),
     ],
 )
 def test_out_of_range_values_in_a_file_are_errors(tmp_path: Path, line: str, needle: str) -> None:

@@ -102,6 +102,10 @@ class Settings:
     # replayable, its versions queued) after this long without a write, or this long open
     warc_idle_seconds: float = 5.0
     warc_max_seconds: float = 300.0
+    # Prometheus metrics of a host's workers, served by `storyvault worker` on this port
+    # (0: not served) and address; `storyvault metrics` adds the service's state
+    metrics_port: int = 9464
+    metrics_bind: str = "127.0.0.1"
 
     # reading: where pywb serves the archive, for the replay links of the change feeds
     # (and the default of `timeline --replay-base` and `changes --replay-base`)
@@ -201,6 +205,7 @@ _MINIMUM: dict[str, float] = {
     "sitemap_max_depth": 0,
     "sitemap_budget": 1,
     "sitemap_bytes_budget": 1,
+    "metrics_port": 0,
 }
 # Durations that must be above zero (a zero timeout or period never lets work happen).
 _POSITIVE = frozenset(
@@ -252,6 +257,8 @@ def _problem(key: str, value: Any) -> str | None:
         )
     if key in _POSITIVE and value <= 0:
         return "give a number of seconds above 0"
+    if key == "metrics_port" and value > 65535:
+        return "give a TCP port (1-65535, or 0: not served)"
     if key == "replay_base" and not re.match(r"https?://[^/\s]+", value):
         return "give the http(s) URL where pywb serves the archive"
     if key == "scope_exclude":

@@ -488,6 +488,8 @@ class Engine:
         before = found.refingerprint or (prev.fingerprint if prev is not None else None)
         variant = found.story_url is not None and found.story_url != canonical(exchange.url)
         fields = story_fields(story, prev, before=before, variant=variant, status=status)
+        if story.wall is not None:
+            metrics.WALLS.labels(story.wall).inc()
         if found.story_url is not None:
             fields.append(("storyUrl", found.story_url))
         fields.append(("payloadDigest", exchange.payload_digest))

@@ -104,8 +104,8 @@ def next_turn_in(state: RedisState, host: str | None, now: datetime) -> float | 
 
 
 def record_turn(state: RedisState, turn: TurnResult, now: datetime) -> None:
-    """Count a turn's captures and errors per minute, and the host's last capture
-    (what ``storyvault status`` shows)."""
+    """Count a turn's captures and errors per minute, the host's last capture (what
+    ``storyvault status`` shows) and last new version (for the metrics)."""
     if not turn.urls:
         return
     keys: Keys = state.keys
@@ -120,6 +120,8 @@ def record_turn(state: RedisState, turn: TurnResult, now: datetime) -> None:
             pipe.expire(key, CAPTURES_MINUTE_TTL)
     if turn.host:
         pipe.hset(keys.last_capture(), turn.host, now.isoformat())
+        if turn.new_versions:
+            pipe.hset(keys.last_version(), turn.host, now.isoformat())
     pipe.execute()
 
 

@@ -264,6 +264,10 @@ class Keys:
         """Hash: host -> ISO time of its last capture."""
         return self._k("last_capture")
 
+    def last_version(self) -> str:
+        """Hash: host -> ISO time of the last turn that made a new version."""
+        return self._k("last_version")
+
 
 def pywb_index(collection: str) -> str:
     """pywb's own Redis CDXJ index key for a collection (not under our prefix)."""
