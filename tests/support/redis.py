@@ -64,10 +64,16 @@ def _free_port(host: str) -> int:
     return port
 
 
-def _ping(host: str, port: int, timeout: float = 0.5) -> bool:
-    """True if a RESP ``PING`` on host:port answers ``+PONG``."""
+def _ping(host: str, port: int, timeout: float = 0.5, password: str = "") -> bool:
+    """True if a RESP ``PING`` on host:port answers ``+PONG`` (after ``AUTH``, given a
+    password)."""
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
+            if password:
+                secret = password.encode()
+                sock.sendall(b"*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n" % (len(secret), secret))
+                if not sock.recv(64).startswith(b"+OK"):
+                    return False
             sock.sendall(b"*1\r\n$4\r\nPING\r\n")
             return sock.recv(64).startswith(b"+PONG")
     except OSError:
@@ -86,10 +92,12 @@ class RedisServer:
         port: int = 0,
         binary: str | None = None,
         startup_timeout: float = 5.0,
+        password: str = "",
     ) -> None:
         if port == DEFAULT_PORT:
             raise RedisServerError("refusing to use port 6379 (the shared redis)")
         self.persist = persist
+        self.password = password
         self.binary = binary or find_redis_server()
         self.startup_timeout = startup_timeout
         self._requested_port = port
@@ -108,12 +116,13 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        """``redis://127.0.0.1:PORT/0``."""
-        return f"redis://{self.host}:{self.port}/0"
+        """``redis://127.0.0.1:PORT/0`` (``redis://:PASSWORD@...`` with a password)."""
+        return self.url_for_db(0)
 
     def url_for_db(self, db: int) -> str:
         """``redis://127.0.0.1:PORT/<db>``."""
-        return f"redis://{self.host}:{self.port}/{db}"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}{self.host}:{self.port}/{db}"
 
     @property
     def dir(self) -> Path:
@@ -213,6 +222,8 @@ class RedisServer:
             args += ["--appendonly", "yes", "--appendfsync", "always"]
         else:
             args += ["--appendonly", "no"]
+        if self.password:
+            args += ["--requirepass", self.password]
         try:
             proc = subprocess.Popen(
                 args,
@@ -228,7 +239,7 @@ class RedisServer:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 break
-            if _ping(self.host, port):
+            if _ping(self.host, port, password=self.password):
                 return
             time.sleep(0.02)
         self._terminate(signal.SIGKILL)
