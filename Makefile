@@ -7,13 +7,16 @@ URL ?=
 ARGS ?=
 ARCHIVE ?= archive
 
-.PHONY: test crawl fetch lint bench chaos clean
+.PHONY: install test crawl fetch lint bench chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# .venv with the project and its dev extra (what `make test` and `make crawl` set up first)
+install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -41,6 +41,11 @@ def add_parsers(
         help="comma-separated queues (default discover,fetch,clean)",
     )
     p.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve this host's Prometheus counters here (setting metrics_port, 9464; 0: off)",
+    )
     _service_options(p, archive_options)
     p.set_defaults(handler=cmd_worker)
 
@@ -150,6 +155,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     ``restart:``, Kubernetes); nothing is lost meanwhile (leases expire, tasks are
     acknowledged late and idempotent)."""
     _require_redis(settings)
+    if args.metrics_port is not None:
+        port = check_flag("metrics_port", args.metrics_port, "--metrics-port")
+        settings = settings.replace(metrics_port=port)
     # commands given this archive later must know its catalogue is in Redis
     marker = write_backend_marker(
         settings.archive,
