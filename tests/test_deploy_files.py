@@ -27,9 +27,13 @@ from typing import Any
 import jsonschema
 import promql_parser
 import pytest
+import redis
 import yaml
 
 from tasks.cli import build_parser
+from tests.support.pywb import Wayback, ensure_pywb_venv
+from tests.support.redis import RedisServer
+from tests.support.servers import LiveServer, sent_body
 
 REPO = Path(__file__).resolve().parent.parent
 DEPLOY = REPO / "deploy"
@@ -419,6 +423,41 @@ def test_pywb_reads_the_workers_redis_index_and_the_shared_archive(tmp_path: Pat
     mounts = {m["mountPath"]: m for m in pod["containers"][0]["volumeMounts"]}
     assert mounts["/data"]["readOnly"] is True
     assert mounts["/webarchive/config.yaml"]["subPath"] == "config.yaml"
+
+
+@pytest.mark.replay
+@pytest.mark.timeout(900)  # the first run builds .venv-pywb
+def test_pywb_with_the_deployed_config_replays_from_the_password_protected_index(
+    outlet: LiveServer, archive_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pywb (its own venv, its old redis client) with deploy/pywb/config.yaml, the index
+    URL given as the containers give it, finds a capture through the Redis index only."""
+    ensure_pywb_venv()
+    url = outlet.url("/plain")
+    fetched = run([str(BIN / "storyvault"), "fetch", "--allow-private", "--archive",
+                   str(archive_dir), url], timeout=120)  # fmt: skip
+    assert fetched.returncode == 0, fetched.stderr
+    index = archive_dir / "collections" / "storyvault" / "indexes" / "index.cdxj"
+    lines = index.read_text(encoding="utf-8").splitlines()
+    index.unlink()  # pywb may find the capture through Redis only
+    config = PYWB_CONFIG.read_text(encoding="utf-8")
+    shipped = "archive_paths: /data/archive/collections/storyvault/archive/"
+    assert config.count(shipped) == 1
+    here = f"archive_paths: {archive_dir}/collections/storyvault/archive/"
+    (archive_dir / "config.yaml").write_text(config.replace(shipped, here), encoding="utf-8")
+    with RedisServer() as server:
+        client = redis.Redis.from_url(server.url)
+        try:
+            client.zadd("pywb:storyvault:cdxj", dict.fromkeys(lines, 0))
+            client.config_set("requirepass", "s3cret")
+            index_url = f"redis://:s3cret@127.0.0.1:{server.port}/0/pywb:storyvault:cdxj"
+            monkeypatch.setenv("PYWB_REDIS_INDEX", index_url)
+            with Wayback(archive_dir) as wayback:
+                timestamp = lines[-1].split(" ", 2)[1]
+                status, _, body = wayback.replay_raw("storyvault", timestamp, url)
+                assert (status, body) == (200, sent_body(outlet, "/plain")), wayback.log_tail()
+        finally:
+            client.close()
 
 
 # -- alert rules
