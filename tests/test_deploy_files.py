@@ -383,6 +383,56 @@ def test_the_command_check_finds_a_flag_that_does_not_exist() -> None:
     assert check_command(("storyvault", "worker", "--queues", "clean")) is None
 
 
+# Settings the Python side of issue 14 adds; the deploy files already set them. Once
+# workers/core/settings.py has them, this set can go.
+PENDING_SETTINGS = {"STORYVAULT_METRICS_PORT", "STORYVAULT_METRICS_BIND"}
+
+
+def deployed_environments(tmp_path: Path) -> dict[str, dict[str, str]]:
+    """The environment each storyvault container or unit is given, by where it is."""
+    found: dict[str, dict[str, str]] = {}
+    for name, service in compose_file()["services"].items():
+        if str(service.get("image", "")).startswith("storyvault"):
+            found[f"compose {name}"] = {k: str(v) for k, v in service["environment"].items()}
+    resources = k8s_resources(tmp_path)
+    maps = {r["metadata"]["name"]: r["data"] for r in resources if r["kind"] == "ConfigMap"}
+    for name, pod in pod_specs(resources):
+        for container in pod["containers"]:
+            if container["image"].startswith("storyvault"):
+                env = {}
+                for source in container.get("envFrom", []):
+                    env.update(maps[source["configMapRef"]["name"]])
+                env.update({e["name"]: e.get("value", "") for e in container.get("env", [])})
+                found[f"k8s {name}"] = env
+    for unit in units():
+        lines = unit.read_text(encoding="utf-8").splitlines()
+        pairs = [line.removeprefix("Environment=") for line in lines]
+        found[f"systemd {unit.name}"] = dict(
+            p.split("=", 1) for p, line in zip(pairs, lines, strict=True) if p != line
+        )
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    found["Dockerfile"] = dict(re.findall(r"\b(STORYVAULT_[A-Z_]+)=(\S+)", dockerfile))
+    return found
+
+
+def test_every_deployed_setting_is_a_storyvault_setting(tmp_path: Path) -> None:
+    """A STORYVAULT_ variable that is no setting stops every command at start."""
+    from workers.core.errors import ConfigError
+    from workers.core.settings import load_settings
+
+    problems = {}
+    environments = deployed_environments(tmp_path)
+    assert len(environments) >= 13, sorted(environments)
+    for where, env in environments.items():
+        ours = {k: v for k, v in env.items() if k.startswith("STORYVAULT_")}
+        assert "STORYVAULT_ARCHIVE" in ours, where
+        try:
+            load_settings(env={k: v for k, v in ours.items() if k not in PENDING_SETTINGS})
+        except ConfigError as exc:
+            problems[where] = str(exc)[:200]
+    assert problems == {}
+
+
 def worker_commands(argv: list[str]) -> bool:
     return "worker" in argv and argv[0].endswith("storyvault")
 
