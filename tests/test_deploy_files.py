@@ -383,11 +383,6 @@ def test_the_command_check_finds_a_flag_that_does_not_exist() -> None:
     assert check_command(("storyvault", "worker", "--queues", "clean")) is None
 
 
-# Settings the Python side of issue 14 adds; the deploy files already set them. Once
-# workers/core/settings.py has them, this set can go.
-PENDING_SETTINGS = {"STORYVAULT_METRICS_PORT", "STORYVAULT_METRICS_BIND"}
-
-
 def deployed_environments(tmp_path: Path) -> dict[str, dict[str, str]]:
     """The environment each storyvault container or unit is given, by where it is."""
     found: dict[str, dict[str, str]] = {}
@@ -427,7 +422,7 @@ def test_every_deployed_setting_is_a_storyvault_setting(tmp_path: Path) -> None:
         ours = {k: v for k, v in env.items() if k.startswith("STORYVAULT_")}
         assert "STORYVAULT_ARCHIVE" in ours, where
         try:
-            load_settings(env={k: v for k, v in ours.items() if k not in PENDING_SETTINGS})
+            load_settings(env=ours)
         except ConfigError as exc:
             problems[where] = str(exc)[:200]
     assert problems == {}
@@ -530,19 +525,7 @@ def known_metrics(redis_url: str, tmp_path: Path) -> set[str]:
         names |= {f"{m.name}_total" for m in registry.collect() if m.type == "counter"}
     finally:
         client.close()
-    return names | PENDING_METRICS
-
-
-# Metrics the Python side of issue 14 adds to those above; the alert rules already read
-# them. Once storyvault serves them, this set can go.
-PENDING_METRICS = {
-    "storyvault_last_version_age_seconds",
-    "storyvault_clean_sent_total",
-    "storyvault_clean_done_total",
-    "storyvault_warc_files_open",
-    "storyvault_walls_total",
-    "storyvault_frontier_due_urls",
-}
+    return names
 
 
 def rule_problems(document: Any, known: set[str]) -> list[str]:

@@ -63,8 +63,10 @@ def status_class(status: int) -> str:
 
 
 def multiproc_dir(settings: Settings) -> Path:
-    """Where this host's worker processes write their counters."""
-    return settings.archive / "state" / "metrics" / socket.gethostname()
+    """Where this host's worker processes write their counters: ``PROMETHEUS_MULTIPROC_DIR``
+    if set (a pod's own emptyDir, say), else ``ARCHIVE/state/metrics/<hostname>``."""
+    given = os.environ.get(MULTIPROC_ENV)
+    return Path(given) if given else settings.archive / "state" / "metrics" / socket.gethostname()
 
 
 def prepare_multiproc_dir(settings: Settings) -> Path:
@@ -150,7 +152,7 @@ def registry_for(settings: Settings, state: RedisState | None) -> CollectorRegis
     """The registry ``storyvault metrics`` serves: the counters of this host's worker
     processes (or of this process), and the service's state when Redis is given."""
     registry = CollectorRegistry()
-    folder = Path(os.environ.get(MULTIPROC_ENV) or multiproc_dir(settings))
+    folder = multiproc_dir(settings)
     if folder.is_dir():
         MultiProcessCollector(registry, path=str(folder))  # type: ignore[no-untyped-call]
     else:
