@@ -8,6 +8,7 @@ in the worker process on first use and closed at process shutdown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -21,6 +22,7 @@ from typing import Any
 
 import structlog
 from celery import signals
+from redis.exceptions import LockError
 
 from tasks.celery_app import app, app_settings
 from workers.core.settings import Settings
@@ -41,13 +43,40 @@ log = structlog.get_logger(__name__)
 
 
 class CeleryOutbox:
-    """Sends pending version messages as ``clean`` tasks once their WARC file is closed."""
+    """Sends pending version messages as ``clean`` tasks once their WARC file is closed.
 
-    def __init__(self, catalogue: Catalogue, settings: Settings) -> None:
+    One process of the service delivers at a time (a Redis lock): the process that
+    closed a file and another's dispatch would otherwise both read the same pending
+    messages and send each twice. Delivery stays at least once: a process that dies
+    holding the lock lets it expire, and one that waits too long sends anyway."""
+
+    LOCK_SECONDS = 60.0
+    LOCK_WAIT = 15.0
+
+    def __init__(self, catalogue: Catalogue, settings: Settings, lock: Any) -> None:
         self.catalogue = catalogue
         self.feeds = ChangeFeeds.for_settings(catalogue, settings)
+        self.lock = lock
+
+    @classmethod
+    def on_redis(
+        cls, catalogue: Catalogue, settings: Settings, client: Any, keys: Keys
+    ) -> CeleryOutbox:
+        lock = client.lock(
+            keys.outbox() + ":lock", timeout=cls.LOCK_SECONDS, blocking_timeout=cls.LOCK_WAIT
+        )
+        return cls(catalogue, settings, lock)
 
     def deliver(self, closed_files: Iterable[str] | None = None) -> int:
+        held = self.lock.acquire()
+        try:
+            return self._deliver(closed_files)
+        finally:
+            if held:
+                with contextlib.suppress(LockError):  # expired meanwhile: nothing to give back
+                    self.lock.release()
+
+    def _deliver(self, closed_files: Iterable[str] | None) -> int:
         pending = self.catalogue.pending_messages(closed_files)
         if not pending:
             return 0
@@ -88,7 +117,7 @@ def resources() -> Resources:
     keys = Keys(settings.redis_prefix)
     state = RedisState(client, settings.redis_prefix, host_cap=settings.host_holders)
     catalogue = Catalogue.for_settings(RedisCatalogueStore(client, settings.redis_prefix), settings)
-    outbox = CeleryOutbox(catalogue, settings)
+    outbox = CeleryOutbox.on_redis(catalogue, settings, client, keys)
     archive = Archive(settings)
 
     def index_in_redis(_: Path, lines: list[str]) -> None:
