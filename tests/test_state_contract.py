@@ -582,3 +582,20 @@ def test_a_redis_restart_mid_crawl_is_survived(hard: bool) -> None:
             assert [i.seq for i in state.queued(crawl)] == [1, 2]
         finally:
             client.close()
+
+
+def test_state_of_another_format_is_refused_not_misread(redis_url: str) -> None:
+    """A Redis whose crawl state an older storyvault wrote (no format mark) is refused
+    with what to do; a new prefix starts a fresh state beside it."""
+    client = connect(redis_url)
+    try:
+        client.set("sv:crawl:seq", 3)  # what the first format left, with no format mark
+        old = RedisState(client, clock=Clock())
+        with pytest.raises(StateError, match=r"another storyvault version.*--redis-prefix"):
+            old.begin_crawl(["http://a.test/"])
+        fresh = RedisState(client, "sv2", clock=Clock())
+        crawl, _ = fresh.begin_crawl(["http://a.test/"])
+        assert fresh.add_url(crawl, FrontierItem.seed("http://a.test/"))
+        assert client.get("sv2:state:format") == b"2"
+    finally:
+        client.close()

@@ -11,8 +11,7 @@ Crawl state (:class:`workers.state.redis_state.RedisState`)::
     {p}:crawl:seq                    string  last crawl id handed out (INCR)
     {p}:crawls                       hash    sha256(sorted seeds) -> id of the unfinished crawl
     {p}:crawl:{id}                   hash    seeds, digest, started, finished, max_seq
-    {p}:crawl:{id}:urls              hash    url key -> JSON {"item", "status", "note"}
-    {p}:crawl:{id}:queued            zset    url keys with status "queued", scored by seq
+    {p}:crawl:{id}:urls              hash    url field -> "status TAB item [TAB note]" (seen set)
     {p}:crawl:{id}:counts            hash    status -> number of URLs
     {p}:crawl:{id}:pages             hash    host -> number of URLs of kind "page"
     {p}:robots:{host}                hash    fetched_at, status ("" for none), body
@@ -21,8 +20,13 @@ Crawl state (:class:`workers.state.redis_state.RedisState`)::
 
 Distributed frontier (Heritrix-like: one queue per host, one worker per host)::
 
-    {p}:frontier:{host}              zset    JSON item incl. crawl_id, scored by due time
-    {p}:claims:{host}                hash    frontier item -> id of the worker fetching it
+    {p}:frontier:{host}              zset    "crawl_id:seq:url field", scored by due time
+    {p}:claims:{host}                hash    frontier member -> id of the worker fetching it
+    {p}:state:format                 string  layout of these keys (redis_state.STATE_FORMAT)
+
+A URL's field is 16 characters of its key's BLAKE2b digest (``redis_state.url_field``); its
+item (a JSON array, see ``redis_state.item_json``) is stored once, in the urls hash, so a
+queued URL costs one hash entry and one frontier member.
     {p}:hosts:frontier               set     hosts whose frontier is not empty
     {p}:ready                        zset    host -> earliest time it may be leased
     {p}:leased                       zset    host -> earliest lease expiry of its holders
@@ -101,6 +105,10 @@ class Keys:
         return ":".join((self.prefix, *(str(p) for p in parts)))
 
     # -- crawls ------------------------------------------------------------------------
+    def state_format(self) -> str:
+        """String: the layout of the crawl state (``redis_state.STATE_FORMAT``)."""
+        return self._k("state", "format")
+
     def crawl_seq(self) -> str:
         """Counter of crawl ids (string, INCR)."""
         return self._k("crawl", "seq")
@@ -118,7 +126,8 @@ class Keys:
         return self._k("crawl", crawl_id, "urls")
 
     def queued(self, crawl_id: int | str) -> str:
-        """Zset: URL keys whose status is "queued", scored by their seq."""
+        """Zset of the first state format (URL keys queued, by seq); no longer written,
+        expired with its crawl."""
         return self._k("crawl", crawl_id, "queued")
 
     def counts(self, crawl_id: int | str) -> str:

@@ -59,10 +59,18 @@ local function globals(argv)
           queued = argv[9], counts = argv[10], pages = argv[11], lstem = argv[12]}
 end
 
-local function add_url(g, crawl_id, url_key, record, member, seq, is_page, host, due)
+-- A URL's record in the seen set: "status TAB item-json [TAB note]"; its frontier
+-- member: "crawl_id:seq:field", seq in 8 hex digits (the item is stored once, in the record).
+local function split_record(raw)
+  local t1 = string.find(raw, '\t', 1, true)
+  local t2 = string.find(raw, '\t', t1 + 1, true)
+  local item = t2 and string.sub(raw, t1 + 1, t2 - 1) or string.sub(raw, t1 + 1)
+  return string.sub(raw, 1, t1 - 1), item
+end
+
+local function add_url(g, crawl_id, field, record, member, seq, is_page, host, due)
   local crawl = g.crawl .. crawl_id
-  if redis.call('HSETNX', crawl .. g.urls, url_key, record) == 0 then return 0 end
-  redis.call('ZADD', crawl .. g.queued, seq, url_key)
+  if redis.call('HSETNX', crawl .. g.urls, field, record) == 0 then return 0 end
   local top = redis.call('HGET', crawl, 'max_seq')
   if not top or tonumber(seq) > tonumber(top) then
     redis.call('HSET', crawl, 'max_seq', seq)
@@ -75,31 +83,29 @@ local function add_url(g, crawl_id, url_key, record, member, seq, is_page, host,
   return 1
 end
 
-local function mark(g, crawl_id, url_key, status, has_note, note, now)
+local function mark(g, crawl_id, field, status, has_note, note, now)
   local crawl = g.crawl .. crawl_id
-  local raw = redis.call('HGET', crawl .. g.urls, url_key)
+  local raw = redis.call('HGET', crawl .. g.urls, field)
   if not raw then return 0 end
-  local rec = cjson.decode(raw)
-  local item = cjson.decode(rec['item'])
-  local host = item['host']
-  local old = rec['status']
-  rec['status'] = status
-  if has_note == '1' then rec['note'] = note else rec['note'] = cjson.null end
-  redis.call('HSET', crawl .. g.urls, url_key, cjson.encode(rec))
+  local old, item = split_record(raw)
+  local fields = cjson.decode(item)
+  local host = fields[3]
+  local rec = status .. '\t' .. item
+  if has_note == '1' then rec = rec .. '\t' .. note end
+  redis.call('HSET', crawl .. g.urls, field, rec)
   if old ~= status then
     local counts = crawl .. g.counts
     if redis.call('HINCRBY', counts, old, -1) <= 0 then redis.call('HDEL', counts, old) end
     redis.call('HINCRBY', counts, status, 1)
   end
   local frontier = g.fstem .. host
+  local member = crawl_id .. ':' .. string.format('%08x', fields[10]) .. ':' .. field
   if status == 'queued' then
-    redis.call('ZADD', crawl .. g.queued, item['seq'], url_key)
-    redis.call('ZADD', frontier, 'NX', now, rec['item'])
+    redis.call('ZADD', frontier, 'NX', now, member)
     redis.call('SADD', g.fhosts, host)
   else
-    redis.call('ZREM', crawl .. g.queued, url_key)
-    redis.call('ZREM', frontier, rec['item'])
-    redis.call('HDEL', g.cstem .. host, rec['item'])
+    redis.call('ZREM', frontier, member)
+    redis.call('HDEL', g.cstem .. host, member)
     if redis.call('EXISTS', frontier) == 0 then redis.call('SREM', g.fhosts, host) end
   end
   if not redis.call('ZSCORE', g.leased, host) then schedule(g.ready, g.fstem, g.nstem, host) end
@@ -108,7 +114,8 @@ end
 
 -- Claim up to `wanted` due items of `host` not claimed by `worker` or another holder of
 -- the host; each comes with the id of the worker that claimed it before ('' if none: a
--- first attempt; else a worker that no longer holds the host, i.e. died with it).
+-- first attempt; else a worker that no longer holds the host, i.e. died with it) and
+-- its item. A member whose record is gone (its crawl expired) leaves the frontier.
 local function claim(g, host, worker, now, wanted)
   local frontier, claims = g.fstem .. host, g.cstem .. host
   local out = {}
@@ -123,11 +130,22 @@ local function claim(g, host, worker, now, wanted)
         owner = worker  -- in flight at another holder: skip it
       end
       if owner ~= worker then
-        redis.call('HSET', claims, member, worker)
-        out[#out + 1] = member
-        out[#out + 1] = owner or ''
-        got = got + 1
-        if got >= wanted then break end
+        local sep = string.find(member, ':', 1, true)
+        local crawl = g.crawl .. string.sub(member, 1, sep - 1)
+        local raw = redis.call('HGET', crawl .. g.urls, string.sub(member, -16))
+        if raw then
+          local _, item = split_record(raw)
+          redis.call('HSET', claims, member, worker)
+          out[#out + 1] = member
+          out[#out + 1] = owner or ''
+          out[#out + 1] = item
+          got = got + 1
+          if got >= wanted then break end
+        else
+          redis.call('ZREM', frontier, member)
+          redis.call('HDEL', claims, member)
+          offset = offset - 1
+        end
       end
     end
     offset = offset + #batch
@@ -137,10 +155,10 @@ end
 """
 )
 
-# ARGV globals (12) | crawl_id, url_key, record, member, seq, is_page, host, due
+# ARGV globals (12) | crawl_id, field, record, member, seq, is_page, host, due
 ADD = FRONTIER + "return add_url(globals(ARGV), unpack(ARGV, 13, 20))\n"
 
-# ARGV globals (12) | crawl_id, url_key, status, has_note, note, now
+# ARGV globals (12) | crawl_id, field, status, has_note, note, now
 MARK = FRONTIER + "return mark(globals(ARGV), unpack(ARGV, 13, 18))\n"
 
 # ARGV globals (12) | host, worker, now, wanted | host's claims to drop: n, members...
@@ -160,7 +178,7 @@ return claim(g, ARGV[13], ARGV[14], ARGV[15], tonumber(ARGV[16]))
 
 # One round trip per batch of a host turn: what the turn found and finished, then more
 # work. ARGV globals (12) | host, worker, now, wanted, #adds, #marks, #payloads,
-# adds (8 each, as ADD), marks (5 each: crawl_id, url_key, status, has_note, note),
+# adds (8 each, as ADD), marks (5 each: crawl_id, field, status, has_note, note),
 # payloads (3 each: digests key, digest, JSON). Adds come before marks: a URL leaves the
 # frontier only after what it links to is queued.
 SYNC = (

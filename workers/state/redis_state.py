@@ -30,13 +30,13 @@ second host leased until its ttl runs out.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import asdict
 from typing import NamedTuple, TypedDict, cast
 
 import redis
@@ -138,16 +138,63 @@ def text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+#: The layout of the crawl state below (``{p}:state:format``). A Redis holding crawl state
+#: of another layout is refused with an error saying what to do, never misread.
+STATE_FORMAT = "2"
+
+
+def url_field(key: str) -> str:
+    """A URL key's field in its crawl's ``urls`` hash (the seen set): 96 bits of
+    BLAKE2b, 16 characters, whatever the URL's length."""
+    digest = hashlib.blake2b(key.encode(), digest_size=12).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
 def member_of(crawl_id: int, item: FrontierItem) -> str:
-    """The frontier member for an item: canonical JSON including the crawl id."""
-    return json.dumps({"crawl_id": crawl_id, **asdict(item)}, sort_keys=True, separators=(",", ":"))
+    """A URL's member in its host's frontier and claims: ``crawl_id:seq:field`` (seq in
+    8 hex digits: items due at the same time come in queue order); the item itself is
+    stored once, in the crawl's ``urls`` hash."""
+    return f"{crawl_id}:{item.seq:08x}:{url_field(item.key)}"
 
 
-def item_of(member: str | bytes) -> tuple[int, FrontierItem]:
-    """Parse a frontier member back into (crawl_id, item)."""
-    data = json.loads(member)
-    crawl_id = int(data.pop("crawl_id"))
-    return crawl_id, FrontierItem(**data)
+def item_json(item: FrontierItem) -> str:
+    """The item as stored: a JSON array in field order, the key omitted (0) when it is
+    the URL itself."""
+    fields = [
+        item.url,
+        0 if item.key == item.url else item.key,
+        item.host,
+        item.kind,
+        item.hops,
+        item.cite_depth,
+        item.via,
+        item.found_by,
+        item.priority,
+        item.seq,
+    ]
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+
+
+def item_from(raw: str | bytes) -> FrontierItem:
+    url, key, host, kind, hops, cite_depth, via, found_by, priority, seq = json.loads(raw)
+    return FrontierItem(
+        url=url,
+        key=key or url,
+        host=host,
+        kind=kind,
+        hops=hops,
+        cite_depth=cite_depth,
+        via=via,
+        found_by=found_by,
+        priority=priority,
+        seq=seq,
+    )
+
+
+def record_of(status: str, item: str) -> str:
+    """A URL's value in the seen set: ``status TAB item-json [TAB note]`` (a JSON text
+    holds no raw tab, so the scripts split it without decoding it)."""
+    return f"{status}\t{item}"
 
 
 Arg = str | int | float | bytes  # a script argument
@@ -200,6 +247,28 @@ class RedisState:
         self._release = client.register_script(lua.RELEASE)
         self._claim = client.register_script(lua.CLAIM)
         self._sync = client.register_script(lua.SYNC)
+        self._format_checked = False
+
+    def _check_format(self) -> None:
+        """Mark a new state with :data:`STATE_FORMAT`; refuse one written in another.
+        Once per instance, before its first crawl or frontier step."""
+        if self._format_checked:
+            return
+        key = self.keys.state_format()
+        with self._guard("reading the state's format"):
+            found = self._r.get(key)
+            if found is None and not self._r.exists(self.keys.crawl_seq()):
+                self._r.setnx(key, STATE_FORMAT)
+                found = self._r.get(key)
+        if found is None or text(found) != STATE_FORMAT:
+            raise StateError(
+                self.url,
+                f"Redis holds crawl state of another storyvault version (format "
+                f"{text(found) if found else 1}, this one reads {STATE_FORMAT}) under the prefix "
+                f"{self.keys.prefix!r}: let the old workers finish the crawl, or give the "
+                "new ones another --redis-prefix (archives and versions are not affected)",
+            )
+        self._format_checked = True
 
     @classmethod
     def from_url(cls, url: str, prefix: str = DEFAULT_PREFIX) -> RedisState:
@@ -245,6 +314,7 @@ class RedisState:
     # -- crawls --------------------------------------------------------------------------
     def begin_crawl(self, seeds: Iterable[str]) -> tuple[int, bool]:
         """The crawl for these seeds: the unfinished one (resumed=True) or a new one."""
+        self._check_format()
         key = "\n".join(sorted(set(seeds)))
         digest = hashlib.sha256(key.encode()).hexdigest()
         args: list[Arg] = [digest, key, repr(self._clock()), self.keys.crawl("")]
@@ -297,6 +367,7 @@ class RedisState:
 
         A queued item also enters its host's frontier, due at ``due`` (default: now).
         """
+        self._check_format()
         args = self._add_args(crawl_id, item, self._clock() if due is None else due)
         with self._guard(f"queueing {item.url}"):
             added = self._add(args=[*self._globals(), *args])
@@ -320,36 +391,35 @@ class RedisState:
 
     @staticmethod
     def _add_args(crawl_id: int, item: FrontierItem, due: float) -> list[Arg]:
-        member = member_of(crawl_id, item)
-        record = json.dumps({"item": member, "status": "queued", "note": None})
+        field = url_field(item.key)
+        record = record_of("queued", item_json(item))
         page = int(item.kind == "page")
-        return [crawl_id, item.key, record, member, item.seq, page, item.host, repr(due)]
+        member = member_of(crawl_id, item)
+        return [crawl_id, field, record, member, item.seq, page, item.host, repr(due)]
 
     def seen(self, crawl_id: int, key: str) -> bool:
         """True if ``key`` was ever queued in this crawl."""
         with self._guard("checking the seen set"):
-            return bool(self._r.hexists(self.keys.urls(crawl_id), key))
+            return bool(self._r.hexists(self.keys.urls(crawl_id), url_field(key)))
 
     def seen_many(self, crawl_id: int, keys: Iterable[str]) -> set[str]:
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return set()
+        fields = [url_field(key) for key in wanted]
         with self._guard("checking the seen set"):
-            values = cast(list[bytes | None], self._r.hmget(self.keys.urls(crawl_id), wanted))
+            values = cast(list[bytes | None], self._r.hmget(self.keys.urls(crawl_id), fields))
         return {key for key, value in zip(wanted, values, strict=True) if value is not None}
 
     def queued(self, crawl_id: int) -> list[FrontierItem]:
         """Every URL still to fetch in this crawl, in queue order (by seq)."""
-        k = self.keys
+        items: list[FrontierItem] = []
         with self._guard("listing the queue"):
-            url_keys = cast(list[bytes], self._r.zrange(k.queued(crawl_id), 0, -1))
-            items: list[FrontierItem] = []
-            for start in range(0, len(url_keys), 1000):
-                chunk = url_keys[start : start + 1000]
-                for raw in cast(list[bytes | None], self._r.hmget(k.urls(crawl_id), chunk)):
-                    if raw is not None:
-                        items.append(item_of(json.loads(raw)["item"])[1])
-        return items
+            for _, raw in self._r.hscan_iter(self.keys.urls(crawl_id), count=1000):
+                status, rest = cast(bytes, raw).split(b"\t", 1)
+                if status == b"queued":
+                    items.append(item_from(rest.split(b"\t", 1)[0]))
+        return sorted(items, key=lambda item: item.seq)
 
     def mark(self, crawl_id: int, key: str, status: str, note: str | None = None) -> None:
         """Set a URL's outcome ("done", "failed", "blocked", "skipped").
@@ -357,7 +427,7 @@ class RedisState:
         Any status but "queued" also takes the URL out of its host's frontier; "queued"
         puts it back (due now) if it was not there.
         """
-        args: list[Arg] = [crawl_id, key, status, int(note is not None), note or ""]
+        args: list[Arg] = [crawl_id, url_field(key), status, int(note is not None), note or ""]
         with self._guard(f"marking {key} {status}"):
             self._mark(args=[*self._globals(), *args, repr(self._clock())])
 
@@ -527,6 +597,7 @@ class RedisState:
         next holder of the host claims them again, as retries (``Claim.retry``): the
         dead worker may have written their records without following their links.
         """
+        self._check_format()
         args: list[Arg] = [host, worker_id, repr(now), limit, 0]
         with self._guard(f"claiming items of {host}"):
             reply = cast(list[bytes], self._claim(args=[*self._globals(), *args]))
@@ -551,12 +622,13 @@ class RedisState:
         (:meth:`claim_items`). Queued items are applied before finished ones, so a URL
         leaves the frontier only after what it links to is queued.
         """
+        self._check_format()
         adds, marks, payloads = batch.take()
         args: list[Arg] = [host, worker_id, repr(now), limit, len(adds), len(marks), len(payloads)]
         for crawl_id, item, due in adds:
             args += self._add_args(crawl_id, item, due)
         for crawl_id, key, status, note in marks:
-            args += [crawl_id, key, status, int(note is not None), note or ""]
+            args += [crawl_id, url_field(key), status, int(note is not None), note or ""]
         for url_key, payload in payloads:
             args += [self.keys.digests(url_key), payload.digest, _payload_json(payload)]
         with self._guard(f"syncing the turn of {host}"):
@@ -612,10 +684,11 @@ def _payload_json(payload: StoredPayload) -> str:
 
 
 def _claims(reply: list[bytes]) -> list[Claim]:
+    """Claims from a script's (member, owner, item) triples."""
     claims = []
-    for member, owner in zip(reply[::2], reply[1::2], strict=True):
-        crawl_id, item = item_of(member)
-        claims.append(Claim(crawl_id, item, retry=bool(owner)))
+    for member, owner, item in zip(reply[::3], reply[1::3], reply[2::3], strict=True):
+        crawl_id = int(text(member).split(":", 1)[0])
+        claims.append(Claim(crawl_id, item_from(item), retry=bool(owner)))
     return claims
 
 
