@@ -193,6 +193,14 @@ def _detect(text: str) -> tuple[str, float]:
     return str(lang), float(prob)
 
 
+def warm_up() -> None:
+    """Load what the first story would otherwise wait for: the extraction library and
+    the language model (a process that reads pages calls this once, at its start)."""
+    import trafilatura  # noqa: F401
+
+    _identifier()
+
+
 _IDENTIFIER_LOCK = threading.Lock()
 
 
