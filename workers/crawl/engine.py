@@ -24,12 +24,15 @@ The flow for one item:
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import structlog
@@ -67,6 +70,7 @@ PERMANENT_REDIRECTS = frozenset({301, 308})
 MAX_PARSE_BYTES = 16 * 1024 * 1024
 
 Mode = Literal["crawl", "recrawl", "discover"]
+_T = TypeVar("_T")
 
 
 class EngineStore(Protocol):
@@ -150,8 +154,10 @@ class Engine:
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._fetcher: Fetcher | None = None
         self.reader = PageReader(parse_processes)
+        self._writer: ThreadPoolExecutor | None = None
 
     async def __aenter__(self) -> Engine:
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
         await self.reader.__aenter__()
         try:
             self._fetcher = await Fetcher(
@@ -159,8 +165,14 @@ class Engine:
             ).__aenter__()
         except BaseException:
             self.reader.close()
+            self._close_writer()
             raise
         return self
+
+    def _close_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.shutdown(wait=True)  # a record being written is finished
 
     async def __aexit__(self, *exc: object) -> None:
         fetcher, self._fetcher = self._fetcher, None
@@ -169,6 +181,7 @@ class Engine:
                 await fetcher.__aexit__(None, None, None)
         finally:
             self.reader.close()
+            self._close_writer()
 
     def crawl_delay(self, host: str) -> float | None:
         """The host's robots.txt ``Crawl-delay`` for us, once its rules are known."""
@@ -543,7 +556,7 @@ class Engine:
         not_modified: StoredPayload | None = None,
     ) -> CaptureWritten:
         if not_modified is not None:
-            written = await asyncio.to_thread(
+            written = await self._in_writer(
                 self.archive.write_capture,
                 exchange,
                 revisit_of=not_modified,
@@ -551,7 +564,7 @@ class Engine:
                 revisit_profile=REVISIT_NOT_MODIFIED,
             )
         else:
-            written = await asyncio.to_thread(
+            written = await self._in_writer(
                 write_exchange, self.archive, self.digests, exchange, meta
             )
         stats.fetched += 1
@@ -566,6 +579,19 @@ class Engine:
         if item.kind == "cited" and exchange.redirect_to is None:
             stats.cited += 1
         return written
+
+    async def _in_writer(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
+        """``fn(*args, **kwargs)`` in the writer thread (with this task's context vars).
+
+        One thread writes every record, in the order the items ask: no two threads wait
+        for the archive's and the state's locks in turn, and the event loop only hands
+        the work over (the gzip compression releases the GIL; the rest is Python)."""
+        writer = self._writer
+        if writer is None:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        ctx = contextvars.copy_context()
+        call = functools.partial(ctx.run, fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(writer, call)
 
     def _note_retry_after(self, exchange: Exchange) -> None:
         if exchange.status in RETRY_STATUSES:
