@@ -20,7 +20,6 @@ import structlog
 
 from workers.core.errors import ConfigError
 from workers.core.settings import Settings, check_flag
-from workers.warc.root import write_backend_marker
 
 log = structlog.get_logger(__name__)
 
@@ -152,6 +151,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     idempotent), so the worker is simply started again, with backoff, as systemd's
     ``Restart=on-failure`` would do. SIGTERM/SIGINT are passed on and end the loop.
     """
+    from workers.warc.root import write_backend_marker
+
     _require_redis(settings)
     # commands given this archive later must know its catalogue is in Redis
     marker = write_backend_marker(
