@@ -8,11 +8,6 @@ import json
 from tasks.replay_commands import replay_base_option
 from workers.core.errors import ConfigError
 from workers.core.settings import Settings, check_flag
-from workers.parse.urls import host_of
-from workers.replay.captures import iso_seconds, parse_when
-from workers.replay.opening import open_archive
-from workers.versions.changes import list_changes
-from workers.versions.feeds import COLLECTION_FEED, feed_url, outlet_feed_name
 
 DESCRIPTION = (
     "List the changes of archived stories, newest first. A change is a new version of a "
@@ -47,6 +42,11 @@ def add_parsers(
 
 def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
     """Print the changes (``--json``: a JSON object with the list and the feeds' URLs)."""
+    from workers.replay.captures import iso_seconds, parse_when
+    from workers.replay.opening import open_archive
+    from workers.versions.changes import list_changes
+    from workers.versions.feeds import COLLECTION_FEED, feed_url, outlet_feed_name
+
     base = settings.replay_base
     if args.replay_base is not None:
         base = check_flag("replay_base", args.replay_base, "--replay-base")
@@ -82,5 +82,7 @@ def cmd_changes(args: argparse.Namespace, settings: Settings) -> int:
 
 def _host(value: str) -> str:
     """``--outlet`` as the catalogue spells hosts (a URL is accepted too)."""
+    from workers.parse.urls import host_of
+
     value = value.strip()
     return host_of(value if "://" in value else f"http://{value.rstrip('/')}/")

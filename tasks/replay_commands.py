@@ -8,13 +8,15 @@ import signal
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from workers.core.errors import ConfigError
 from workers.core.settings import Settings
-from workers.replay.captures import parse_when
-from workers.replay.opening import OpenedArchive, open_archive
-from workers.versions.catalogue import StoryRow, from_iso
+
+if TYPE_CHECKING:
+    from workers.replay.opening import OpenedArchive
+    from workers.versions.catalogue import StoryRow
 
 STORIES_PER_OUTLET = 5
 
@@ -97,6 +99,8 @@ def add_parsers(
 # -- replay --------------------------------------------------------------------------------
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the archive with wayback until Ctrl-C/SIGTERM (exit 0) or wayback dies (1)."""
+    from workers.replay.opening import open_archive
+
     if args.port < 0 or args.port > 65535:
         raise ConfigError(f"--port {args.port}: give a port between 0 and 65535")
     with open_archive(settings) as archive:
@@ -185,7 +189,9 @@ def replay_listing(archive: OpenedArchive, base: str) -> list[str]:
 # -- export --------------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the WACZ and print what it holds."""
+    from workers.replay.captures import parse_when
     from workers.replay.export import ExportQuery, export_wacz
+    from workers.replay.opening import open_archive
 
     query = ExportQuery(
         outlet=args.outlet,
@@ -212,6 +218,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 # -- show ----------------------------------------------------------------------------------
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     """Print one capture; exit 1 when --text finds no story text."""
+    from workers.replay.captures import parse_when
+    from workers.replay.opening import open_archive
     from workers.replay.show import (
         find_capture,
         render_headers,
@@ -250,7 +258,9 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 # -- timeline ------------------------------------------------------------------------------
 def cmd_timeline(args: argparse.Namespace, settings: Settings) -> int:
     """Print the timeline, or write it as a static HTML page with --html."""
+    from workers.replay.opening import open_archive
     from workers.replay.timeline import build_timeline, render_html, render_text
+    from workers.versions.catalogue import from_iso
 
     base = (args.replay_base or settings.replay_base).rstrip("/")
     if not base.startswith(("http://", "https://")):

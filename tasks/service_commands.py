@@ -19,7 +19,6 @@ import structlog
 
 from workers.core.errors import ConfigError
 from workers.core.settings import Settings, check_flag
-from workers.warc.root import write_backend_marker
 
 log = structlog.get_logger(__name__)
 
@@ -154,6 +153,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     worker that died is the supervisor's job (systemd ``Restart=on-failure``, Compose
     ``restart:``, Kubernetes); nothing is lost meanwhile (leases expire, tasks are
     acknowledged late and idempotent)."""
+    from workers.warc.root import write_backend_marker
+
     _require_redis(settings)
     if args.metrics_port is not None:
         port = check_flag("metrics_port", args.metrics_port, "--metrics-port")

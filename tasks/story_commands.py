@@ -9,23 +9,17 @@ import sys
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import structlog
 
 from workers.core.errors import ConfigError, StoryvaultError
 from workers.core.settings import Settings
-from workers.parse.story import extract_story
-from workers.replay.opening import OpenedArchive, open_archive, refuse_service_archive
-from workers.versions.catalogue import Catalogue, StoryRow, VersionRow, iso
-from workers.versions.diff import unified, words
-from workers.versions.feeds import ChangeFeeds
-from workers.versions.outbox import Outbox, publish_changes
-from workers.versions.redis_catalogue import RedisCatalogueStore
-from workers.versions.reindex import Redeliverer
-from workers.versions.schedule import parse_duration
-from workers.warc.reader import read_story_record
-from workers.warc.root import existing_archive
-from workers.warc.writer import Archive
+
+if TYPE_CHECKING:
+    from workers.replay.opening import OpenedArchive
+    from workers.versions.catalogue import Catalogue, StoryRow, VersionRow
+    from workers.versions.reindex import Redeliverer
 
 log = structlog.get_logger(__name__)
 
@@ -124,6 +118,8 @@ def _story(catalogue: Catalogue, url: str) -> StoryRow:
 
 
 def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.replay.opening import open_archive
+
     with open_archive(settings) as archive:
         story = _story(archive.catalogue, args.url)
         versions = archive.catalogue.versions(story.story_id)
@@ -159,6 +155,9 @@ def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
 
 def version_text(archive: OpenedArchive, version: VersionRow) -> str:
     """The story text of ``version``, read from its WARC record."""
+    from workers.parse.story import extract_story
+    from workers.warc.reader import read_story_record
+
     record = read_story_record(
         archive.warc_dir, version.warc["filename"], int(version.warc["offset"])
     )
@@ -166,6 +165,9 @@ def version_text(archive: OpenedArchive, version: VersionRow) -> str:
 
 
 def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.replay.opening import open_archive
+    from workers.versions.diff import unified, words
+
     with open_archive(settings) as archive:
         story = _story(archive.catalogue, args.url)
         versions = {v.number: v for v in archive.catalogue.versions(story.story_id)}
@@ -187,6 +189,8 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_recrawl(args: argparse.Namespace, settings: Settings) -> int:
     from workers.crawl.local import crawl
+    from workers.replay.opening import open_archive
+    from workers.versions.catalogue import iso
 
     urls = list(args.urls)
     stale = flag_duration("--stale", args.stale) if args.stale else None
@@ -245,6 +249,7 @@ def enqueue_recrawl(settings: Settings, urls: list[str]) -> int:
 
 def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     from workers.crawl.watch import watch
+    from workers.replay.opening import refuse_service_archive
 
     refuse_service_archive(settings, "watch")
     every = flag_duration("--discover-every", args.discover_every)
@@ -255,6 +260,8 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
 
 def flag_duration(flag: str, text: str) -> timedelta:
     """The duration given with ``flag``, above zero. Raises :class:`ConfigError` naming it."""
+    from workers.versions.schedule import parse_duration
+
     try:
         value = parse_duration(text)
     except ConfigError as exc:
@@ -266,7 +273,9 @@ def flag_duration(flag: str, text: str) -> timedelta:
 
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     from workers.parse.story import EXTRACTOR
+    from workers.replay.opening import open_archive
     from workers.versions.reindex import reindex
+    from workers.warc.writer import Archive
 
     with open_archive(settings, writer="reindex") as opened:
         outbox = rebuilt_outbox(opened)
@@ -295,6 +304,9 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 def rebuilt_outbox(opened: OpenedArchive) -> Redeliverer:
     """Where ``reindex`` sends the messages of versions not delivered before: the
     embedded outbox file, or the service's ``clean`` queue."""
+    from workers.versions.outbox import Outbox
+    from workers.versions.redis_catalogue import RedisCatalogueStore
+
     if opened.backend == "embedded":
         return Outbox.for_settings(opened.catalogue, opened.settings)
     store = opened.catalogue.store
@@ -308,6 +320,8 @@ class CleanQueue:
     ids: a message is named by its WARC record)."""
 
     def __init__(self, settings: Settings, catalogue: Catalogue, delivered: set[str]) -> None:
+        from workers.versions.feeds import ChangeFeeds
+
         self.settings = settings
         self.catalogue = catalogue
         self.delivered = delivered
@@ -319,6 +333,7 @@ class CleanQueue:
         many were sent (``scan_all`` is the default here: every id delivered before is
         known)."""
         from tasks.celery_app import configure
+        from workers.versions.outbox import publish_changes
 
         pending = self.catalogue.pending_messages(closed_files)
         if not pending:
@@ -342,6 +357,7 @@ class CleanQueue:
 
 def cmd_clean(args: argparse.Namespace, settings: Settings) -> int:
     from workers.versions.cleaner import consume_outbox
+    from workers.warc.root import existing_archive
 
     written, skipped = consume_outbox(existing_archive(settings.archive))
     print(f"cleaned {written} versions ({skipped} already clean) into {settings.archive / 'clean'}")

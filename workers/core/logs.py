@@ -64,10 +64,15 @@ def configure_logging(
     threshold = (
         level if isinstance(level, int) else logging.getLevelNamesMapping().get(level.upper(), 0)
     )
+    per_fetch = _PerFetchAsDebug(debug_shown=threshold <= logging.DEBUG)
     structlog.configure(
         processors=[
+            # drop what the level hides before any processor works on it (a per-fetch
+            # cost: timestamps, contextvars)
+            structlog.stdlib.filter_by_level,
+            *([] if verbose else [per_fetch]),
             *_SHARED,
-            *([] if verbose else [_PerFetchAsDebug(debug_shown=threshold <= logging.DEBUG)]),
+            *([] if verbose else [per_fetch]),  # after add_log_level: relabels as debug
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),

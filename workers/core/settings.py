@@ -85,6 +85,10 @@ class Settings:
     # a robots.txt that answered 5xx or nothing disallows its host for this long, then
     # is fetched again (RFC 9309); a 4xx allows all, a 2xx is kept robots_max_age
     robots_retry_seconds: float = 300.0
+    # processes that read pages (HTML, story text, feeds, sitemaps) beside the embedded
+    # crawl's own, which fetches and writes; 0 reads in its threads (the service always
+    # does: its Celery pool has the processes). Default: one per core beyond the first.
+    parse_processes: int = field(default_factory=lambda: max(0, (os.cpu_count() or 1) - 1))
     scope_hosts: tuple[str, ...] = ()
     scope_prefixes: tuple[str, ...] = ()
     scope_exclude: tuple[str, ...] = ()
@@ -189,6 +193,7 @@ _MINIMUM: dict[str, float] = {
     "backoff_max": 0,
     "retry_after_max": 0,
     "cite_depth": 0,
+    "parse_processes": 0,
     "concurrency": 1,
     "host_concurrency": 1,
     "host_delay": 0,

@@ -24,12 +24,15 @@ The flow for one item:
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import structlog
@@ -47,20 +50,11 @@ from workers.crawl import metrics
 from workers.crawl.budgets import DISCOVERY_KINDS, url_shape
 from workers.crawl.capture import write_exchange
 from workers.crawl.frontier import Candidate, Outcome, Status
+from workers.crawl.reading import Body, PageReader
 from workers.crawl.stats import CrawlStats
-from workers.net.content import decode_content, mime_of, to_text
 from workers.net.fetch import RETRY_STATUSES, Fetcher, parse_retry_after
 from workers.net.politeness import HostGate, RobotsRules, robots_verdict
-from workers.parse.discover import (
-    FeedEntry,
-    PageInfo,
-    Sitemap,
-    analyse_html,
-    is_feed_like,
-    parse_feed,
-    parse_html,
-    parse_sitemap,
-)
+from workers.parse.discover import FeedEntry, PageInfo, Sitemap
 from workers.parse.identity import story_url
 from workers.parse.story import EXTRACTOR, Story, extract_story
 from workers.parse.urls import absolute_link, canonical, host_of
@@ -74,9 +68,9 @@ log = structlog.get_logger(__name__)
 
 PERMANENT_REDIRECTS = frozenset({301, 308})
 MAX_PARSE_BYTES = 16 * 1024 * 1024
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 Mode = Literal["crawl", "recrawl", "discover"]
+_T = TypeVar("_T")
 
 
 class EngineStore(Protocol):
@@ -143,6 +137,7 @@ class Engine:
         outbox: Delivery | None = None,
         mode: Mode = "crawl",
         clock: Clock,
+        parse_processes: int = 0,
     ) -> None:
         self.settings = settings
         self.archive = archive
@@ -158,15 +153,35 @@ class Engine:
         self._robots: dict[str, RobotsRules] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._fetcher: Fetcher | None = None
+        self.reader = PageReader(parse_processes)
+        self._writer: ThreadPoolExecutor | None = None
 
     async def __aenter__(self) -> Engine:
-        self._fetcher = await Fetcher(self.settings, gate=self.gate, clock=self.clock).__aenter__()
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="warc-writer")
+        await self.reader.__aenter__()
+        try:
+            self._fetcher = await Fetcher(
+                self.settings, gate=self.gate, clock=self.clock
+            ).__aenter__()
+        except BaseException:
+            self.reader.close()
+            self._close_writer()
+            raise
         return self
+
+    def _close_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.shutdown(wait=True)  # a record being written is finished
 
     async def __aexit__(self, *exc: object) -> None:
         fetcher, self._fetcher = self._fetcher, None
-        if fetcher is not None:
-            await fetcher.__aexit__(None, None, None)
+        try:
+            if fetcher is not None:
+                await fetcher.__aexit__(None, None, None)
+        finally:
+            self.reader.close()
+            self._close_writer()
 
     def crawl_delay(self, host: str) -> float | None:
         """The host's robots.txt ``Crawl-delay`` for us, once its rules are known."""
@@ -432,7 +447,7 @@ class Engine:
         final_ok = exchange.redirect_to is None and 200 <= exchange.status < 300
         found = None
         if final_ok and item.kind != "requisite":
-            found = await asyncio.to_thread(self._parse, item, exchange)
+            found = await self._read(item, exchange)
             meta.extend(_discovery_metadata(found))
         prev = None
         if found is not None and found.story_url is not None:
@@ -543,7 +558,7 @@ class Engine:
         not_modified: StoredPayload | None = None,
     ) -> CaptureWritten:
         if not_modified is not None:
-            written = await asyncio.to_thread(
+            written = await self._in_writer(
                 self.archive.write_capture,
                 exchange,
                 revisit_of=not_modified,
@@ -551,7 +566,7 @@ class Engine:
                 revisit_profile=REVISIT_NOT_MODIFIED,
             )
         else:
-            written = await asyncio.to_thread(
+            written = await self._in_writer(
                 write_exchange, self.archive, self.digests, exchange, meta
             )
         stats.fetched += 1
@@ -567,6 +582,19 @@ class Engine:
             stats.cited += 1
         return written
 
+    async def _in_writer(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
+        """``fn(*args, **kwargs)`` in the writer thread (with this task's context vars).
+
+        One thread writes every record, in the order the items ask: no two threads wait
+        for the archive's and the state's locks in turn, and the event loop only hands
+        the work over (the gzip compression releases the GIL; the rest is Python)."""
+        writer = self._writer
+        if writer is None:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        ctx = contextvars.copy_context()
+        call = functools.partial(ctx.run, fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(writer, call)
+
     def _note_retry_after(self, exchange: Exchange) -> None:
         if exchange.status in RETRY_STATUSES:
             wait = parse_retry_after(exchange.header("Retry-After"))
@@ -574,42 +602,39 @@ class Engine:
                 self.gate.push_back(host_of(exchange.url), min(wait, self.settings.retry_after_max))
 
     # -- reading -------------------------------------------------------------------------
-    def _parse(self, item: FrontierItem, exchange: Exchange) -> Found:
-        """Parse a 2xx body (runs in a worker thread)."""
-        mime = mime_of(exchange.header("Content-Type"))
+    async def _read(self, item: FrontierItem, exchange: Exchange) -> Found:
+        """Read a 2xx body (in the reader's process or thread); look its story up."""
         exchange.body.seek(0)
         raw = exchange.body.read(MAX_PARSE_BYTES)
         exchange.body.seek(0)
-        encoding = exchange.header("Content-Encoding")
-        if item.kind == "sitemap" or (
-            mime in ("application/xml", "text/xml") and "sitemap" in exchange.url.lower()
-        ):
-            return Found(sitemap=parse_sitemap(decode_content(raw, encoding), exchange.url))
-        if item.kind == "feed" or is_feed_like(exchange.url, mime):
-            entries = parse_feed(decode_content(raw, encoding), exchange.url)
-            if entries is not None:
-                return Found(feed=entries)
-        if mime in HTML_TYPES or (not mime and raw.lstrip()[:1] == b"<"):
-            text = to_text(raw, exchange.header("Content-Type"), encoding)
-            origin = item.found_by if item.found_by in ("feed", "sitemap") else None
-            doc = parse_html(text)
-            page = analyse_html(exchange.url, text, origin=origin, doc=doc)
-            if self.catalogue is None or item.kind != "page":
-                return Found(page=page)
-            named = story_url(exchange.url, page.canonical, page.og_url)
-            before = self.catalogue.story_for(exchange.url, named)
-            if page.extraction is None and before is not None:
-                page = analyse_html(exchange.url, text, origin=origin, doc=doc, story=True)
-            extraction = page.extraction
-            if extraction is None or not (
-                page.is_article or before is not None or extraction.story.wall is not None
-            ):
-                return Found(page=page, story_url=named)
-            found = Found(page=page, story=extraction.story, story_url=named, story_before=before)
-            if before is not None and before.fingerprint and before.extractor != EXTRACTOR:
-                found.refingerprint = self._refingerprint(before)
-            return found
-        return Found()
+        body = Body(
+            exchange.url,
+            item.kind,
+            item.found_by,
+            exchange.header("Content-Type"),
+            exchange.header("Content-Encoding"),
+            raw,
+        )
+        reading = await self.reader.read(body)
+        page = reading.page
+        if page is None:
+            return Found(sitemap=reading.sitemap, feed=reading.feed)
+        if self.catalogue is None or item.kind != "page":
+            return Found(page=page)
+        named = story_url(exchange.url, page.canonical, page.og_url)
+        before = self.catalogue.story_for(exchange.url, named)
+        if reading.story is None and before is not None:
+            # one of a known story's URLs: its story is read even without an article sign
+            reading = await self.reader.read(body, story=True)
+            assert reading.page is not None
+            page = reading.page
+        story = reading.story
+        if story is None or not (page.is_article or before is not None or story.wall is not None):
+            return Found(page=page, story_url=named)
+        found = Found(page=page, story=story, story_url=named, story_before=before)
+        if before is not None and before.fingerprint and before.extractor != EXTRACTOR:
+            found.refingerprint = await asyncio.to_thread(self._refingerprint, before)
+        return found
 
     def _refingerprint(self, story: StoryRow) -> str | None:
         """The fingerprint today's extractor gives the story's last version, read back from

@@ -95,6 +95,7 @@ class Crawler:
             outbox=outbox,
             mode=mode,
             clock=now,
+            parse_processes=settings.parse_processes,
         )
         self.seeds_failed: dict[str, str] = {}
         self.crawl_id = 0

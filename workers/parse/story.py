@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,8 +193,26 @@ def _detect(text: str) -> tuple[str, float]:
     return str(lang), float(prob)
 
 
+def warm_up() -> None:
+    """Load what the first story would otherwise wait for: the extraction library and
+    the language model (a process that reads pages calls this once, at its start)."""
+    import trafilatura  # noqa: F401
+
+    _identifier()
+
+
+_IDENTIFIER_LOCK = threading.Lock()
+
+
 @functools.cache
 def _identifier() -> Any:
+    # loaded once: parse threads reaching here together would each load the model
+    with _IDENTIFIER_LOCK:
+        return _load_identifier()
+
+
+@functools.cache
+def _load_identifier() -> Any:
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)

@@ -15,6 +15,7 @@ A ``"status": "304"`` line would make ReplayWeb.page serve an empty 304.
 from __future__ import annotations
 
 import fcntl
+import functools
 import heapq
 import json
 import os
@@ -33,6 +34,7 @@ INDEXED_TYPES = frozenset({"response", "revisit", "resource", "metadata"})
 _MIME_SPLIT = re.compile(r"[;\s]")
 
 
+@functools.lru_cache(maxsize=4096)  # a capture asks twice (digest index, CDXJ line)
 def surt_key(url: str) -> str:
     """The SURT sort key of ``url`` (``com,example)/path``), as pywb computes it."""
     try:
