@@ -128,8 +128,14 @@ class Server:
     """``bench/serve.py`` in a child process; one fresh outlet per measurement."""
 
     def __init__(
-        self, pages: int, cited_hosts: int, timeout: float = 60.0, outlet: str = "bench"
+        self,
+        pages: int,
+        cited_hosts: int,
+        timeout: float = 60.0,
+        outlet: str = "bench",
+        cites_per_article: int | None = None,
     ) -> None:
+        cites = [] if cites_per_article is None else ["--cites-per-article", str(cites_per_article)]
         self.proc = subprocess.Popen(
             [
                 PYTHON,
@@ -140,6 +146,7 @@ class Server:
                 str(cited_hosts),
                 "--outlet",
                 outlet,
+                *cites,
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
