@@ -46,7 +46,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -521,20 +520,24 @@ def warc_files(archive: Path) -> dict[Path, int]:
     return out
 
 
-def record_types(paths: list[Path]) -> dict[str, int]:
-    """Records by type (revisits by profile) in these WARC files."""
+def record_types(paths: list[Path]) -> dict[str, list[int]]:
+    """Records by type (revisits by profile) in these WARC files: [count, gzipped bytes]."""
     from warcio.archiveiterator import ArchiveIterator
 
-    counts: Counter[str] = Counter()
+    counts: dict[str, list[int]] = {}
     for path in paths:
         with path.open("rb") as f:
-            for record in ArchiveIterator(f):
+            records = ArchiveIterator(f)
+            for record in records:
                 kind = record.rec_type
                 if kind == "revisit":
                     profile = record.rec_headers.get_header("WARC-Profile") or ""
                     kind += " (not modified)" if "server-not-modified" in profile else " (digest)"
-                counts[kind] += 1
-    return dict(counts.most_common())
+                records.read_to_end(record)
+                entry = counts.setdefault(kind, [0, 0])
+                entry[0] += 1
+                entry[1] += records.get_record_length()
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1][1]))
 
 
 def crawl_items(archive: Path) -> list[Any]:
@@ -639,7 +642,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="1,2",
         help="worker processes of each service run, comma-separated (1,2; empty: none)",
     )
-    p.add_argument("--timeout", type=float, default=600.0, help="per measured process (600 s)")
+    p.add_argument("--timeout", type=float, default=900.0, help="per measured process (900 s)")
     p.add_argument("--deadline", type=float, default=1140.0, help="the whole bench, seconds (1140)")
     p.add_argument(
         "--markdown-out",

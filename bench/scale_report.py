@@ -168,7 +168,9 @@ def size_notes(res: SizeResult) -> list[str]:
             out.append(f"- The crawl's own summary: {shown}.")
     r = res.recrawl
     if r:
-        records = ", ".join(f"{k} {v:,}" for k, v in r.get("records", {}).items())
+        records = ", ".join(
+            f"{k} {n:,} ({b / max(n, 1):,.0f} B each)" for k, (n, b) in r.get("records", {}).items()
+        )
         out.append(
             f"- Re-crawl of the unchanged outlet: {_n(r['recrawl_warc_bytes'])} B of WARC "
             f"written against {_n(r['first_crawl_warc_bytes'])} B by the first crawl "
