@@ -211,14 +211,16 @@ class ScaleBench:
             res.articles = srv.articles
             self._say(f"{size} articles: outlet on {srv.base} + {len(srv.bases) - 1} cited hosts")
             archive = self.work / f"archive-{size}"
-            crawl = self.run_crawl(srv, res, archive, "crawl", timeout=self._mandatory(size))
+            timeout = self.mandatory_timeout("crawl", size, ("bare", "redis"))
+            crawl = self.run_crawl(srv, res, archive, "crawl", timeout=timeout)
             urls = crawl.detail.pop("urls", [])
             if crawl.pages and crawl.status == "ok":
                 self.rates["crawl"] = crawl.pages_per_s
                 self.pages_per_article = crawl.pages / max(res.articles, 1)
             if urls:
-                bare = self.run_bare(srv, res, urls)
-                if bare.status == "ok" and bare.pages:
+                self.step(res, "bare", lambda: self.run_bare(srv, res, urls))
+                bare = res.figure("bare")
+                if bare is not None and bare.status == "ok" and bare.pages:
                     self.rates["bare"] = bare.pages_per_s
             else:
                 res.skipped.append(("bare aiohttp loop", "the crawl gave no URL list"))
@@ -245,8 +247,14 @@ class ScaleBench:
                 self.step(res, kind, fn)
         return res
 
-    def _mandatory(self, size: int) -> float:
-        return min(float(self.args.timeout), self.left() - self.must_after(size, ("bare", "redis")))
+    def mandatory_timeout(self, kind: str, size: int, rest: tuple[str, ...]) -> float:
+        """The timeout of step ``kind`` of every size (crawl, bare loop), ``rest`` of them
+        still to run at ``size``: what the deadline leaves after those, at most four times
+        the step's estimate (a minute at least) and ``--timeout``. Larger sizes get what
+        is left then: a step is never skipped for a later one."""
+        own = max(60.0, 4 * self.estimate(kind, size))
+        after = sum(self.estimate(k, size) for k in rest)
+        return min(float(self.args.timeout), own, self.left() - after)
 
     def step(self, res: SizeResult, kind: str, fn: Callable[[], None]) -> None:
         try:
@@ -342,9 +350,7 @@ class ScaleBench:
         for _ in range(max(1, self.args.bare_repeats)):
             if sum(walls) > BARE_REPEAT_S:
                 break
-            timeout = min(
-                float(self.args.timeout), self.left() - self.must_after(res.size, ("redis",))
-            )
+            timeout = self.mandatory_timeout("bare", res.size, ("redis",))
             if timeout < MIN_TIMEOUT_S:
                 break
             srv.ask("clear")
@@ -678,7 +684,11 @@ def main(argv: list[str] | None = None) -> int:
             if bench.left() < MIN_TIMEOUT_S:
                 bench.results.append(SizeResult(size, skipped=[("every run", "deadline reached")]))
                 continue
-            bench.run_size(size)
+            try:
+                bench.run_size(size)
+            except (RuntimeError, OSError, subprocess.SubprocessError, TimeoutError) as exc:
+                bench.results[-1].skipped.append(("the rest of this size", f"failed: {exc}"))
+                print(f"bench: {size} articles: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
         interrupted = True
         print("bench: interrupted; every child process was stopped", file=sys.stderr)
