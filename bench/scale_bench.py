@@ -25,13 +25,14 @@ before each):
    ``storyvault outlets add`` to the crawl being done (frontier empty, no host leased,
    every version sent to the ``clean`` queue).
 
-Steps 1-3 run at every size; 4-6 up to ``--recrawl-max``, ``--wget-max`` and
-``--service-max`` articles (default 10,000). An optional step is skipped when the time it
-is expected to take (from the rate measured at the previous size) would leave the
-remaining sizes' steps 1-3 too little of ``--deadline``; every measured process has its
-own timeout (the smaller of ``--timeout`` and what the deadline leaves), after which it
-is stopped (SIGTERM, the crawler's clean stop) and reported as timed out with the rate it
-reached. It is a benchmark, not a test: it exits 0 whatever the figures.
+Steps 1-3 run at every size, and every step at the smallest size; 4-6 at the larger
+sizes up to ``--recrawl-max``, ``--wget-max`` and ``--service-max`` articles (default
+10,000), each given what ``--deadline`` leaves after the larger sizes' steps 1-3 (their
+time estimated from the rates measured at the previous size), less a share kept for the
+optional steps after it, and skipped when that is under ``MIN_PARTIAL_S``. Every measured
+process has its own timeout, after which it is stopped (SIGTERM, the crawler's clean
+stop) and reported as timed out with the rate it reached. It is a benchmark, not a test:
+it exits 0 whatever the figures.
 """
 
 from __future__ import annotations
@@ -238,12 +239,15 @@ class ScaleBench:
                     res.skipped.append((kind, f"runs up to {max_size:,} articles (plan)"))
                     continue
                 after = tuple(k for k, m, _ in optional[i + 1 :] if size <= m)
+                self.after = after
+                if size == a.sizes[0]:  # the smallest size runs everything, as cheap as it is
+                    self.step(res, kind, fn)
+                    continue
                 why = self.fits(kind, size, after)
                 if why is not None:
                     res.skipped.append((kind, why))
                     self._say(f"  {kind}: skipped, {why}")
                     continue
-                self.after = after
                 self.step(res, kind, fn)
         return res
 
@@ -421,7 +425,10 @@ class ScaleBench:
         )
 
     def _optional(self, size: int, kind: str) -> float:
-        """Timeout of the optional step running now (see :meth:`optional_timeout`)."""
+        """Timeout of the optional step running now (see :meth:`optional_timeout`); at the
+        smallest size, where every step runs, that of a step of every size."""
+        if size == self.args.sizes[0]:
+            return self.mandatory_timeout(kind, size, self.after)
         return self.optional_timeout(kind, size, self.after)
 
     def run_wget(self, srv: Server, res: SizeResult) -> None:

@@ -301,9 +301,10 @@ def method(args: argparse.Namespace) -> list[str]:
         "the same (unchanged) outlet: the bytes of the WARC files it added against those of "
         "the first crawl. Articles answer its conditional requests with 304; listings and "
         "the homepage differ by their noise every time.",
-        f"- **Plan.** Crawl, bare loop and Redis run at every size; the re-crawl up to "
-        f"{args.recrawl_max:,} articles, wget up to {args.wget_max:,} and the service up to "
-        f"{args.service_max:,}. Why: at 50,000 articles the embedded crawl alone takes "
+        f"- **Plan.** Crawl, bare loop and Redis run at every size, and every run at the "
+        f"smallest; at the larger sizes the re-crawl up to {args.recrawl_max:,} articles, wget "
+        f"up to {args.wget_max:,} and the service up to {args.service_max:,}. Why: at "
+        "50,000 articles the embedded crawl alone takes "
         "minutes on 2 cores, and wget (one connection), the re-crawl or the service once "
         f"or twice more would not fit the {args.deadline / 60:.0f}-minute budget; the RSS "
         "target is the embedded crawl's. Each optional run gets what the deadline leaves "
