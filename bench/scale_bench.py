@@ -25,11 +25,12 @@ before each):
    ``storyvault outlets add`` to the crawl being done (frontier empty, no host leased,
    every version sent to the ``clean`` queue).
 
-Steps 1-3 run at every size, and every step at the smallest size; 4-6 at the larger
-sizes up to ``--recrawl-max``, ``--wget-max`` and ``--service-max`` articles (default
-10,000), each given what ``--deadline`` leaves after the larger sizes' steps 1-3 (their
-time estimated from the rates measured at the previous size), less a share kept for the
-optional steps after it, and skipped when that is under ``MIN_PARTIAL_S``. Every measured
+Steps 1-3 run at every size, smallest first, and every step at the smallest size; then
+4-6 at the larger sizes up to ``--recrawl-max``, ``--wget-max`` and ``--service-max``
+articles (default 10,000; their server and archive wait meanwhile), each given what
+``--deadline`` leaves, less a share kept for the optional steps after it (their time
+estimated from the rates measured before), and skipped when that is under
+``MIN_PARTIAL_S``. Every measured
 process has its own timeout, after which it is stopped (SIGTERM, the crawler's clean
 stop) and reported as timed out with the rate it reached. It is a benchmark, not a test:
 it exits 0 whatever the figures.
@@ -147,7 +148,8 @@ class ScaleBench:
         # rates measured so far (pages/s), to estimate the next size's steps
         self.rates: dict[str, float] = {}
         self.pages_per_article = 2.1  # until measured: article + citation + listings
-        self.after: tuple[str, ...] = ()  # optional steps still to run at this size
+        self.after: list[tuple[str, int]] = []  # optional steps still to run (kind, size)
+        self.smallest = False  # the optional steps running are the smallest size's
 
     # -- budget
 
@@ -171,85 +173,130 @@ class ScaleBench:
         overhead = 15.0 if kind.startswith("service") else 3.0
         return pages / max(rate, 1.0) + overhead
 
-    def must_after(self, size: int, kinds: tuple[str, ...] = ()) -> float:
-        """Estimated seconds of the steps that must still run after the current one:
-        ``kinds`` at ``size``, then crawl, bare and Redis at every larger size."""
-        later = [s for s in self.args.sizes if s > size]
-        total = sum(self.estimate(k, size) for k in kinds)
-        for s in later:
-            total += sum(self.estimate(k, s) for k in ("crawl", "bare", "redis"))
-        return total
-
-    def optional_timeout(self, kind: str, size: int, after: tuple[str, ...]) -> float:
-        """The timeout of optional step ``kind`` at ``size``, ``after`` still to run there:
-        what the deadline leaves after the larger sizes' crawl, bare loop and Redis steps,
-        less a share kept for each later optional step (its estimate, at most an equal
-        share), at most ``--timeout``. A step that needs more is stopped at its timeout
-        and shown with the rate it reached."""
-        spare = self.left() - self.must_after(size)
+    def optional_timeout(self, kind: str, size: int, after: list[tuple[str, int]]) -> float:
+        """The timeout of optional step ``kind`` at ``size``, the optional steps ``after``
+        (kind, size) still to run: what the deadline leaves, less a share kept for each of
+        those (its estimate, at most an equal share), at most ``--timeout``. A step that
+        needs more is stopped at its timeout and shown with the rate it reached."""
+        spare = self.left()
         share = spare / (len(after) + 1)
-        kept = sum(min(self.estimate(k, size), share) for k in after)
+        kept = sum(min(self.estimate(k, s), share) for k, s in after)
         return min(float(self.args.timeout), spare - kept)
 
-    def fits(self, kind: str, size: int, after: tuple[str, ...]) -> str | None:
+    def fits(self, kind: str, size: int, after: list[tuple[str, int]]) -> str | None:
         """Why optional step ``kind`` is skipped, or None."""
         need = self.estimate(kind, size)
         timeout = self.optional_timeout(kind, size, after)
         if timeout < min(need, MIN_PARTIAL_S):
             return (
                 f"expected to take {need:.0f} s; the deadline left {max(timeout, 0):.0f} s "
-                "after the larger sizes' crawl, bare-loop and Redis steps"
+                "after every size's crawl, bare loop and Redis"
             )
         return None
 
-    # -- one size
+    # -- the plan
 
-    def run_size(self, size: int) -> SizeResult:
-        res = SizeResult(size)
-        self.results.append(res)
+    def optional_kinds(self, size: int) -> list[str]:
+        """The optional steps of ``size``, in order (the plan's maxima applied)."""
+        return [k for k, most in self._optional_plan() if size <= most]
+
+    def _optional_plan(self) -> list[tuple[str, int]]:
         a = self.args
-        with Server(size, a.cited_hosts, cites_per_article=a.cites_per_article) as srv:
-            res.articles = srv.articles
-            self._say(f"{size} articles: outlet on {srv.base} + {len(srv.bases) - 1} cited hosts")
-            archive = self.work / f"archive-{size}"
-            timeout = self.mandatory_timeout("crawl", size, ("bare", "redis"))
-            crawl = self.run_crawl(srv, res, archive, "crawl", timeout=timeout)
-            urls = crawl.detail.pop("urls", [])
-            if crawl.pages and crawl.status == "ok":
-                self.rates["crawl"] = crawl.pages_per_s
-                self.pages_per_article = crawl.pages / max(res.articles, 1)
-            if urls:
-                self.step(res, "bare", lambda: self.run_bare(srv, res, urls))
-                bare = res.figure("bare")
-                if bare is not None and bare.status == "ok" and bare.pages:
-                    self.rates["bare"] = bare.pages_per_s
-            else:
-                res.skipped.append(("bare aiohttp loop", "the crawl gave no URL list"))
-            self.step(res, "redis", lambda: self.run_redis(res, archive))
-            optional: list[tuple[str, int, Callable[[], None]]] = [
-                ("recrawl", a.recrawl_max, lambda: self.run_recrawl(srv, res, archive)),
-                ("wget", a.wget_max, lambda: self.run_wget(srv, res)),
-                *(
-                    (f"service-{n}", a.service_max, lambda n=n: self.run_service(srv, res, n))
-                    for n in a.service_workers
-                ),
-            ]
-            for i, (kind, max_size, fn) in enumerate(optional):
-                if size > max_size:
-                    res.skipped.append((kind, f"runs up to {max_size:,} articles (plan)"))
+        kinds = [("recrawl", a.recrawl_max), ("wget", a.wget_max)]
+        return kinds + [(f"service-{n}", a.service_max) for n in a.service_workers]
+
+    def run(self) -> None:
+        """Every size's crawl, bare loop and Redis first (and every step of the smallest
+        size), smallest size first; then the larger sizes' optional steps with the time
+        left. The server and archive of a size wait meanwhile for its re-crawl."""
+        waiting: list[tuple[SizeResult, Server, Path]] = []
+        try:
+            for size in self.args.sizes:
+                if self.left() < MIN_TIMEOUT_S:
+                    self.results.append(SizeResult(size, skipped=[("every run", "deadline")]))
                     continue
-                after = tuple(k for k, m, _ in optional[i + 1 :] if size <= m)
-                self.after = after
-                if size == a.sizes[0]:  # the smallest size runs everything, as cheap as it is
-                    self.step(res, kind, fn)
-                    continue
-                why = self.fits(kind, size, after)
+                a = self.args
+                res, archive = SizeResult(size), self.work / f"archive-{size}"
+                self.results.append(res)
+                srv: Server | None = None
+                keep = False
+                try:
+                    srv = Server(size, a.cited_hosts, cites_per_article=a.cites_per_article)
+                    self.run_required(res, srv, archive)
+                    if size == a.sizes[0]:
+                        self.run_optional(res, srv, archive, [], smallest=True)
+                    elif self.optional_kinds(size):
+                        waiting.append((res, srv, archive))
+                        keep = True
+                except (RuntimeError, OSError, subprocess.SubprocessError, TimeoutError) as exc:
+                    res.skipped.append(("the rest of this size", f"failed: {exc}"))
+                    self._say(f"{size} articles: {exc}")
+                finally:
+                    if srv is not None and not keep:
+                        srv.stop()
+                for kind, most in self._optional_plan():
+                    if size > most:
+                        res.skipped.append((kind, f"runs up to {most:,} articles (plan)"))
+            for i, (res, srv, archive) in enumerate(waiting):
+                later = [
+                    (k, r.size) for r, _, _ in waiting[i + 1 :] for k in self.optional_kinds(r.size)
+                ]
+                self._say(f"{res.size} articles, the optional runs:")
+                try:
+                    self.run_optional(res, srv, archive, later)
+                finally:
+                    srv.stop()
+        finally:
+            for _, srv, _ in waiting:
+                srv.stop()
+
+    def run_required(self, res: SizeResult, srv: Server, archive: Path) -> None:
+        """The crawl, the bare loop on its URLs and the Redis measure of one size."""
+        size = res.size
+        res.articles = srv.articles
+        self._say(f"{size} articles: outlet on {srv.base} + {len(srv.bases) - 1} cited hosts")
+        timeout = self.mandatory_timeout("crawl", size, ("bare", "redis"))
+        crawl = self.run_crawl(srv, res, archive, "crawl", timeout=timeout)
+        urls = crawl.detail.pop("urls", [])
+        if crawl.pages and crawl.status == "ok":
+            self.rates["crawl"] = crawl.pages_per_s
+            self.pages_per_article = crawl.pages / max(res.articles, 1)
+        if urls:
+            self.step(res, "bare", lambda: self.run_bare(srv, res, urls))
+            bare = res.figure("bare")
+            if bare is not None and bare.status == "ok" and bare.pages:
+                self.rates["bare"] = bare.pages_per_s
+        else:
+            res.skipped.append(("bare aiohttp loop", "the crawl gave no URL list"))
+        self.step(res, "redis", lambda: self.run_redis(res, archive))
+
+    def run_optional(
+        self,
+        res: SizeResult,
+        srv: Server,
+        archive: Path,
+        later: list[tuple[str, int]],
+        smallest: bool = False,
+    ) -> None:
+        """Re-crawl, wget and the service runs of one size; ``later``: the optional steps
+        of larger sizes still to come. At the smallest size every one runs."""
+        runs: dict[str, Callable[[], None]] = {
+            "recrawl": lambda: self.run_recrawl(srv, res, archive),
+            "wget": lambda: self.run_wget(srv, res),
+        }
+        for n in self.args.service_workers:
+            runs[f"service-{n}"] = lambda n=n: self.run_service(srv, res, n)
+        kinds = self.optional_kinds(res.size)
+        for i, kind in enumerate(kinds):
+            self.smallest = smallest
+            self.after = [(k, res.size) for k in kinds[i + 1 :]] + later
+            if not smallest:
+                why = self.fits(kind, res.size, self.after)
                 if why is not None:
                     res.skipped.append((kind, why))
                     self._say(f"  {kind}: skipped, {why}")
                     continue
-                self.step(res, kind, fn)
-        return res
+            self.step(res, kind, runs[kind])
 
     def mandatory_timeout(self, kind: str, size: int, rest: tuple[str, ...]) -> float:
         """The timeout of step ``kind`` of every size (crawl, bare loop), ``rest`` of them
@@ -427,8 +474,9 @@ class ScaleBench:
     def _optional(self, size: int, kind: str) -> float:
         """Timeout of the optional step running now (see :meth:`optional_timeout`); at the
         smallest size, where every step runs, that of a step of every size."""
-        if size == self.args.sizes[0]:
-            return self.mandatory_timeout(kind, size, self.after)
+        if self.smallest:
+            rest = tuple(k for k, _ in self.after)
+            return self.mandatory_timeout(kind, size, rest)
         return self.optional_timeout(kind, size, self.after)
 
     def run_wget(self, srv: Server, res: SizeResult) -> None:
@@ -694,15 +742,7 @@ def main(argv: list[str] | None = None) -> int:
     host = machine()
     interrupted = False
     try:
-        for size in args.sizes:
-            if bench.left() < MIN_TIMEOUT_S:
-                bench.results.append(SizeResult(size, skipped=[("every run", "deadline reached")]))
-                continue
-            try:
-                bench.run_size(size)
-            except (RuntimeError, OSError, subprocess.SubprocessError, TimeoutError) as exc:
-                bench.results[-1].skipped.append(("the rest of this size", f"failed: {exc}"))
-                print(f"bench: {size} articles: {exc}", file=sys.stderr)
+        bench.run()
     except KeyboardInterrupt:
         interrupted = True
         print("bench: interrupted; every child process was stopped", file=sys.stderr)
