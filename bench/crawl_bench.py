@@ -89,8 +89,13 @@ def run_measured(
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Measured:
-    """Run ``cmd``; its own wall time and rusage (``wait4``). SIGTERM after ``timeout``
-    (the crawler then stops cleanly and prints its summary), SIGKILL 20 s later."""
+    """Run ``cmd``; its own wall time and CPU (``wait4`` rusage) and peak RSS. SIGTERM
+    after ``timeout`` (the crawler then stops cleanly and prints its summary), SIGKILL 20 s
+    later.
+
+    The peak RSS is the child's ``VmHWM`` (``/proc/PID/status``, read every 0.1 s while it
+    runs): Linux carries the parent's high-water mark into an exec'd child's
+    ``ru_maxrss``, so that figure is never below this bench's own memory."""
     result = Measured(cmd=cmd)
     t0 = time.monotonic()
     proc = subprocess.Popen(
@@ -105,7 +110,11 @@ def run_measured(
 
     waiter = threading.Thread(target=reap, daemon=True)
     waiter.start()
-    waiter.join(timeout)
+    hwm_kb = 0
+    end = t0 + timeout
+    while waiter.is_alive() and time.monotonic() < end:
+        hwm_kb = max(hwm_kb, _vm_hwm_kb(proc.pid))
+        waiter.join(min(0.1, max(0.0, end - time.monotonic())))
     if waiter.is_alive():
         result.timed_out = True
         proc.send_signal(signal.SIGTERM)
@@ -120,8 +129,19 @@ def run_measured(
     result.returncode = proc.returncode
     result.wall_s = done["t"] - t0
     result.cpu_user_s, result.cpu_sys_s = usage.ru_utime, usage.ru_stime
-    result.maxrss_mb = usage.ru_maxrss / 1024  # Linux: KiB
+    result.maxrss_mb = (hwm_kb or usage.ru_maxrss) / 1024  # Linux: KiB
     return result
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    """The peak resident set of a running process (KiB), 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 class Server:

@@ -284,8 +284,10 @@ def method(args: argparse.Namespace) -> list[str]:
         f"with {workers} worker process(es) (`storyvault worker --concurrency N` + "
         "`storyvault beat`, private `redis-server` on a free port, started and stopped by "
         "the bench).",
-        "- **CPU and memory.** CPU seconds and peak RSS are the measured process's own "
-        "(`wait4` rusage); for the service, CPU is the sum over its worker, pool, beat and "
+        "- **CPU and memory.** CPU seconds are the measured process's own (`wait4` "
+        "rusage); peak RSS is its `VmHWM` read every 0.1 s while it runs (`ru_maxrss` of "
+        "an exec'd child starts at its parent's high-water mark, here the bench's own); for "
+        "the service, CPU is the sum over its worker, pool, beat and "
         "redis-server processes and RSS their sum at the end (not a peak).",
         "- **The server** runs in its own process (no GIL shared with the client measured), "
         "renders every page from its in-memory model (about 0.1 ms an article), and its CPU "
@@ -317,7 +319,7 @@ def method(args: argparse.Namespace) -> list[str]:
         f"(at most {args.timeout:.0f} s, less when the deadline leaves less).",
         "- **Noise.** Every figure is also a ratio to the bare loop of the same run and "
         "size: the cores are shared with other work, so absolute figures vary between runs "
-        "while ratios vary less. The load average at start and end is below.",
+        "while ratios vary less. The load average at start and end is above.",
     ]
 
 
