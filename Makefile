@@ -7,7 +7,7 @@ URL ?=
 ARGS ?=
 ARCHIVE ?= archive
 
-.PHONY: install test crawl fetch lint bench chaos clean
+.PHONY: install test crawl fetch lint bench bench-extract bench-crawl bench-delay chaos clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,21 +25,38 @@ crawl: $(STAMP)
 	@test -n "$(URL)" || { echo "usage: make crawl URL=https://outlet.example/ [ARGS=--allow-private]"; exit 2; }
 	$(BIN)/storyvault crawl --archive $(ARCHIVE) $(ARGS) $(URL)
 
-# Story extraction time per article page of the corpus (parse as baseline, the previous
-# extractor from git history, today's with and without trafilatura), then throughput of
-# `storyvault crawl` against a bare aiohttp loop and wget, and of the
-# distributed service (private redis-server, `storyvault worker --concurrency 2` + beat)
-# against the embedded crawl, on a synthetic outlet on loopback (about 12 min on 2 cores;
-# every process has a timeout). Options: BENCH_ARGS="--pages 3000 --concurrency 16
-# --json-out FILE --profile py-spy|cprofile --no-service --service-cited-hosts N".
-# Last, politeness: the service against the embedded crawl of the test outlet (calendar
-# trap on, 2 cited hosts) at per-host delays 0.25 and 1 s, wall time from the first to the
-# last request the servers saw, and whether both fetched the same URLs (about 5 min, 10 at
+# The crawl at three sizes (1k, 10k, 50k articles, 4 cited hosts on 127.0.0.2-5, one
+# citation an article, concurrency 16, per-host delay 0, loopback): pages/s and MB/s of
+# `storyvault crawl` against a bare aiohttp loop on the same URLs, `wget -r --warc-file`
+# and the service with 1 and 2 worker processes (private redis-server); peak RSS; Redis
+# memory per queued URL; WARC bytes of an unchanged re-crawl. Writes BENCHMARKS.md (every
+# figure beside its ratio to the bare loop and the issue's targets). About 19 min on 2
+# cores, 20 at most (every process has its own timeout). Options: BENCH_ARGS="--sizes
+# 1000 --cited-hosts N --cites-per-article N --bare-repeats N --recrawl-max N --wget-max N
+# --service-max N --service-workers 1,2 --timeout S --deadline S --json-out FILE --keep".
+bench: $(STAMP)
+	timeout --signal=TERM 1200 $(BIN)/python bench/scale_bench.py $(BENCH_ARGS)
+
+# Story extraction time per article page of the corpus: the parse as baseline, the previous
+# extractor from git history, today's with and without trafilatura (about 10 s).
+# Options: EXTRACT_BENCH_ARGS="--repeat N --before REV --json-out FILE".
+bench-extract: $(STAMP)
+	timeout --signal=TERM 600 $(BIN)/python bench/extract_bench.py $(EXTRACT_BENCH_ARGS)
+
+# Throughput at one size with a profile: `storyvault crawl` (log INFO and WARNING) against a
+# bare aiohttp loop and wget, and the service against the embedded crawl, on a synthetic
+# outlet on loopback (about 12 min on 2 cores; every process has a timeout). Options:
+# CRAWL_BENCH_ARGS="--pages 3000 --concurrency 16 --json-out FILE --profile py-spy|cprofile
+# --no-service --service-cited-hosts N".
+bench-crawl: $(STAMP)
+	timeout --signal=TERM 1200 $(BIN)/python bench/crawl_bench.py $(CRAWL_BENCH_ARGS)
+
+# Politeness: the service against the embedded crawl of the test outlet (calendar trap on,
+# 2 cited hosts) at per-host delays 0.25 and 1 s, wall time from the first to the last
+# request the servers saw, and whether both fetched the same URLs (about 5 min, 10 at
 # most). Options: DELAY_BENCH_ARGS="--delays 0.25,1 --json-out FILE --no-service
 # --worker-concurrency 2 --dispatch-every S --service-env STORYVAULT_NAME=VALUE".
-bench: $(STAMP)
-	$(BIN)/python bench/extract_bench.py
-	$(BIN)/python bench/crawl_bench.py $(BENCH_ARGS)
+bench-delay: $(STAMP)
 	timeout --signal=TERM 660 $(BIN)/python bench/delay_bench.py $(DELAY_BENCH_ARGS)
 
 # Fuzz the parsers (hypothesis, 3,000 cases each), then bench/chaos.py: SIGKILL an

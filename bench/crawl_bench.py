@@ -89,8 +89,15 @@ def run_measured(
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Measured:
-    """Run ``cmd``; its own wall time and rusage (``wait4``). SIGTERM after ``timeout``
-    (the crawler then stops cleanly and prints its summary), SIGKILL 20 s later."""
+    """Run ``cmd``; its own wall time and CPU (``wait4`` rusage) and peak RSS. SIGTERM
+    after ``timeout`` (the crawler then stops cleanly and prints its summary), SIGKILL 20 s
+    later.
+
+    The peak RSS is the larger of the child's ``VmHWM`` (``/proc/PID/status``, read every
+    0.1 s while it runs: Linux carries the parent's high-water mark into an exec'd child's
+    ``ru_maxrss``, so that figure is never below this bench's own memory) and the peak of
+    the resident sets of the child and all its descendants added up (the crawl's page
+    reading processes count: they are its memory too)."""
     result = Measured(cmd=cmd)
     t0 = time.monotonic()
     proc = subprocess.Popen(
@@ -105,7 +112,11 @@ def run_measured(
 
     waiter = threading.Thread(target=reap, daemon=True)
     waiter.start()
-    waiter.join(timeout)
+    hwm_kb = 0
+    end = t0 + timeout
+    while waiter.is_alive() and time.monotonic() < end:
+        hwm_kb = max(hwm_kb, _vm_hwm_kb(proc.pid), _tree_rss_kb(proc.pid))
+        waiter.join(min(0.1, max(0.0, end - time.monotonic())))
     if waiter.is_alive():
         result.timed_out = True
         proc.send_signal(signal.SIGTERM)
@@ -120,16 +131,48 @@ def run_measured(
     result.returncode = proc.returncode
     result.wall_s = done["t"] - t0
     result.cpu_user_s, result.cpu_sys_s = usage.ru_utime, usage.ru_stime
-    result.maxrss_mb = usage.ru_maxrss / 1024  # Linux: KiB
+    result.maxrss_mb = (hwm_kb or usage.ru_maxrss) / 1024  # Linux: KiB
     return result
+
+
+def _vm_hwm_kb(pid: int, field: str = "VmHWM") -> int:
+    """The peak (or, field "VmRSS", current) resident set of a running process (KiB), 0
+    once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """The resident sets of ``pid`` and its descendants now, added up (KiB)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += _vm_hwm_kb(current, "VmRSS")
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 class Server:
     """``bench/serve.py`` in a child process; one fresh outlet per measurement."""
 
     def __init__(
-        self, pages: int, cited_hosts: int, timeout: float = 60.0, outlet: str = "bench"
+        self,
+        pages: int,
+        cited_hosts: int,
+        timeout: float = 60.0,
+        outlet: str = "bench",
+        cites_per_article: int | None = None,
     ) -> None:
+        cites = [] if cites_per_article is None else ["--cites-per-article", str(cites_per_article)]
         self.proc = subprocess.Popen(
             [
                 PYTHON,
@@ -140,6 +183,7 @@ class Server:
                 str(cited_hosts),
                 "--outlet",
                 outlet,
+                *cites,
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -45,6 +46,18 @@ def best_of(fn: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+def _moved(match: re.Match[str]) -> str:
+    """``workers.X`` of an older tree as today's module of that name (``workers.parse.X``
+    ...), when ``workers.X`` itself is gone."""
+    name = match.group(1)
+    if importlib.util.find_spec(f"workers.{name}") is not None:
+        return match.group(0)
+    for package in ("parse", "net", "core", "crawl", "state", "versions", "warc"):
+        if importlib.util.find_spec(f"workers.{package}.{name}") is not None:
+            return f"workers.{package}.{name}"
+    return match.group(0)
+
+
 def load_previous(rev: str) -> Callable[[str, str], object] | None:
     """``analyse_html`` + ``extract_story`` of the extractor at ``rev``, or None."""
     sources = {}
@@ -65,12 +78,18 @@ def load_previous(rev: str) -> Callable[[str, str], object] | None:
     modules = {}
     for name in ("discover", "story"):
         path = directory / f"{name}.py"
-        path.write_text(sources[name].replace("workers.parse.discover", "previous.discover"))
+        source = sources[name].replace("workers.parse.discover", "previous.discover")
+        source = source.replace("workers.discover", "previous.discover")
+        path.write_text(re.sub(r"\bworkers\.(\w+)\b(?=\s+import)", _moved, source))
         spec = importlib.util.spec_from_file_location(f"previous.{name}", path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[f"previous.{name}"] = module
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except ImportError as exc:  # it needs something today's tree no longer has
+            print(f"  (previous extractor: {rev} does not load today: {exc})")
+            return None
         modules[name] = module
     discover, story = modules["discover"], modules["story"]
 

@@ -238,9 +238,8 @@ class Service:
     def _busy(self) -> tuple[Callable[[], tuple[int, int, dict[str, Any]]], Any]:
         """A probe: (work left: queued, leased, unsent and clean tasks; the clean tasks of
         it; the numbers behind them), as `status` counts them; and its client, to close."""
-        from workers.state.redis_state import RedisState, connect
-
         from workers.core.settings import Settings
+        from workers.state.redis_state import RedisState, connect
 
         assert self.redis is not None
         settings = Settings(redis_url=self.redis.url, archive=self.archive)
