@@ -29,6 +29,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
 from tests.support.redis import RedisServer
+from tests.support.service import parse_metrics, wait_idle
 from tests.support.warc import assert_warcs_valid
 from workers.core.settings import Settings
 
@@ -192,32 +193,11 @@ class Deployment:
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)  # type: ignore[no-any-return]
 
-    def wait_idle(self, timeout: float = 150.0) -> None:
-        deadline = time.monotonic() + timeout
-        calm = 0
-        while time.monotonic() < deadline:
-            status = self.status()
-            busy = (
-                sum(status["queues"].values())
-                + status["frontier"]["queued_total"]
-                + status["frontier"]["leased"]
-            )
-            calm = calm + 1 if busy == 0 else 0
-            if calm >= 3:
-                return
-            time.sleep(0.5)
-        raise AssertionError(f"the service did not go idle: {status}\n{self.log_tail()}")
+    def wait_idle(self) -> None:
+        wait_idle(self.status, self.log_tail)
 
     def log_tail(self) -> str:
         return "\n".join(p.read_text(errors="replace")[-3000:] for p in self.logs.glob("*.log"))
-
-
-def parse_metrics(text: str) -> dict[str, float]:
-    return {
-        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line and not line.startswith("#")
-    }
 
 
 def scrape(port: int) -> dict[str, float]:

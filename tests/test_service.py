@@ -24,6 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.support.newsoutlet import OutletFixture, OutletSpec, start_outlet
 from tests.support.redis import RedisServer
+from tests.support.service import parse_metrics, wait_idle
 from workers.core.settings import Settings
 from workers.crawl.local import crawl
 
@@ -85,11 +86,7 @@ class Service:
         """``storyvault metrics --once``: sample -> value."""
         scraped = self.cli("metrics", "--once")
         assert scraped.returncode == 0, scraped.stderr
-        return {
-            line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
-            for line in scraped.stdout.splitlines()
-            if line and not line.startswith("#")
-        }
+        return parse_metrics(scraped.stdout)
 
     def supervise(self) -> None:
         """Start again what exited with an error code, as systemd's ``Restart=on-failure``
@@ -124,23 +121,8 @@ class Service:
         return json.loads(result.stdout)  # type: ignore[no-any-return]
 
     def wait_idle(self, timeout: float = 150.0) -> dict[str, Any]:
-        """Until nothing is queued, leased or in flight, twice in a row."""
-        deadline = time.monotonic() + timeout
-        calm = 0
-        status: dict[str, Any] = {}
-        while time.monotonic() < deadline:
-            self.supervise()
-            status = self.status()
-            busy = (
-                sum(status["queues"].values())
-                + status["frontier"]["queued_total"]
-                + status["frontier"]["leased"]
-            )
-            calm = calm + 1 if busy == 0 else 0
-            if calm >= 3:
-                return status
-            time.sleep(0.5)
-        raise AssertionError(f"service did not go idle: {status}\n{self.logs()}")
+        """Until nothing is queued, leased or in flight, three times in a row."""
+        return wait_idle(self.status, self.logs, timeout=timeout, each=self.supervise)
 
     def logs(self) -> str:
         return "\n".join(
